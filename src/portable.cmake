@@ -1,0 +1,7 @@
+# Hardware-independent sources: compiled into both kernels and into the host
+# library that the Boost.Test unit tests and fuzz targets link. Anything listed
+# here may include only types.h, kstring.h, log.h, format.h and other portable
+# headers: no inline assembly, no port or MMIO access.
+set(COHORT_PORTABLE_SOURCES
+  format.cpp
+)
