@@ -4,4 +4,5 @@
 # headers: no inline assembly, no port or MMIO access.
 set(COHORT_PORTABLE_SOURCES
   format.cpp
+  cmdline.cpp
 )

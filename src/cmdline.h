@@ -1,0 +1,90 @@
+/// @file cmdline.h
+/// The kernel command line: `maxcpus=2 acpi=off loglevel=debug test=smp,ipi`.
+///
+/// Words are separated by spaces or tabs. `key=value` sets an option, a bare
+/// `key` is a flag. Every option has one row in the table of cmdline.cpp (name,
+/// kind, field, range, help text), so a new option is one field here and one
+/// row there. A word that is not understood never stops the boot: it produces
+/// exactly one warning line naming the key, the bad value and the default that
+/// is used instead, and parsing goes on with the next word. When a key appears
+/// twice, the later word wins.
+#pragma once
+#include "log.h"
+#include "types.h"
+
+/// How the boot CPU starts the application processors (PITFALLS: parallel
+/// INIT-SIPI-SIPI as in Linux 6.5 and Zircon, or one AP after the other).
+enum class SmpBoot : uint8_t { Sequential = 0, Parallel = 1 };
+
+/// The effective boot options. A default-constructed value holds the defaults.
+struct BootOptions {
+    /// `maxcpus` value meaning "every CPU found".
+    static constexpr uint32_t kAllCpus = UINT32_MAX;
+    /// `ap_noanswer` value meaning "no AP is told to stay silent".
+    static constexpr uint32_t kNoCpu = UINT32_MAX;
+    /// Capacity of the `test=` list.
+    static constexpr size_t kMaxTests = 16;
+    /// Longest accepted test name, in characters.
+    static constexpr size_t kTestNameMax = 31;
+    /// Longest accepted `token=`, in characters.
+    static constexpr size_t kTokenMax = 63;
+
+    /// `maxcpus=N`: CPUs to run, as given (0 asks for the BSP only); see cpu_limit().
+    uint32_t maxcpus = kAllCpus;
+    /// `acpi=off`: ignore ACPI and discover CPUs from the MP tables.
+    bool acpi_off = false;
+    /// `nox2apic`: stay in xAPIC mode even where x2APIC is available.
+    bool nox2apic = false;
+    /// `loglevel=0..3` or `error|warn|info|debug`: lines above it are dropped.
+    LogLevel loglevel = LogLevel::Info;
+    /// `test=a,b,c`: the self-tests to run, in the order given.
+    char tests[kMaxTests][kTestNameMax + 1] = {};
+    /// Number of names in @ref tests.
+    uint32_t test_count = 0;
+    /// `token=STRING`: an opaque word echoed in the log, so a harness can tell its boots apart.
+    char token[kTokenMax + 1] = {};
+    /// `smpboot=sequential|parallel`: how the APs are started.
+    SmpBoot smpboot = SmpBoot::Parallel;
+    /// `init_delay_us=`: wait after INIT before the first SIPI (SDM Vol. 3A 8.4.4.1: 10 ms).
+    uint32_t init_delay_us = 10000;
+    /// `sipi_delay_us=`: wait after each SIPI (SDM Vol. 3A 8.4.4.1: 200 us).
+    uint32_t sipi_delay_us = 200;
+    /// `ap_timeout_ms=`: how long the BSP waits for an AP to check in.
+    uint32_t ap_timeout_ms = 1000;
+    /// `spin_timeout_ms=`: a spinlock waited on this long is reported with its holder.
+    uint32_t spin_timeout_ms = 1000;
+    /// `e9` or `e9=on|off`: mirror the log to port 0xE9 (QEMU/Bochs debug console).
+    bool e9 = false;
+    /// `vga=on|off`: mirror the log to the VGA text screen.
+    bool vga = true;
+    /// `timeslice_ms=`: the scheduler's time slice.
+    uint32_t timeslice_ms = 10;
+    /// `ap_noanswer=N`: kernel id of an AP that skips its check-in (a self-test of the timeout path).
+    uint32_t ap_noanswer = kNoCpu;
+    /// `help`: list every option with its values in the boot log (log_cmdline_help()).
+    bool help = false;
+
+    /// Number of CPUs to run, at least 1: `maxcpus=0` and `maxcpus=1` both mean the BSP alone.
+    uint32_t cpu_limit() const { return maxcpus == 0 ? 1 : maxcpus; }
+    /// True when `test=` names @p name, or names `all`.
+    bool wants_test(const char* name) const;
+    /// True when `test=` names @p name itself (`all` does not count): for tests
+    /// that end the boot, such as a deliberate exception.
+    bool names_test(const char* name) const;
+};
+
+/// Parse the command line @p s into @p out, starting from the defaults.
+/// @param s   the command line; NULL or empty gives all defaults. A first word
+///            starting with '/' is taken as the kernel image path that some
+///            boot loaders put in front, and skipped.
+/// @param out receives the effective options.
+void parse_cmdline(const char* s, BootOptions& out);
+
+/// Render the effective options @p o as one line `key=value key=value ...`
+/// (every option, in table order) into @p buf of @p cap bytes, always
+/// NUL-terminated when @p cap > 0; a line longer than @p cap is cut short.
+void format_options(const BootOptions& o, char* buf, size_t cap);
+
+/// Write one line per option to the log: name, accepted values, default and
+/// help text. The kernel calls it when the command line holds `help`.
+void log_cmdline_help();
