@@ -1,0 +1,137 @@
+; Multiboot2 entry for i686 (Multiboot2 spec 3.3; SDM Vol. 3A 4.3).
+;
+; GRUB enters here in 32-bit protected mode, paging off, EAX = magic, EBX =
+; boot information. We identity-map all 4 GiB with 4 MiB pages (CR4.PSE; one
+; page directory, no page tables), turn paging on, load a GDT whose GS segment
+; is the BSP's per-CPU block, and call kmain(magic, info).
+
+MB2_MAGIC     equ 0xE85250D6
+MB2_ARCH_I386 equ 0
+
+section .multiboot2 progbits alloc noexec nowrite align=8
+mb2_header:
+    dd MB2_MAGIC, MB2_ARCH_I386, mb2_header_end - mb2_header
+    dd -(MB2_MAGIC + MB2_ARCH_I386 + (mb2_header_end - mb2_header))
+    align 8
+    dw 0, 0                     ; end tag
+    dd 8
+mb2_header_end:
+
+section .boot.text progbits alloc exec nowrite align=16
+bits 32
+global _start
+extern kmain
+extern cpus
+extern boot_tsc
+_start:
+    cli
+    cld
+    mov esi, eax
+    mov edi, ebx
+    rdtsc                       ; the kernel's time zero
+    mov [boot_tsc], eax
+    mov [boot_tsc + 4], edx
+    mov esp, boot_stack_top
+
+    ; CPUID with PSE is required for the 4 MiB identity map.
+    pushfd
+    pop eax
+    mov ecx, eax
+    xor eax, 1 << 21
+    push eax
+    popfd
+    pushfd
+    pop eax
+    push ecx
+    popfd
+    xor eax, ecx
+    jz .no_pse
+    mov eax, 1
+    cpuid
+    test edx, 1 << 3            ; PSE
+    jz .no_pse
+
+    xor ecx, ecx
+.pd:
+    mov eax, ecx
+    shl eax, 22
+    or eax, 0x83                ; present, writable, 4 MiB page (PS)
+    mov [boot_pd + ecx * 4], eax
+    inc ecx
+    cmp ecx, 1024
+    jne .pd
+    mov eax, cr4
+    or eax, 1 << 4              ; PSE
+    mov cr4, eax
+    mov eax, boot_pd
+    mov cr3, eax
+    mov eax, cr0
+    or eax, (1 << 31) | (1 << 16) | 1   ; PG, WP, PE
+    mov cr0, eax
+
+    ; GDT entry 3 (selector 0x18) is the per-CPU segment: base = &cpus[0].
+    mov eax, cpus
+    mov [eax], eax              ; cpus[0].self = &cpus[0]
+    mov [boot_gdt + 0x18 + 2], ax
+    shr eax, 16
+    mov [boot_gdt + 0x18 + 4], al
+    mov [boot_gdt + 0x18 + 7], ah
+    lgdt [boot_gdt_ptr]
+    jmp 0x08:.flush
+.flush:
+    mov ax, 0x10
+    mov ds, ax
+    mov es, ax
+    mov ss, ax
+    xor eax, eax
+    mov fs, ax
+    mov ax, 0x18
+    mov gs, ax
+    push edi                    ; kmain(magic, info)
+    push esi
+    call kmain
+.hang:
+    cli
+    hlt
+    jmp .hang
+
+.no_pse:
+    mov ebx, no_pse_msg
+    mov edx, 0xB8000
+.msg:
+    mov al, [ebx]
+    test al, al
+    jz .hang
+    mov [edx], al
+    mov byte [edx + 1], 0x4F
+    add edx, 2
+    push edx
+    mov dx, 0x3F8
+    out dx, al
+    pop edx
+    inc ebx
+    jmp .msg
+
+section .rodata
+no_pse_msg: db "Cohort: this CPU lacks CPUID or PSE (4 MiB pages); it needs a Pentium or later.", 0
+
+section .data
+align 8
+boot_gdt:
+    dq 0
+    dq 0x00CF9A000000FFFF       ; 0x08: code, flat
+    dq 0x00CF92000000FFFF       ; 0x10: data, flat
+    dq 0x004092000000FFFF       ; 0x18: per-CPU data, base patched above, limit 64 KiB
+boot_gdt_end:
+boot_gdt_ptr:
+    dw boot_gdt_end - boot_gdt - 1
+    dd boot_gdt
+
+section .bss
+align 4096
+global boot_pd
+boot_pd: resb 4096
+align 16
+global boot_stack_top
+boot_stack: resb 16384
+boot_stack_top:

@@ -1,0 +1,102 @@
+/// @file cpu_arch.cpp
+/// i686: each CPU's GDT, TSS and double-fault task, the shared IDT, and the
+/// register dump of an exception report.
+#include "arch.h"
+#include "cpu.h"
+#include "log.h"
+#include "trap.h"
+#include "x86.h"
+
+extern "C" const uintptr_t trap_stubs[256];
+
+namespace {
+
+/// An 8-byte gate descriptor (SDM Vol. 3A 6.11, Figure 6-2).
+struct COHORT_PACKED Gate {
+    uint16_t off_lo, sel;
+    uint8_t zero, type;
+    uint16_t off_hi;
+};
+static_assert(sizeof(Gate) == 8);
+
+Gate idt[256];
+
+constexpr uint64_t segment(uint32_t base, uint32_t limit, uint8_t access, uint8_t flags) {
+    return (limit & 0xFFFF) | (uint64_t)(base & 0xFFFFFF) << 16 | (uint64_t)access << 40 |
+           (uint64_t)((limit >> 16) & 0xF) << 48 | (uint64_t)flags << 52 |
+           (uint64_t)(base >> 24) << 56;
+}
+
+/// Entered by a task switch on a double fault, on its own stack: the
+/// interrupted state was saved into this CPU's normal TSS.
+extern "C" [[noreturn]] void double_fault_task() {
+    const Tss& t = this_cpu()->arch.tss;
+    TrapFrame tf{};
+    tf.edi = t.edi; tf.esi = t.esi; tf.ebp = t.ebp; tf.esp_at_pusha = t.esp;
+    tf.ebx = t.ebx; tf.edx = t.edx; tf.ecx = t.ecx; tf.eax = t.eax;
+    tf.vector = 8; tf.error = 0; tf.ip = t.eip; tf.cs = t.cs; tf.flags = t.eflags;
+    exception_report(&tf);
+}
+
+}  // namespace
+
+void idt_init() {
+    for (int v = 0; v < 256; ++v) {
+        uintptr_t a = trap_stubs[v];
+        idt[v] = Gate{(uint16_t)a, SEL_KCODE, 0, 0x8E, (uint16_t)(a >> 16)};
+    }
+    // #DF through a task gate: a fresh stack even when ESP is what broke.
+    idt[8] = Gate{0, SEL_DFTSS, 0, 0x85, 0};
+}
+
+void idt_load() {
+    struct COHORT_PACKED { uint16_t limit; uint32_t base; } p{sizeof idt - 1, (uint32_t)idt};
+    asm volatile("lidt %0" ::"m"(p));
+}
+
+void arch_cpu_init(Cpu& c, uintptr_t df_stack_top) {
+    ArchCpu& a = c.arch;
+    a.gdt[0] = 0;
+    a.gdt[1] = segment(0, 0xFFFFF, 0x9A, 0xC);
+    a.gdt[2] = segment(0, 0xFFFFF, 0x92, 0xC);
+    a.gdt[3] = segment((uint32_t)&c, 0xFFFF, 0x92, 0x4);
+    a.gdt[4] = segment((uint32_t)&a.tss, sizeof(Tss) - 1, 0x89, 0x0);
+    a.gdt[5] = segment((uint32_t)&a.df_tss, sizeof(Tss) - 1, 0x89, 0x0);
+    a.tss = Tss{};
+    a.tss.ss0 = SEL_KDATA;
+    a.tss.iopb = sizeof(Tss);
+    a.df_tss = Tss{};
+    a.df_tss.cr3 = read_cr3();
+    a.df_tss.eip = (uint32_t)&double_fault_task;
+    a.df_tss.eflags = 0x2;
+    a.df_tss.esp = df_stack_top - 16;
+    a.df_tss.cs = SEL_KCODE;
+    a.df_tss.ss = a.df_tss.ds = a.df_tss.es = SEL_KDATA;
+    a.df_tss.gs = SEL_PERCPU;
+    a.df_tss.iopb = sizeof(Tss);
+
+    struct COHORT_PACKED { uint16_t limit; uint32_t base; } p{sizeof a.gdt - 1, (uint32_t)a.gdt};
+    asm volatile(
+        "lgdt %0\n\t"
+        "ljmp %1, $1f\n"
+        "1:\n\t"
+        "movw %2, %%ax\n\t"
+        "movw %%ax, %%ds\n\t"
+        "movw %%ax, %%es\n\t"
+        "movw %%ax, %%ss\n\t"
+        "movw %3, %%ax\n\t"
+        "movw %%ax, %%gs\n\t"
+        "ltr %w4\n\t"
+        :
+        : "m"(p), "i"(SEL_KCODE), "i"(SEL_KDATA), "i"(SEL_PERCPU), "r"(SEL_TSS)
+        : "eax", "memory");
+}
+
+void arch_print_frame(const TrapFrame* tf) {
+    log_error("  eip %08x  cs %04x  eflags %08x  esp %08x",
+              tf->ip, tf->cs, tf->flags, tf->esp_at_pusha + 20);
+    log_error("  eax %08x  ebx %08x  ecx %08x  edx %08x", tf->eax, tf->ebx, tf->ecx, tf->edx);
+    log_error("  esi %08x  edi %08x  ebp %08x", tf->esi, tf->edi, tf->ebp);
+    log_error("  cr0 %08x  cr2 %08x  cr3 %08x  cr4 %08x",
+              (unsigned)read_cr0(), (unsigned)read_cr2(), (unsigned)read_cr3(), (unsigned)read_cr4());
+}

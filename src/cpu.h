@@ -1,0 +1,58 @@
+/// @file cpu.h
+/// The per-CPU block: everything that belongs to one CPU.
+///
+/// Each CPU finds its own block through its GS register: offset 0 holds a
+/// pointer to the block itself, so `this_cpu()` is one `mov %gs:0`. The BSP's
+/// block (cpus[0]) is usable from the first instruction of C++: boot.asm sets
+/// its self pointer and GS before calling kmain.
+#pragma once
+#include "archcpu.h"
+#include "config.h"
+#include "types.h"
+
+/// How a CPU talks to its local APIC. A property of each CPU, never a global:
+/// an AP uses MMIO until it has switched itself to x2APIC.
+enum class ApicMode : uint8_t {
+    None,    ///< not set up yet (or no APIC): APIC accesses are not allowed
+    XApic,   ///< memory-mapped registers (SDM Vol. 3A 10.4.1)
+    X2Apic,  ///< MSRs 0x800-0x8FF (SDM Vol. 3A 10.12)
+};
+
+/// Name of an APIC mode, for logs.
+inline const char* apic_mode_name(ApicMode m) {
+    return m == ApicMode::X2Apic ? "x2apic" : m == ApicMode::XApic ? "xapic" : "none";
+}
+
+struct CpuFeatures;
+
+/// One CPU's block. Cache-line aligned so that CPUs do not share lines.
+struct alignas(64) Cpu {
+    Cpu* self;                  ///< offset 0: read through GS by this_cpu()
+    uint32_t id;                ///< dense kernel id, 0 = BSP
+    uint32_t apic_id;           ///< APIC id as read from this CPU's own LAPIC
+    ApicMode apic_mode;         ///< this CPU's LAPIC access mode
+    uint8_t runlevel;           ///< current runlevel (see runlevel.h)
+    volatile uint8_t online;    ///< set last in bring-up: IDT and LAPIC ready
+    uint8_t reserved0;
+    uint32_t nmi_count;         ///< NMIs taken (halt-all uses NMI as a fallback)
+    uint64_t irq_count;         ///< interrupts taken
+    uintptr_t kstack_top;       ///< top of the CPU's boot/idle kernel stack
+    uintptr_t dfstack_top;      ///< top of the double-fault stack
+    void* current;              ///< the running thread (proc.cpp), or null
+    void* features;             ///< this CPU's CpuFeatures (cpuid.h)
+    ArchCpu arch;               ///< GDT, TSS: see archcpu.h
+};
+
+/// All CPU blocks, indexed by kernel id (never by APIC id).
+extern Cpu cpus[COHORT_MAX_CPUS];
+
+/// The calling CPU's block. The caller must not migrate (interrupts or
+/// preemption off) for the answer to stay true.
+inline Cpu* this_cpu() {
+    Cpu* c;
+    asm volatile("mov %%gs:0, %0" : "=r"(c));
+    return c;
+}
+
+/// The calling CPU's kernel id (fast path through the per-CPU block).
+inline uint32_t cpu_number() { return this_cpu()->id; }

@@ -1,0 +1,105 @@
+/// @file log.cpp
+/// The kernel logger: format one line privately, then write it whole under a
+/// spinlock taken with interrupts off, so lines from different CPUs never mix.
+///
+/// The lock is a ticket lock (FIFO: no CPU starves while others log). It does
+/// not use the general SpinLock class on purpose: SpinLock reports problems
+/// through the log, and a logger whose lock can log would recurse.
+#include "cpu.h"
+#include "console.h"
+#include "format.h"
+#include "kstring.h"
+#include "log.h"
+#include "logsink.h"
+#include "timer.h"
+#include "uart.h"
+#include "x86.h"
+
+namespace {
+
+struct {
+    volatile uint32_t next;
+    volatile uint32_t serving;
+} lock;
+volatile uint32_t panic_owner = 0xFFFFFFFF;
+bool use_e9 = false;
+bool use_vga = false;
+int level = 2;
+uint64_t lines = 0;
+
+void sinks_write(const char* s, size_t n) {
+    uart_write(s, n);
+    if (use_e9)
+        for (size_t i = 0; i < n; ++i) outb(0xE9, (uint8_t)s[i]);
+    if (use_vga) console_write(s, n);
+}
+
+}  // namespace
+
+void logsink_configure(bool e9, bool vga, int lvl) {
+    use_e9 = e9;
+    use_vga = vga;
+    level = lvl;
+}
+
+int logsink_level() { return level; }
+uint64_t logsink_lines() { return lines; }
+
+void logsink_emergency(const char* s) { uart_write(s, strlen(s)); }
+
+void logsink_enter_panic_mode(uint32_t owner) {
+    __atomic_store_n(&panic_owner, owner, __ATOMIC_RELEASE);
+}
+
+void logsink_line(const char* line, size_t len) {
+    uintptr_t flags = read_flags();
+    cli();
+    uint32_t owner = __atomic_load_n(&panic_owner, __ATOMIC_ACQUIRE);
+    if (owner != 0xFFFFFFFF) {
+        if (owner != cpu_number()) halt_forever();  // being stopped by a panic elsewhere
+        // The panic CPU waits a bounded time for the holder, then prints anyway:
+        // the holder may have been stopped in the middle of its line.
+        for (uint32_t spins = 0; lock.serving != lock.next && spins < 50000000; ++spins) cpu_relax();
+        sinks_write(line, len);
+        ++lines;
+        write_flags(flags);
+        return;
+    }
+    uint32_t ticket = __atomic_fetch_add(&lock.next, 1, __ATOMIC_ACQUIRE);
+    while (__atomic_load_n(&lock.serving, __ATOMIC_ACQUIRE) != ticket) {
+        cpu_relax();
+        if (__atomic_load_n(&panic_owner, __ATOMIC_ACQUIRE) != 0xFFFFFFFF) {
+            // A panic started while we waited: let the panic CPU print alone.
+            if (panic_owner != cpu_number()) halt_forever();
+        }
+    }
+    sinks_write(line, len);
+    ++lines;
+    __atomic_store_n(&lock.serving, ticket + 1, __ATOMIC_RELEASE);
+    write_flags(flags);
+}
+
+void log_vwrite(LogLevel lv, const char* fmt, va_list ap) {
+    if ((int)lv > level) return;
+    char line[384];
+    size_t n;
+    uint64_t us = 0;
+    if (time_ready()) {
+        us = now_ns() / 1000;
+        n = ksnprintf(line, sizeof line, "[%5u.%06u] cpu%u: ", (unsigned)(us / 1000000),
+                      (unsigned)(us % 1000000), cpu_number());
+    } else {
+        n = ksnprintf(line, sizeof line, "[    ?.??????] cpu%u: ", cpu_number());
+    }
+    if (lv == LogLevel::Warn) n += ksnprintf(line + n, sizeof line - n, "WARN: ");
+    if (lv == LogLevel::Error && fmt[0] != 'P' && fmt[0] != 'E' && fmt[0] != ' ' && fmt[0] != 'b')
+        n += ksnprintf(line + n, sizeof line - n, "ERROR: ");
+    if (n < sizeof line) n += kvsnprintf(line + n, sizeof line - n, fmt, ap);
+    if (n >= sizeof line - 1) {  // truncated: say so, keep the line whole
+        n = sizeof line - 2;
+        line[n - 3] = line[n - 2] = line[n - 1] = '.';
+    }
+    line[n++] = '\n';
+    line[n] = '\0';
+    logsink_line(line, n);
+}

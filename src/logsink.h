@@ -1,0 +1,19 @@
+/// @file logsink.h
+/// Where log lines go (COM1, port 0xE9, the VGA text screen) and the logger's
+/// lock. log_vwrite() (log.cpp) formats; the sinks only move whole lines.
+#pragma once
+#include "types.h"
+
+/// Choose the sinks after the command line is known.
+void logsink_configure(bool e9, bool vga, int loglevel);
+/// The current `loglevel=` (0 error .. 3 debug).
+int logsink_level();
+/// Write one finished line (with its newline) to every sink, under the lock.
+void logsink_line(const char* line, size_t len);
+/// From now on only CPU @p owner may print; the lock is taken over if its
+/// holder does not let go within a bounded wait (it may have been stopped).
+void logsink_enter_panic_mode(uint32_t owner);
+/// Write straight to the UART without any lock: the last resort.
+void logsink_emergency(const char* s);
+/// Lines written so far (all CPUs).
+uint64_t logsink_lines();

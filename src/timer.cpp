@@ -1,0 +1,77 @@
+/// @file timer.cpp
+/// The PIT as the reference clock, the TSC as the working clock.
+#include "timer.h"
+#include "log.h"
+#include "x86.h"
+
+uint64_t boot_tsc = 0;  // declared extern "C" in timer.h: boot.asm writes it
+
+namespace {
+uint64_t khz = 0;
+constexpr uint32_t PIT_HZ = 1193182;  // 8254 input clock
+}  // namespace
+
+uint64_t pit_wait_us(uint32_t us) {
+    // Channel 2, mode 0 (OUT goes high at terminal count), gated through port
+    // 0x61 bit 0 with the speaker (bit 1) off; OUT2 is readable at bit 5.
+    uint32_t count = (uint32_t)((uint64_t)PIT_HZ * us / 1000000);
+    if (count > 0xFFFF) count = 0xFFFF;
+    if (count < 2) count = 2;
+    uint8_t p61 = inb(0x61);
+    outb(0x61, (uint8_t)((p61 & ~0x03) | 0x00));
+    outb(0x43, 0xB0);
+    outb(0x42, (uint8_t)count);
+    outb(0x42, (uint8_t)(count >> 8));
+    uint64_t t0 = rdtsc();
+    outb(0x61, (uint8_t)((p61 & ~0x02) | 0x01));
+    // Bounded: a missing PIT must not hang the boot.
+    for (uint32_t i = 0; i < 100000000 && !(inb(0x61) & 0x20); ++i) {}
+    uint64_t t1 = rdtsc();
+    outb(0x61, p61);
+    return t1 - t0;
+}
+
+void timer_calibrate_tsc() {
+    uintptr_t f = read_flags();
+    cli();
+    // Best of five 10 ms windows: the smallest count had the least disturbance.
+    uint64_t best = ~0ull;
+    for (int i = 0; i < 5; ++i) {
+        uint64_t d = pit_wait_us(10000);
+        if (d < best) best = d;
+    }
+    write_flags(f);
+    uint32_t count = (uint32_t)((uint64_t)PIT_HZ * 10000 / 1000000);
+    // ticks per ms = best / (count / PIT_HZ seconds) / 1000
+    khz = best * PIT_HZ / count / 1000;
+    if (khz == 0) {
+        khz = 1000000;
+        log_warn("timer: the PIT did not count; assuming a 1 GHz TSC");
+        return;
+    }
+    log_info("timer: tsc %llu.%03llu MHz (PIT channel 2, best of 5 x 10 ms)",
+             (unsigned long long)(khz / 1000), (unsigned long long)(khz % 1000));
+}
+
+bool time_ready() { return khz != 0; }
+uint64_t tsc_khz() { return khz; }
+
+uint64_t tsc_to_ns(uint64_t t) {
+    if (!khz) return 0;
+    // Split to keep the products within 64 bits for days of uptime.
+    return t / khz * 1000000 + t % khz * 1000000 / khz;
+}
+
+uint64_t now_ns() { return tsc_to_ns(rdtsc() - boot_tsc); }
+
+void udelay(uint64_t us) {
+    if (!khz) {
+        while (us > 50000) { pit_wait_us(50000); us -= 50000; }
+        pit_wait_us((uint32_t)us);
+        return;
+    }
+    uint64_t end = rdtsc() + us * khz / 1000;
+    while (rdtsc() < end) cpu_relax();
+}
+
+void mdelay(uint64_t ms) { udelay(ms * 1000); }

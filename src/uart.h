@@ -1,0 +1,15 @@
+/// @file uart.h
+/// The 16550 UART on COM1: the kernel's serial console.
+#pragma once
+#include "types.h"
+
+/// Program COM1 for 115200 8N1 with FIFOs. Safe to call when there is no UART.
+void uart_init();
+/// True when a UART answered at COM1.
+bool uart_present();
+/// Write @p n bytes, turning "\n" into "\r\n". Polls the transmitter with a bound.
+void uart_write(const char* s, size_t n);
+/// One received byte, or -1 when none is waiting.
+int uart_getc();
+/// Enable the receive-data interrupt (IRQ 4); the IOAPIC routes it.
+void uart_enable_rx_interrupt();
