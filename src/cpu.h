@@ -8,6 +8,7 @@
 #pragma once
 #include "archcpu.h"
 #include "config.h"
+#include "cpuid.h"
 #include "types.h"
 
 /// How a CPU talks to its local APIC. A property of each CPU, never a global:
@@ -23,8 +24,6 @@ inline const char* apic_mode_name(ApicMode m) {
     return m == ApicMode::X2Apic ? "x2apic" : m == ApicMode::XApic ? "xapic" : "none";
 }
 
-struct CpuFeatures;
-
 /// One CPU's block. Cache-line aligned so that CPUs do not share lines.
 struct alignas(64) Cpu {
     Cpu* self;                  ///< offset 0: read through GS by this_cpu()
@@ -39,7 +38,7 @@ struct alignas(64) Cpu {
     uintptr_t kstack_top;       ///< top of the CPU's boot/idle kernel stack
     uintptr_t dfstack_top;      ///< top of the double-fault stack
     void* current;              ///< the running thread (proc.cpp), or null
-    void* features;             ///< this CPU's CpuFeatures (cpuid.h)
+    CpuFeatures features;       ///< this CPU's CPUID probe (cpuid.h)
     ArchCpu arch;               ///< GDT, TSS: see archcpu.h
 };
 

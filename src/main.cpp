@@ -2,22 +2,45 @@
 /// The boot order, top to bottom: kmain() on the bootstrap processor (BSP).
 /// Each step says what must already be true for it.
 #include "arch.h"
+#include "cmdline.h"
+#include "console.h"
 #include "cpu.h"
+#include "cpuid.h"
+#include "ktest/ktest.h"
 #include "log.h"
+#include "logsink.h"
+#include "multiboot2.h"
 #include "panic.h"
 #include "timer.h"
 #include "trap.h"
 #include "uart.h"
+#include "x86.h"
 
 void run_global_constructors();
 void cpu_init_bsp();
+
+namespace {
+Mb2Info mb2;
+BootOptions opts;
+
+CpuidRegs cpuid_insn(uint32_t leaf, uint32_t sub, void*) {
+    uint32_t r[4];
+    cpuid(leaf, sub, r);
+    return CpuidRegs{r[0], r[1], r[2], r[3]};
+}
+}  // namespace
+
+/// The effective boot options (valid after kmain parsed the command line).
+const BootOptions& boot_options() { return opts; }
+/// The parsed Multiboot2 information.
+const Mb2Info& boot_info() { return mb2; }
 
 extern "C" [[noreturn]] void kmain(uint32_t magic, uintptr_t info) {
     // Requires: boot.asm set GS to cpus[0], so cpu_number() works. Serial first:
     // everything after this line can log.
     uart_init();
     run_global_constructors();
-    log_info("Cohort kernel %s booting (magic 0x%x, info %p)", COHORT_ARCH, magic, (void*)info);
+    log_info("Cohort kernel %s booting", COHORT_ARCH);
 
     // Requires: nothing more. Exceptions must be reportable before anything can fault.
     idt_init();
@@ -26,6 +49,33 @@ extern "C" [[noreturn]] void kmain(uint32_t magic, uintptr_t info) {
     // Requires: the PIT (always present on a PC). The log gets real timestamps from here.
     timer_calibrate_tsc();
 
+    // Requires: GRUB's information still intact (nothing allocated yet).
+    if (!mb2_magic_ok(magic)) panic("not booted by a Multiboot2 loader (magic 0x%x)", magic);
+    uint32_t total = *(const uint32_t*)info;
+    mb2_parse((const uint8_t*)info, total < (1u << 20) ? total : (1u << 20), mb2);
+    log_info("boot: loader \"%s\", info at %p, %u bytes", mb2.loader_name ? mb2.loader_name : "?",
+             (void*)info, total);
+
+    // Requires: the boot information. Options decide everything that follows.
+    parse_cmdline(mb2.cmdline, opts);
+    bool bios = !mb2.has_efi32 && !mb2.has_efi64;
+    logsink_configure(opts.e9, opts.vga && bios, (int)opts.loglevel);
+    if (opts.vga && bios) console_init();
+    log_info("cmdline: \"%s\"", mb2.cmdline ? mb2.cmdline : "");
+    char line[300];
+    format_options(opts, line, sizeof line);
+    log_info("options: %s", line);
+    if (opts.help) log_cmdline_help();
+
+    // Requires: nothing. The BSP's own features decide the APIC mode later.
+    cpuid_probe(cpuid_insn, nullptr, has_cpuid(), this_cpu()->features);
+    cpuid_print(this_cpu()->features, 0);
+
     log_info("boot: done");
-    machine_exit(ExitStatus::Pass);
+    if (opts.test_count) {
+        uint32_t failed = ktest_run(opts.tests, opts.test_count, opts.token);
+        machine_exit(failed ? ExitStatus::Fail : ExitStatus::Pass);
+    }
+    log_info("boot: nothing more to do; halting (Ctrl-A X leaves QEMU)");
+    for (;;) sti_hlt();
 }
