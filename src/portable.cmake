@@ -4,5 +4,6 @@
 # headers: no inline assembly, no port or MMIO access.
 set(COHORT_PORTABLE_SOURCES
   format.cpp
+  apicregs.cpp
   cmdline.cpp
 )
