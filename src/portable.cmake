@@ -6,4 +6,5 @@ set(COHORT_PORTABLE_SOURCES
   format.cpp
   apicregs.cpp
   cmdline.cpp
+  multiboot2.cpp
 )
