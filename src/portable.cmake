@@ -7,4 +7,5 @@ set(COHORT_PORTABLE_SOURCES
   apicregs.cpp
   cmdline.cpp
   multiboot2.cpp
+  cpuid.cpp
 )
