@@ -231,8 +231,8 @@ void decode_legacy_topology(Source& s, CpuFeatures& out) {
         bool topoext = (s.get0(0x80000001).ecx >> 22) & 1;
         if (topoext && s.has(0x8000001E)) t.smt_shift = id_bits(((s.get(0x8000001E, 0).ebx >> 8) & 0xFF) + 1);
         t.source = CpuTopologySource::Ext8;
-    } else if (out.vendor != CpuVendor::Amd && s.has(4) && (s.get(4, 0).eax & 0x1F) != 0) {
-        uint32_t cores = ((s.get(4, 0).eax >> 26) & 0x3F) + 1;
+    } else if (uint32_t l4 = s.get(4, 0).eax; out.vendor != CpuVendor::Amd && (l4 & 0x1F) != 0) {
+        uint32_t cores = ((l4 >> 26) & 0x3F) + 1;
         uint32_t per_core = logical > cores ? logical / cores : 1;
         t.smt_shift = id_bits(per_core);
         t.source = CpuTopologySource::Leaf4;
