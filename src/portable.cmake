@@ -5,6 +5,9 @@
 set(COHORT_PORTABLE_SOURCES
   format.cpp
   apicregs.cpp
+  acpi.cpp
+  mp.cpp
+  cputable.cpp
   cmdline.cpp
   multiboot2.cpp
   cpuid.cpp
