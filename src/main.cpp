@@ -7,6 +7,8 @@
 #include "cpu.h"
 #include "cpuid.h"
 #include "ktest/ktest.h"
+#include "lapic.h"
+#include "pic.h"
 #include "log.h"
 #include "logsink.h"
 #include "multiboot2.h"
@@ -70,6 +72,19 @@ extern "C" [[noreturn]] void kmain(uint32_t magic, uintptr_t info) {
     // Requires: nothing. The BSP's own features decide the APIC mode later.
     cpuid_probe(cpuid_insn, nullptr, has_cpuid(), this_cpu()->features);
     cpuid_print(this_cpu()->features, 0);
+
+    // Requires: the BSP's CPUID. The 8259s would deliver onto exception vectors: silence them.
+    pic_disable();
+
+    // Requires: CPUID (x2APIC flag) and the options. The BSP picks the mode every
+    // CPU will use, then switches itself: its first APIC access comes after this.
+    lapic_choose_mode(this_cpu()->features, opts.nox2apic, 0);
+    lapic_enable_mode();
+    lapic_init();
+    log_info("lapic: cpu 0 apic id %u mode %s", this_cpu()->apic_id, apic_mode_name(this_cpu()->apic_mode));
+
+    // Requires: this CPU's LAPIC. Every CPU's timer counts the same clock: measure it once.
+    lapic_timer_calibrate();
 
     log_info("boot: done");
     if (opts.test_count) {

@@ -89,3 +89,36 @@ constexpr uint8_t irq(uint32_t gsi) { return static_cast<uint8_t>(irq_base + gsi
 /// True when a vector exists for IOAPIC input @p gsi.
 constexpr bool irq_fits(uint32_t gsi) { return gsi <= static_cast<uint32_t>(irq_last - irq_base); }
 }  // namespace vec
+
+/// @name Changing the calling CPU's runlevel (runlevel.cpp, arch backends)
+/// Not part of the host build: these touch the CPU. The level is kept in the
+/// CPU's block and written to the hardware by arch_write_runlevel(): CR8 on
+/// amd64; on i686 the LAPIC TPR through MMIO or MSR 0x808, chosen by *this*
+/// CPU's own APIC mode, and not at all before that CPU has a mode (the level is
+/// then only tracked, and lapic_init() writes it).
+/// @{
+struct Cpu;
+/// The calling CPU's runlevel.
+Runlevel current_runlevel();
+/// Raise the calling CPU's runlevel to @p level and return the previous one.
+/// Raising to a lower level than the current one is a bug and panics.
+Runlevel raise_runlevel(Runlevel level);
+/// Return to @p old, a level that raise_runlevel() gave back.
+void lower_runlevel(Runlevel old);
+/// Write @p level to CPU @p c's task-priority hardware (the arch backend).
+void arch_write_runlevel(Cpu& c, Runlevel level);
+
+/// Holds the calling CPU at a runlevel for a scope.
+class [[nodiscard]] RunlevelGuard {
+public:
+    /// Raise to @p level (or stay, when already at or above it).
+    explicit RunlevelGuard(Runlevel level);
+    /// Lower back to the level found on entry.
+    ~RunlevelGuard();
+    RunlevelGuard(const RunlevelGuard&) = delete;
+    RunlevelGuard& operator=(const RunlevelGuard&) = delete;
+
+private:
+    Runlevel old_;
+};
+/// @}

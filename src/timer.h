@@ -24,3 +24,22 @@ void udelay(uint64_t us);
 void mdelay(uint64_t ms);
 /// Busy-wait on the PIT alone for @p us microseconds (at most 50 ms).
 uint64_t pit_wait_us(uint32_t us);
+
+/// @name The LAPIC timer of the calling CPU (SDM Vol. 3A 10.5.4)
+/// @{
+/// Measure the LAPIC timer's rate at divide-by-16 against the PIT (best of
+/// three 10 ms windows, interrupts off) on the BSP; APs reuse the figure, since
+/// every LAPIC timer counts the same bus clock.
+void lapic_timer_calibrate();
+/// LAPIC timer ticks per millisecond at divide-by-16 (0 before calibration).
+uint64_t lapic_timer_khz();
+/// Fire @p vector at @p hz, periodically.
+void lapic_timer_periodic(uint32_t hz, uint8_t vector);
+/// Fire @p vector once, @p us microseconds from now (one-shot mode; TSC-deadline
+/// mode when the CPU has it and `use_deadline` is set).
+void lapic_timer_oneshot(uint64_t us, uint8_t vector, bool use_deadline = false);
+/// Stop and mask the timer.
+void lapic_timer_stop();
+/// True when this CPU offers TSC-deadline mode (CPUID.01H:ECX[24]).
+bool lapic_timer_has_deadline();
+/// @}

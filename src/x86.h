@@ -56,6 +56,8 @@ inline void hlt() { asm volatile("hlt" ::: "memory"); }
 inline void sti_hlt() { asm volatile("sti; hlt" ::: "memory"); }
 /// Spin-loop hint: lets a hyperthread sibling run and saves power.
 inline void cpu_relax() { asm volatile("pause" ::: "memory"); }
+/// Wait for an interrupt when interrupts are on (else just pause).
+inline void hlt_or_relax() { if (read_flags() & FLAGS_IF) hlt(); else cpu_relax(); }
 /// Compiler barrier.
 inline void barrier() { asm volatile("" ::: "memory"); }
 

@@ -1,0 +1,11 @@
+/// @file runlevel_arch.cpp
+/// amd64: the runlevel is CR8, the architectural alias of TPR[7:4]
+/// (SDM Vol. 3A 10.8.6.1). It needs no APIC access, so it is correct on every
+/// CPU from its first instruction, whatever its APIC mode.
+#include "cpu.h"
+#include "runlevel.h"
+
+void arch_write_runlevel(Cpu&, Runlevel level) {
+    uint64_t v = runlevel_to_cr8(level);
+    asm volatile("mov %0, %%cr8" ::"r"(v) : "memory");
+}

@@ -1,0 +1,14 @@
+/// @file runlevel_arch.cpp
+/// i686: the runlevel is the LAPIC task-priority register (SDM Vol. 3A 10.8.3.1),
+/// written in the way *this* CPU's APIC mode says: MSR 0x808 in x2APIC mode,
+/// MMIO in xAPIC mode, and not at all before the CPU has set its mode. A global
+/// "x2APIC is on" flag here would make an AP that has not yet switched itself
+/// execute WRMSR 0x808 in xAPIC mode: a #GP.
+#include "cpu.h"
+#include "lapic.h"
+#include "runlevel.h"
+
+void arch_write_runlevel(Cpu& c, Runlevel level) {
+    if (c.apic_mode == ApicMode::None) return;  // tracked only; lapic_init() writes it
+    lapic_write(LapicReg::Tpr, runlevel_to_tpr(level));
+}

@@ -1,0 +1,167 @@
+/// @file lapic.cpp
+/// Local APIC access in both modes (SDM Vol. 3A chapter 10).
+#include "lapic.h"
+#include "cpuid.h"
+#include "log.h"
+#include "panic.h"
+#include "runlevel.h"
+#include "timer.h"
+#include "trap.h"
+#include "vm.h"
+#include "x86.h"
+
+namespace {
+
+ApicMode machine_mode = ApicMode::None;
+uintptr_t mmio = 0xFEE00000;  // identity-mapped, uncached (vm_map_mmio)
+uint8_t nmi_lint_mask = 0;    // LINT pins the firmware tables name as NMI
+uint16_t nmi_lint_flags[2] = {0, 0};
+
+ApicMode mode_of_this_cpu() { return this_cpu()->apic_mode; }
+
+void on_error(TrapFrame*) {
+    uint32_t esr = lapic_read_esr();
+    char names[160];
+    esr_describe(esr, names, sizeof names);
+    log_warn("lapic: error interrupt on cpu %u: esr 0x%x (%s)", cpu_number(), esr, names);
+    lapic_eoi();
+}
+
+}  // namespace
+
+void lapic_choose_mode(const CpuFeatures& bsp, bool nox2apic, uint64_t mmio_base) {
+    uint64_t base = rdmsr(apic_base::msr);
+    bool firmware_x2 = (base & apic_base::enable) && (base & apic_base::x2apic);
+    bool has_x2 = cpu_has(bsp, CpuFlag::X2apic);
+    if (mmio_base == 0) mmio_base = base & apic_base::base_mask & 0xFFFFFFFFFull;
+    mmio = (uintptr_t)mmio_base;
+    if (has_x2 && !nox2apic) {
+        machine_mode = ApicMode::X2Apic;
+    } else {
+        machine_mode = ApicMode::XApic;
+        if (nox2apic && firmware_x2)
+            log_info("lapic: firmware left x2APIC on; nox2apic: leaving it through the disabled state");
+    }
+    vm_map_mmio(mmio, 4096);
+    log_info("lapic: mode %s (cpuid x2apic %s, nox2apic %s), xAPIC base 0x%llx",
+             apic_mode_name(machine_mode), has_x2 ? "yes" : "no", nox2apic ? "given" : "not given",
+             (unsigned long long)mmio_base);
+    trap_set_handler(vec::lapic_error, on_error);
+}
+
+ApicMode lapic_machine_mode() { return machine_mode; }
+
+void lapic_enable_mode() {
+    // IA32_APIC_BASE transitions (SDM Vol. 3A 10.12.5, Figure 10-27):
+    // disabled -> xAPIC -> x2APIC; x2APIC -> xAPIC only through disabled.
+    uint64_t base = rdmsr(apic_base::msr);
+    bool x2 = (base & apic_base::enable) && (base & apic_base::x2apic);
+    if (machine_mode == ApicMode::X2Apic) {
+        if (!(base & apic_base::enable)) wrmsr(apic_base::msr, base |= apic_base::enable);
+        if (!x2) wrmsr(apic_base::msr, base | apic_base::x2apic);
+    } else {
+        if (x2) wrmsr(apic_base::msr, base &= ~(apic_base::enable | apic_base::x2apic));
+        wrmsr(apic_base::msr, (base & ~apic_base::x2apic) | apic_base::enable);
+    }
+    this_cpu()->apic_mode = machine_mode;
+}
+
+uint32_t lapic_read(LapicReg r) {
+    switch (mode_of_this_cpu()) {
+    case ApicMode::X2Apic: return (uint32_t)rdmsr(x2apic_msr(r));
+    case ApicMode::XApic: return *(volatile uint32_t*)(mmio + (uint16_t)r);
+    default: panic("lapic: read of 0x%x before this CPU chose its APIC mode", (unsigned)r);
+    }
+}
+
+void lapic_write(LapicReg r, uint32_t v) {
+    switch (mode_of_this_cpu()) {
+    case ApicMode::X2Apic: wrmsr(x2apic_msr(r), v); return;
+    case ApicMode::XApic: *(volatile uint32_t*)(mmio + (uint16_t)r) = v; return;
+    default: panic("lapic: write of 0x%x before this CPU chose its APIC mode", (unsigned)r);
+    }
+}
+
+uint32_t lapic_id() {
+    uint32_t id = lapic_read(LapicReg::Id);
+    return mode_of_this_cpu() == ApicMode::X2Apic ? id : id >> 24;
+}
+
+void lapic_eoi() { lapic_write(LapicReg::Eoi, 0); }
+
+uint32_t lapic_read_esr() {
+    lapic_write(LapicReg::Esr, 0);  // the write latches the errors into the register
+    return lapic_read(LapicReg::Esr);
+}
+
+bool lapic_send(Icr icr) {
+    uintptr_t f = read_flags();
+    cli();  // an interrupt handler sending an IPI between our two writes would mix them
+    bool ok = true;
+    if (mode_of_this_cpu() == ApicMode::X2Apic) {
+        // WRMSR to the ICR is not ordered after earlier stores (SDM 10.12.3):
+        // fence so the target sees what we wrote before it sees the IPI.
+        asm volatile("mfence" ::: "memory");
+        wrmsr(x2apic_msr(LapicReg::IcrLow), icr.x2apic_value());
+    } else if (!icr.fits_xapic() && icr.shorthand() == Shorthand::None) {
+        log_error("lapic: APIC id %u does not fit xAPIC's 8-bit destination", icr.destination());
+        ok = false;
+    } else {
+        lapic_write(LapicReg::IcrHigh, icr.xapic_high());
+        lapic_write(LapicReg::IcrLow, icr.xapic_low());
+        uint64_t start = rdtsc(), limit = tsc_khz() ? tsc_khz() * 100 : 1000000000ull;
+        while (lapic_read(LapicReg::IcrLow) & icr_send_pending) {
+            if (rdtsc() - start > limit) {
+                log_error("lapic: IPI to APIC id %u still pending after 100 ms", icr.destination());
+                ok = false;
+                break;
+            }
+            cpu_relax();
+        }
+    }
+    write_flags(f);
+    return ok;
+}
+
+void lapic_set_nmi_lint(uint8_t lint, uint16_t flags) {
+    if (lint > 1) return;
+    nmi_lint_mask |= (uint8_t)(1u << lint);
+    nmi_lint_flags[lint] = flags;
+}
+
+void lapic_init() {
+    Cpu* c = this_cpu();
+    lapic_write(LapicReg::Svr, svr::enable | vec::spurious);
+    lapic_write(LapicReg::LvtTimer, Lvt{}.encode());
+    lapic_write(LapicReg::LvtLint0, Lvt{}.encode());  // no virtual wire: the IOAPIC delivers IRQs
+    Lvt lint1 = Lvt{};
+    if (nmi_lint_mask & 2) {
+        lint1 = Lvt::nmi();
+        // MPS INTI flags: polarity 3 = active low; trigger 3 = level (NMI is always edge).
+        if ((nmi_lint_flags[1] & 3) == 3) lint1 = lint1.active_low();
+    }
+    lapic_write(LapicReg::LvtLint1, lint1.encode());
+    if (nmi_lint_mask & 1) lapic_write(LapicReg::LvtLint0, Lvt::nmi().encode());
+    lapic_write(LapicReg::LvtError, Lvt{}.vector(vec::lapic_error).unmask().encode());
+    lapic_read_esr();
+    lapic_read_esr();  // twice: the first write only re-arms (SDM 10.5.3)
+    lapic_write(LapicReg::Tpr, runlevel_to_tpr((Runlevel)c->runlevel));
+    lapic_eoi();  // drop anything left in service by the firmware
+    uint32_t id = lapic_id();
+    if (c->apic_id != id && c->id != 0)
+        log_warn("lapic: cpu %u expected APIC id %u but reads %u", c->id, c->apic_id, id);
+    c->apic_id = id;
+}
+
+void lapic_dump() {
+    uint32_t ver = lapic_read(LapicReg::Version);
+    log_info("lapic: cpu %u apic id %u mode %s version 0x%x lvts %u", cpu_number(), lapic_id(),
+             apic_mode_name(this_cpu()->apic_mode), lapic_version(ver), lapic_lvt_count(ver));
+    log_info("lapic:   tpr 0x%02x ppr 0x%02x svr 0x%x esr 0x%x", lapic_read(LapicReg::Tpr),
+             lapic_read(LapicReg::Ppr), lapic_read(LapicReg::Svr), lapic_read(LapicReg::Esr));
+    log_info("lapic:   lvt timer 0x%x lint0 0x%x lint1 0x%x error 0x%x",
+             lapic_read(LapicReg::LvtTimer), lapic_read(LapicReg::LvtLint0),
+             lapic_read(LapicReg::LvtLint1), lapic_read(LapicReg::LvtError));
+    log_info("lapic:   timer initial %u current %u divide 0x%x", lapic_read(LapicReg::TimerInitial),
+             lapic_read(LapicReg::TimerCurrent), lapic_read(LapicReg::TimerDivide));
+}

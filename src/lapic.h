@@ -1,0 +1,47 @@
+/// @file lapic.h
+/// The local APIC of the calling CPU, in xAPIC (MMIO) or x2APIC (MSR) mode.
+///
+/// The mode is a property of each CPU (Cpu::apic_mode). The BSP decides which
+/// mode the machine uses (lapic_choose_mode()); every CPU, the BSP included,
+/// then switches *itself* with lapic_enable_mode() before its first APIC
+/// access. Until then lapic_read()/lapic_write() refuse to run: the #GP that a
+/// WRMSR to 0x808 raises on a CPU still in xAPIC mode cannot happen.
+#pragma once
+#include "apicregs.h"
+#include "cpu.h"
+#include "types.h"
+
+struct CpuFeatures;
+
+/// Decide the machine's APIC mode on the BSP: x2APIC when the BSP's CPUID has
+/// it and `nox2apic` was not given (or when the firmware already enabled it).
+/// @p mmio_base is the xAPIC base from the MADT (0: take IA32_APIC_BASE).
+void lapic_choose_mode(const CpuFeatures& bsp, bool nox2apic, uint64_t mmio_base);
+/// The mode chosen by the BSP, which every AP follows.
+ApicMode lapic_machine_mode();
+/// Put the calling CPU's LAPIC into the machine's mode and record it in its
+/// Cpu block. The first APIC access any CPU makes.
+void lapic_enable_mode();
+/// Program the calling CPU's LAPIC: spurious vector 0xFF with software enable,
+/// the error vector, LINT0 masked, LINT1 as NMI (per the firmware tables), ESR
+/// cleared, TPR set from the runlevel tracked so far.
+void lapic_init();
+/// Read register @p r of this CPU's LAPIC.
+uint32_t lapic_read(LapicReg r);
+/// Write register @p r of this CPU's LAPIC.
+void lapic_write(LapicReg r, uint32_t v);
+/// This CPU's APIC id (32 bits in x2APIC mode, 8 in xAPIC mode).
+uint32_t lapic_id();
+/// Signal end of interrupt.
+void lapic_eoi();
+/// Read and clear the error status register (SDM Vol. 3A 10.5.3).
+uint32_t lapic_read_esr();
+/// Send an IPI. xAPIC: two writes, then poll delivery status with a timeout;
+/// x2APIC: one 64-bit write. False when the destination cannot be reached in
+/// this mode or the send timed out (both logged).
+bool lapic_send(Icr icr);
+/// Configure the LINT pin @p lint (0 or 1) as NMI with the MPS INTI @p flags
+/// (polarity bits 1:0, trigger bits 3:2) from a MADT/MP local NMI entry.
+void lapic_set_nmi_lint(uint8_t lint, uint16_t flags);
+/// Log this CPU's LAPIC registers (the monitor's `lapic` command).
+void lapic_dump();
