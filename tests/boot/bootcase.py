@@ -1,0 +1,119 @@
+"""Boot-test cases: what one boot of Cohort must print and how it must end.
+
+A file in tests/boot/cases/ registers cases by calling case():
+
+    from bootcase import case, BANNER
+    case("amd64.bios.boot", arch="amd64", cmdline="test=boot",
+         expect=[BANNER.format(arch="amd64"), r"cpuid: vendor"])
+
+boot.py --list prints every registered case; CMake turns each into the CTest
+test boot.<name>.
+"""
+import dataclasses
+import glob
+import os
+import re
+import runpy
+
+# What the kernel writes to isa-debug-exit (port 0xf4) and the QEMU exit status
+# that follows: QEMU exits with (value << 1) | 1 (PITFALLS).
+EXITS = {"pass": 0x10, "fail": 0x11, "panic": 0x12}
+STATUS = {name: (code << 1) | 1 for name, code in EXITS.items()}  # pass 33, fail 35, panic 37
+
+# The boot banner; printed once per boot, so a second one means the machine reset.
+BANNER = r"Cohort kernel {arch} booting"
+ANY_BANNER = r"Cohort kernel \S+ booting"
+
+# Lines no boot may print, unless the case says otherwise (allow_panic).
+PANIC_LINES = [r"PANIC", r"EXCEPTION"]
+FORBIDDEN = PANIC_LINES + [r"WARN: unexpected interrupt"]
+
+ARCHES = ("i686", "amd64")
+FIRMWARES = ("bios", "uefi")
+EMULATORS = ("qemu",)
+
+
+@dataclasses.dataclass
+class Case:
+    """One boot: the machine, the kernel command line and the expected output."""
+    name: str
+    arch: str = "amd64"
+    cmdline: str = ""
+    smp: str = "1"                 # QEMU -smp string: "4", "6,sockets=2,cores=3"
+    machine: str = "pc"            # QEMU -machine: "pc", "q35", "pc,acpi=off"
+    cpu: str = None                # QEMU -cpu model; None leaves QEMU's default
+    memory: str = "128M"
+    firmware: str = "bios"         # "bios" (SeaBIOS) or "uefi" (OVMF)
+    qemu_args: list = dataclasses.field(default_factory=list)
+    expect: list = dataclasses.field(default_factory=list)  # regexes, each must match a line
+    forbid: list = dataclasses.field(default_factory=list)  # regexes added to FORBIDDEN
+    allow_panic: bool = None       # drop PANIC/EXCEPTION from FORBIDDEN; default: exit == "panic"
+    token: bool = True             # require the echo "ktest: token <token>"
+    exit: str = "pass"             # "pass", "fail", "panic", or None: no exit expected,
+                                   # stop once every expect line was seen
+    timeout: float = 60            # seconds of QEMU run time (the ISO build is not counted)
+    labels: list = dataclasses.field(default_factory=list)
+    script: list = dataclasses.field(default_factory=list)  # [(wait-for regex, text to send)]
+    needs_x2apic: bool = False     # x2APIC under TCG: QEMU >= 9
+    emulator: str = "qemu"
+    source: str = ""               # the cases file that registered it
+
+    def forbidden(self):
+        """The forbidden regexes of this case (the second banner is checked apart)."""
+        allow = self.allow_panic if self.allow_panic is not None else self.exit == "panic"
+        base = [f for f in FORBIDDEN if not (allow and f in PANIC_LINES)]
+        return base + list(self.forbid)
+
+    def all_labels(self):
+        """Labels for CTest: always boot, the arch, the emulator and the firmware."""
+        out = ["boot", self.arch, self.emulator, self.firmware]
+        return out + [l for l in self.labels if l not in out]
+
+
+REGISTRY = {}
+_loading = ""  # the cases file being run by load_cases()
+
+
+def check_case(c):
+    """Raise ValueError naming the problem when @p c cannot be run."""
+    if not re.fullmatch(r"[A-Za-z0-9_.-]+", c.name):
+        raise ValueError(f"case name {c.name!r}: use letters, digits, '.', '_', '-'")
+    if c.arch not in ARCHES:
+        raise ValueError(f"{c.name}: arch must be one of {ARCHES}")
+    if c.firmware not in FIRMWARES:
+        raise ValueError(f"{c.name}: firmware must be one of {FIRMWARES}")
+    if c.firmware == "uefi" and c.arch != "amd64":
+        raise ValueError(f"{c.name}: the i686 ISO boots under BIOS only")
+    if c.emulator not in EMULATORS:
+        raise ValueError(f"{c.name}: emulator must be one of {EMULATORS}")
+    if c.exit is not None and c.exit not in EXITS:
+        raise ValueError(f"{c.name}: exit must be one of {tuple(EXITS)} or None")
+    if c.exit is None and not c.expect:
+        raise ValueError(f"{c.name}: exit=None stops on the expected lines, so give some")
+    for rx in list(c.expect) + list(c.forbid) + [w for w, _ in c.script]:
+        try:
+            re.compile(rx)
+        except re.error as e:
+            raise ValueError(f"{c.name}: bad regex {rx!r}: {e}") from None
+    if any(ch in c.cmdline for ch in '";$`\\'):
+        raise ValueError(f"{c.name}: the command line may not hold \" ; $ ` or \\")
+
+
+def case(name, **kw):
+    """Register one boot test; the keywords are the fields of Case."""
+    c = Case(name=name, source=_loading, **kw)
+    check_case(c)
+    if name in REGISTRY:
+        raise ValueError(f"case {name} registered twice ({REGISTRY[name].source}, {c.source})")
+    REGISTRY[name] = c
+    return c
+
+
+def load_cases(folder):
+    """Run every cases/*.py file in @p folder and return the registry."""
+    global _loading
+    for path in sorted(glob.glob(os.path.join(folder, "*.py"))):
+        _loading = os.path.basename(path)
+        runpy.run_path(path)
+    _loading = ""
+    return REGISTRY
