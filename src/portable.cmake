@@ -10,5 +10,6 @@ set(COHORT_PORTABLE_SOURCES
   cputable.cpp
   cmdline.cpp
   multiboot2.cpp
+  kalloc.cpp
   cpuid.cpp
 )
