@@ -1,0 +1,115 @@
+# Cohort's front door. CMake does the building; this file only names the
+# everyday commands. Each target that needs tools installs what is missing
+# first (tools/install-deps), so a fresh Debian 12 machine needs one command.
+#
+#   make run                      boot amd64 with 4 CPUs, serial on this terminal
+#   make run ARCH=i686 CPUS=8 CMDLINE="maxcpus=2 test=all"
+#   make run FIRMWARE=uefi        amd64 under OVMF (q35)
+#   make test                     every unit and boot test
+#   make test-quick               leave out the slow and Bochs lanes
+#   make test TESTS=boot.amd64    only tests whose name matches (ctest -R)
+#   make iso [ARCH= CMDLINE= ISO=]  ISOs to boot elsewhere
+
+ARCH     ?= amd64
+CPUS     ?= 4
+CMDLINE  ?=
+BUILD    ?= build
+FIRMWARE ?= bios
+MACHINE  ?= $(if $(filter uefi,$(FIRMWARE)),q35,pc)
+CPU      ?=
+MEMORY   ?= 128M
+ISO      ?=
+QEMU_EXTRA ?=
+JOBS     ?= $(shell nproc)
+TEST_JOBS ?= 2
+TESTS    ?=
+TESTS_LABEL   ?=
+TESTS_EXCLUDE ?=
+
+QEMU := qemu-system-x86_64
+OVMF := /usr/share/OVMF
+
+# -serial mon:stdio: the serial console is this terminal, Ctrl-A X quits and
+# Ctrl-A C switches to the QEMU monitor. isa-debug-exit lets the kernel end the
+# run itself (33 pass, 35 fail, 37 panic); -no-reboot turns a triple fault
+# into an exit instead of a reboot loop.
+QEMU_FLAGS = -machine $(MACHINE) $(if $(CPU),-cpu $(CPU)) -smp $(CPUS) -m $(MEMORY) \
+	-display none -serial mon:stdio -no-reboot \
+	-device isa-debug-exit,iobase=0xf4,iosize=0x04 \
+	$(if $(filter uefi,$(FIRMWARE)),$(OVMF_FLAGS)) $(QEMU_EXTRA)
+# UEFI: OVMF's code read-only, and a private copy of its variable store.
+OVMF_FLAGS = -drive if=pflash,format=raw,readonly=on,file=$(OVMF)/OVMF_CODE_4M.fd \
+	-drive if=pflash,format=raw,file=$(BUILD)/ovmf-vars.fd
+
+# With CMDLINE the ISO is made fresh, its one entry booting that line at once;
+# without it, the build's ISO shows its menu of useful command lines.
+RUN_ISO = $(if $(CMDLINE),$(BUILD)/run-$(ARCH).iso,$(BUILD)/cohort-$(ARCH).iso)
+
+.PHONY: all deps configure build run test test-quick unit iso clean
+all: build
+
+deps:
+	@tools/install-deps
+
+$(BUILD)/CMakeCache.txt: | deps
+	cmake -S . -B $(BUILD)
+
+configure: deps $(BUILD)/CMakeCache.txt
+
+build: configure
+	cmake --build $(BUILD) -j$(JOBS)
+
+run: build
+ifneq ($(CMDLINE),)
+	tools/mkiso --arch $(ARCH) --kernel $(BUILD)/kernel-$(ARCH).elf --out $(RUN_ISO) --cmdline "$(CMDLINE)"
+endif
+ifeq ($(FIRMWARE),uefi)
+	cp $(OVMF)/OVMF_VARS_4M.fd $(BUILD)/ovmf-vars.fd
+endif
+	@echo "cohort: booting $(RUN_ISO) with $(CPUS) CPUs; the serial console is this terminal, Ctrl-A X quits"
+	@st=0; $(QEMU) $(QEMU_FLAGS) -boot d -cdrom $(RUN_ISO) || st=$$?; \
+	case $$st in \
+	  0|33) ;; \
+	  35) echo "cohort: the kernel exited with fail (QEMU status 35)"; exit 1 ;; \
+	  37) echo "cohort: the kernel panicked (QEMU status 37)"; exit 1 ;; \
+	  *) echo "cohort: QEMU exit status $$st"; exit 1 ;; \
+	esac
+
+test: build
+	cd $(BUILD) && ctest --output-on-failure -j$(TEST_JOBS) \
+	  $(if $(TESTS),-R '$(TESTS)') $(if $(TESTS_LABEL),-L '$(TESTS_LABEL)') \
+	  $(if $(TESTS_EXCLUDE),-LE '$(TESTS_EXCLUDE)')
+
+test-quick:
+	@$(MAKE) --no-print-directory test TESTS_EXCLUDE='slow|bochs'
+
+unit: configure
+	cmake --build $(BUILD) -j$(JOBS) --target unit_tests
+	cd $(BUILD) && ctest --output-on-failure -j$(TEST_JOBS) -L unit
+
+# make iso: build/cohort-amd64.iso and build/cohort-i686.iso (a menu of entries).
+# make iso ARCH=amd64 CMDLINE="maxcpus=2 test=all" ISO=/some/path.iso: one ISO
+# whose default entry boots that line with no wait.
+iso: configure
+ifeq ($(ISO)$(CMDLINE),)
+	cmake --build $(BUILD) -j$(JOBS) --target iso-amd64 iso-i686
+	@echo "cohort: $(BUILD)/cohort-amd64.iso $(BUILD)/cohort-i686.iso"
+else
+	cmake --build $(BUILD) -j$(JOBS) --target kernel-$(ARCH)
+	tools/mkiso --arch $(ARCH) --kernel $(BUILD)/kernel-$(ARCH).elf \
+	  --out $(or $(ISO),$(BUILD)/cohort-$(ARCH)-cmdline.iso) --cmdline "$(CMDLINE)"
+	@echo "cohort: $(or $(ISO),$(BUILD)/cohort-$(ARCH)-cmdline.iso) boots \"$(CMDLINE)\""
+endif
+
+clean:
+	@case "$(BUILD)" in ""|/|.|..) echo "clean: refusing to remove '$(BUILD)'"; exit 1 ;; esac
+	rm -rf "$(BUILD)"
+
+# ---- Room for later targets (not yet present) ----
+# bochs:      boot the ISO in Bochs (ARCH=, CPUS=), serial on the terminal
+# qemu-gdb:   boot halted with a gdb stub on a per-user port
+# gdb:        attach gdb to qemu-gdb, with the per-CPU helpers loaded
+# docs:       the Doxygen walkthrough, warnings as errors
+# grade:      run a lab's graded tests (LAB=)
+# lab-export: write the student tree of a lab
+# bench:      measure the SMP path, write build/bench/results.{md,json}
