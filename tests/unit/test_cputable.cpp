@@ -144,6 +144,10 @@ BOOST_AUTO_TEST_CASE(recorded_machines) {
             }
             BOOST_TEST(r.summary == want, boost::test_tools::per_element());
             BOOST_TEST(r.have_madt == acpi);
+            BOOST_TEST(expect_lines(path(name, ".expect"), "source") ==
+                       std::vector<std::string>{cpu_source_name(r.t->source)}, boost::test_tools::per_element());
+            BOOST_TEST(expect_lines(path(name, ".expect"), "found") ==
+                       std::vector<std::string>{std::to_string(r.t->usable)}, boost::test_tools::per_element());
             BOOST_TEST(log_count("WARN") == 0u);
             if (acpi) {  // the MADT's entries, one by one, disabled ones included
                 std::vector<std::string> got;
@@ -182,6 +186,14 @@ BOOST_AUTO_TEST_CASE(recorded_shapes_spelled_out) {
     BOOST_TEST(cpu_table_kernel_id(*r.t, 288) == -1);
     BOOST_TEST(r.madt->cpus[255].x2apic);
     BOOST_TEST(!r.madt->cpus[254].x2apic);
+    // With x2APIC entries QEMU wires LINT1 to NMI with one type 0xA entry (uid all).
+    BOOST_TEST(r.madt->nlapic_nmis == 1u);
+    BOOST_TEST(r.madt->lapic_nmis[0].uid == LAPIC_NMI_ALL);
+    BOOST_TEST(r.madt->lapic_nmis[0].lint == 1);
+    r = discover(Snapshot::load(path("pc-smp4", ".snap")), false);  // type 4, uid 0xFF
+    BOOST_TEST(r.madt->nlapic_nmis == 1u);
+    BOOST_TEST(r.madt->lapic_nmis[0].uid == LAPIC_NMI_ALL);
+    BOOST_TEST(r.madt->lapic_nmis[0].lint == 1);
 
     // OVMF keeps its RSDP above 1 MiB: the BIOS scan cannot find it.
     clear_log();
