@@ -12,8 +12,12 @@ struct Cpu;
 void idt_init();
 /// Load the shared IDT on the calling CPU.
 void idt_load();
-/// Give CPU @p c its own GDT and TSS, load them, and point the per-CPU
-/// register (GS) at @p c. @p df_stack_top is the top of its double-fault stack.
-void arch_cpu_init(Cpu& c, uintptr_t df_stack_top);
+/// Build CPU @p c's own GDT and TSS in its block (and c.gdtr), with
+/// @p df_stack_top as the top of its double-fault stack. The BSP does this
+/// for each AP before starting it; nothing is loaded.
+void arch_cpu_prepare(Cpu& c, uintptr_t df_stack_top);
+/// On the calling CPU: load @p c's GDT and TSS, reload the segment registers
+/// and point the per-CPU register (GS) at @p c.
+void arch_cpu_load(Cpu& c);
 /// Print the registers of @p tf (part of an exception report).
 void arch_print_frame(const TrapFrame* tf);

@@ -14,6 +14,20 @@ void cpu_init_bsp() {
     c.self = &c;
     c.id = 0;
     c.dfstack_top = (uintptr_t)(bsp_dfstack + sizeof bsp_dfstack);
-    arch_cpu_init(c, c.dfstack_top);
+    arch_cpu_prepare(c, c.dfstack_top);
+    arch_cpu_load(c);
     idt_load();
 }
+
+#include "cpuid.h"
+#include "x86.h"
+
+namespace {
+CpuidRegs cpuid_insn(uint32_t leaf, uint32_t sub, void*) {
+    uint32_t r[4];
+    cpuid(leaf, sub, r);
+    return CpuidRegs{r[0], r[1], r[2], r[3]};
+}
+}  // namespace
+
+void cpu_probe_features(Cpu& c) { cpuid_probe(cpuid_insn, nullptr, has_cpuid(), c.features); }

@@ -24,23 +24,46 @@ inline const char* apic_mode_name(ApicMode m) {
     return m == ApicMode::X2Apic ? "x2apic" : m == ApicMode::XApic ? "xapic" : "none";
 }
 
-/// One CPU's block. Cache-line aligned so that CPUs do not share lines.
-struct alignas(64) Cpu {
-    Cpu* self;                  ///< offset 0: read through GS by this_cpu()
-    uint32_t id;                ///< dense kernel id, 0 = BSP
-    uint32_t apic_id;           ///< APIC id as read from this CPU's own LAPIC
-    ApicMode apic_mode;         ///< this CPU's LAPIC access mode
-    uint8_t runlevel;           ///< current runlevel (see runlevel.h)
-    volatile uint8_t online;    ///< set last in bring-up: IDT and LAPIC ready
-    uint8_t reserved0;
-    uint32_t nmi_count;         ///< NMIs taken (halt-all uses NMI as a fallback)
-    uint64_t irq_count;         ///< interrupts taken
-    uintptr_t kstack_top;       ///< top of the CPU's boot/idle kernel stack
-    uintptr_t dfstack_top;      ///< top of the double-fault stack
-    void* current;              ///< the running thread (proc.cpp), or null
-    CpuFeatures features;       ///< this CPU's CPUID probe (cpuid.h)
-    ArchCpu arch;               ///< GDT, TSS: see archcpu.h
+/// A GDT pseudo-descriptor as LGDT reads it (i686 uses the low 4 bytes of base).
+struct COHORT_PACKED Gdtr {
+    uint16_t limit;  ///< size of the table minus one
+    uint64_t base;   ///< linear address of the table
 };
+
+/// One CPU's block. Cache-line aligned so that CPUs do not share lines.
+///
+/// The first 32 bytes are read by the AP trampoline (trampoline.bin.asm)
+/// before any C++ runs on that CPU; their offsets are fixed (CPU_* in
+/// smpboot.inc) and checked at compile time here and at boot against the
+/// numbers the trampoline was assembled with (smpboot.cpp).
+struct alignas(64) Cpu {
+    union {
+        Cpu* self;                ///< offset 0: read through GS by this_cpu()
+        uint64_t self_slot;       ///< keeps the header layout the same on both arches
+    };
+    uint64_t kstack_top;          ///< offset 8: top of the CPU's boot/idle kernel stack
+    Gdtr gdtr;                    ///< offset 16: this CPU's own GDT (arch.gdt)
+    uint16_t reserved0;
+    volatile uint32_t boot_stage; ///< offset 28: how far bring-up got (smpboot.h)
+    uint32_t id;                  ///< dense kernel id, 0 = BSP
+    uint32_t apic_id;             ///< APIC id as read from this CPU's own LAPIC
+    ApicMode apic_mode;           ///< this CPU's LAPIC access mode
+    uint8_t runlevel;             ///< current runlevel (see runlevel.h)
+    volatile uint8_t online;      ///< set last in bring-up: IDT and LAPIC ready
+    uint8_t reserved1;
+    uint32_t nmi_count;           ///< NMIs taken (halt-all uses NMI as a fallback)
+    uint64_t irq_count;           ///< interrupts taken
+    uint64_t dfstack_top;         ///< top of the double-fault stack
+    uint64_t sipi_tsc;            ///< TSC when the BSP sent this CPU its first SIPI
+    uint64_t online_tsc;          ///< TSC when this CPU set its online bit
+    void* current;                ///< the running thread (proc.cpp), or null
+    CpuFeatures features;         ///< this CPU's CPUID probe (cpuid.h)
+    ArchCpu arch;                 ///< GDT, TSS: see archcpu.h
+};
+static_assert(__builtin_offsetof(Cpu, self) == 0, "CPU_SELF in smpboot.inc");
+static_assert(__builtin_offsetof(Cpu, kstack_top) == 8, "CPU_KSTACK in smpboot.inc");
+static_assert(__builtin_offsetof(Cpu, gdtr) == 16, "CPU_GDTR in smpboot.inc");
+static_assert(__builtin_offsetof(Cpu, boot_stage) == 28, "CPU_STAGE in smpboot.inc");
 
 /// All CPU blocks, indexed by kernel id (never by APIC id).
 extern Cpu cpus[COHORT_MAX_CPUS];

@@ -1,18 +1,25 @@
 /// @file main.cpp
 /// The boot order, top to bottom: kmain() on the bootstrap processor (BSP).
-/// Each step says what must already be true for it.
+/// Each step says what must already be true for it. The APs' side is mpmain()
+/// in smpboot.cpp.
 #include "arch.h"
 #include "cmdline.h"
 #include "console.h"
 #include "cpu.h"
 #include "cpuid.h"
+#include "cpumask.h"
+#include "cputable.h"
+#include "discover.h"
 #include "ktest/ktest.h"
 #include "lapic.h"
-#include "pic.h"
 #include "log.h"
 #include "logsink.h"
+#include "mem.h"
 #include "multiboot2.h"
 #include "panic.h"
+#include "pic.h"
+#include "smpboot.h"
+#include "spinlock.h"
 #include "timer.h"
 #include "trap.h"
 #include "uart.h"
@@ -20,16 +27,11 @@
 
 void run_global_constructors();
 void cpu_init_bsp();
+void cpu_probe_features(Cpu& c);
 
 namespace {
 Mb2Info mb2;
 BootOptions opts;
-
-CpuidRegs cpuid_insn(uint32_t leaf, uint32_t sub, void*) {
-    uint32_t r[4];
-    cpuid(leaf, sub, r);
-    return CpuidRegs{r[0], r[1], r[2], r[3]};
-}
 }  // namespace
 
 /// The effective boot options (valid after kmain parsed the command line).
@@ -68,17 +70,25 @@ extern "C" [[noreturn]] void kmain(uint32_t magic, uintptr_t info) {
     format_options(opts, line, sizeof line);
     log_info("options: %s", line);
     if (opts.help) log_cmdline_help();
+    spinlock_set_timeout_ms(opts.spin_timeout_ms);
+
+    // Requires: the memory map and what GRUB loaded (kept out of the free frames).
+    mem_init(mb2, info, total);
 
     // Requires: nothing. The BSP's own features decide the APIC mode later.
-    cpuid_probe(cpuid_insn, nullptr, has_cpuid(), this_cpu()->features);
+    cpu_probe_features(*this_cpu());
     cpuid_print(this_cpu()->features, 0);
+    const CpuFeatures& f = this_cpu()->features;
 
-    // Requires: the BSP's CPUID. The 8259s would deliver onto exception vectors: silence them.
+    // Requires: the BSP's APIC id (from CPUID: its LAPIC is not set up yet).
+    discover_cpus(opts, mb2, f.has_x2apic_id ? f.x2apic_id : f.initial_apic_id, f.logical_per_package());
+
+    // Requires: nothing. The 8259s would deliver onto exception vectors: silence them.
     pic_disable();
 
-    // Requires: CPUID (x2APIC flag) and the options. The BSP picks the mode every
-    // CPU will use, then switches itself: its first APIC access comes after this.
-    lapic_choose_mode(this_cpu()->features, opts.nox2apic, 0);
+    // Requires: CPUID (x2APIC flag), the options, the LAPIC address from the
+    // tables. The BSP picks the mode every CPU will use, then switches itself.
+    lapic_choose_mode(f, opts.nox2apic, cpu_table.lapic_addr);
     lapic_enable_mode();
     lapic_init();
     log_info("lapic: cpu 0 apic id %u mode %s", this_cpu()->apic_id, apic_mode_name(this_cpu()->apic_mode));
@@ -86,7 +96,17 @@ extern "C" [[noreturn]] void kmain(uint32_t magic, uintptr_t info) {
     // Requires: this CPU's LAPIC. Every CPU's timer counts the same clock: measure it once.
     lapic_timer_calibrate();
 
+    // Requires: IDT and LAPIC ready on the BSP: it is online.
+    cpu_checkins[0] = CpuCheckin{cpu_number(), lapic_id()};
+    this_cpu()->online = 1;
+    this_cpu()->boot_stage = StageOnline;
+    cpu_online_mask.set(0);
+
+    // Requires: the CPU table, memory for stacks, a calibrated delay. The APs.
+    smp_boot(opts);
+
     log_info("boot: done");
+    if (opts.token[0]) log_info("boot: token %s", opts.token);
     if (opts.test_count) {
         uint32_t failed = ktest_run(opts.tests, opts.test_count, opts.token);
         machine_exit(failed ? ExitStatus::Fail : ExitStatus::Pass);

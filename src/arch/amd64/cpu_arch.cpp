@@ -40,7 +40,7 @@ void idt_load() {
     asm volatile("lidt %0" ::"m"(p));
 }
 
-void arch_cpu_init(Cpu& c, uintptr_t df_stack_top) {
+void arch_cpu_prepare(Cpu& c, uintptr_t df_stack_top) {
     ArchCpu& a = c.arch;
     a.gdt[0] = 0;
     a.gdt[1] = 0x00AF9A000000FFFFull;  // 64-bit code, DPL 0
@@ -54,8 +54,13 @@ void arch_cpu_init(Cpu& c, uintptr_t df_stack_top) {
     a.tss = Tss{};
     a.tss.ist[DF_IST - 1] = df_stack_top;
     a.tss.iopb = sizeof(Tss);
+    c.gdtr = Gdtr{sizeof a.gdt - 1, (uint64_t)a.gdt};
+}
 
-    struct COHORT_PACKED { uint16_t limit; uint64_t base; } p{sizeof a.gdt - 1, (uint64_t)a.gdt};
+void arch_cpu_load(Cpu& c) {
+    // The TSS descriptor must be "available" for LTR: clear the busy bit a
+    // previous load (a CPU restarted after a timeout) may have left.
+    c.arch.gdt[3] &= ~(2ull << 40);
     asm volatile(
         "lgdt %0\n\t"
         "pushq %1\n\t"
@@ -69,7 +74,7 @@ void arch_cpu_init(Cpu& c, uintptr_t df_stack_top) {
         "movw %%ax, %%ss\n\t"
         "ltr %w3\n\t"
         :
-        : "m"(p), "i"((uint64_t)SEL_KCODE), "i"(SEL_KDATA), "r"(SEL_TSS)
+        : "m"(c.gdtr), "i"((uint64_t)SEL_KCODE), "i"(SEL_KDATA), "r"(SEL_TSS)
         : "rax", "memory");
     // Loading a selector into GS would clear the base: set the base last.
     wrmsr(MSR_GS_BASE, (uint64_t)&c);

@@ -54,7 +54,7 @@ void idt_load() {
     asm volatile("lidt %0" ::"m"(p));
 }
 
-void arch_cpu_init(Cpu& c, uintptr_t df_stack_top) {
+void arch_cpu_prepare(Cpu& c, uintptr_t df_stack_top) {
     ArchCpu& a = c.arch;
     a.gdt[0] = 0;
     a.gdt[1] = segment(0, 0xFFFFF, 0x9A, 0xC);
@@ -66,7 +66,7 @@ void arch_cpu_init(Cpu& c, uintptr_t df_stack_top) {
     a.tss.ss0 = SEL_KDATA;
     a.tss.iopb = sizeof(Tss);
     a.df_tss = Tss{};
-    a.df_tss.cr3 = read_cr3();
+    a.df_tss.cr3 = (uint32_t)read_cr3();
     a.df_tss.eip = (uint32_t)&double_fault_task;
     a.df_tss.eflags = 0x2;
     a.df_tss.esp = df_stack_top - 16;
@@ -74,8 +74,11 @@ void arch_cpu_init(Cpu& c, uintptr_t df_stack_top) {
     a.df_tss.ss = a.df_tss.ds = a.df_tss.es = SEL_KDATA;
     a.df_tss.gs = SEL_PERCPU;
     a.df_tss.iopb = sizeof(Tss);
+    c.gdtr = Gdtr{sizeof a.gdt - 1, (uint64_t)(uintptr_t)a.gdt};
+}
 
-    struct COHORT_PACKED { uint16_t limit; uint32_t base; } p{sizeof a.gdt - 1, (uint32_t)a.gdt};
+void arch_cpu_load(Cpu& c) {
+    c.arch.gdt[4] &= ~(2ull << 40);  // TSS "available" again for LTR (see amd64)
     asm volatile(
         "lgdt %0\n\t"
         "ljmp %1, $1f\n"
@@ -88,7 +91,7 @@ void arch_cpu_init(Cpu& c, uintptr_t df_stack_top) {
         "movw %%ax, %%gs\n\t"
         "ltr %w4\n\t"
         :
-        : "m"(p), "i"(SEL_KCODE), "i"(SEL_KDATA), "i"(SEL_PERCPU), "r"(SEL_TSS)
+        : "m"(c.gdtr), "i"(SEL_KCODE), "i"(SEL_KDATA), "i"(SEL_PERCPU), "r"(SEL_TSS)
         : "eax", "memory");
 }
 

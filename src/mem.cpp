@@ -1,0 +1,102 @@
+/// @file mem.cpp
+/// Kernel glue around the portable frame allocator: what to hold back at
+/// boot, a lock for SMP, and guarded stacks.
+#include "mem.h"
+#include "log.h"
+#include "spinlock.h"
+#include "symbols.h"
+#include "vm.h"
+
+extern "C" char __kernel_start[], __kernel_end[];
+
+namespace {
+FrameAllocator frames;
+SpinLock lock("frames");
+
+/// The ELF section headers GRUB passes (tag 9). GRUB's layout has 32-bit
+/// num/entsize/shndx fields, not the 16-bit ones of the Multiboot2 text.
+struct COHORT_PACKED ElfSectionsTag { uint32_t type, size, num, entsize, shndx; };
+
+size_t add_elf_sections(uintptr_t info, size_t info_len, PhysRange* out, size_t cap) {
+    size_t n = 0;
+    for (uintptr_t p = info + 8; p + 8 <= info + info_len;) {
+        const auto* t = (const ElfSectionsTag*)p;
+        if (t->type == 0 || t->size < 8) break;
+        if (t->type == 9 && t->size >= sizeof(ElfSectionsTag)) {
+            const uint8_t* sh = (const uint8_t*)(p + sizeof(ElfSectionsTag));
+            symbols_init(sh, t->num, t->entsize);
+            // Hold back every loaded non-alloc section (the symbol and string tables).
+            for (uint32_t i = 0; i < t->num && n < cap; ++i) {
+                const uint8_t* h = sh + i * t->entsize;
+                uint64_t addr, size, flags;
+                if (t->entsize == 64) {
+                    flags = *(const uint64_t*)(h + 8); addr = *(const uint64_t*)(h + 16);
+                    size = *(const uint64_t*)(h + 32);
+                } else {
+                    flags = *(const uint32_t*)(h + 8); addr = *(const uint32_t*)(h + 12);
+                    size = *(const uint32_t*)(h + 20);
+                }
+                if (addr && size && !(flags & 2 /* SHF_ALLOC */)) out[n++] = PhysRange{addr, size};
+            }
+        }
+        p += (t->size + 7) & ~7u;
+    }
+    return n;
+}
+}  // namespace
+
+void mem_init(const Mb2Info& mb, uintptr_t info, size_t info_len) {
+    PhysRange res[48];
+    size_t n = 0;
+    res[n++] = PhysRange{(uintptr_t)__kernel_start, (uint64_t)(__kernel_end - __kernel_start)};
+    res[n++] = PhysRange{info, info_len};
+    for (size_t i = 0; i < mb.module_count && n < 20; ++i)
+        res[n++] = PhysRange{mb.modules[i].start, mb.modules[i].end - mb.modules[i].start};
+    n += add_elf_sections(info, info_len, res + n, array_size(res) - n);
+    frames.init(mb.mmap, mb.mmap_count, res, n);
+    log_info("mem: %zu MiB usable above 1 MiB (%zu frames), %zu low frames, kernel %p-%p",
+             frames.total_frames() / 256, frames.total_frames(), frames.low_total_frames(),
+             (void*)__kernel_start, (void*)__kernel_end);
+}
+
+uint64_t frame_alloc(size_t n) {
+    IrqSpinGuard g(lock);
+    return frames.alloc(n);
+}
+
+void frame_free(uint64_t phys, size_t n) {
+    IrqSpinGuard g(lock);
+    frames.free(phys, n);
+}
+
+uint64_t frame_reserve_low(const char* name, size_t n) {
+    IrqSpinGuard g(lock);
+    return frames.reserve_low(name, n);
+}
+
+uintptr_t stack_alloc(size_t size) {
+    size_t pages = (size + 4095) / 4096 + 1;  // one more for the guard
+    uint64_t base = frame_alloc(pages);
+    if (!base) return 0;
+    vm_set_guard((uintptr_t)base);
+    return (uintptr_t)(base + pages * 4096);
+}
+
+void stack_free(uintptr_t top, size_t size) {
+    size_t pages = (size + 4095) / 4096 + 1;
+    // The guard page stays unmapped: the frame goes back, the mapping hole is harmless.
+    frame_free(top - pages * 4096, pages);
+}
+
+void mem_dump() {
+    for (size_t i = 0; i < frames.usable_range_count(); ++i) {
+        PhysRange r = frames.usable_range(i);
+        log_info("mem: usable 0x%llx-0x%llx", (unsigned long long)r.base,
+                 (unsigned long long)(r.base + r.len));
+    }
+    for (size_t i = 0; i < frames.low_reservation_count(); ++i) {
+        const LowReservation& r = frames.low_reservation(i);
+        log_info("mem: low reservation %s at 0x%llx, %zu frame(s)", r.name,
+                 (unsigned long long)r.base, r.nframes);
+    }
+}

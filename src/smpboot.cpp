@@ -1,0 +1,255 @@
+/// @file smpboot.cpp
+/// Bringing up the APs: copy the trampoline below 1 MiB, fill its start
+/// block, INIT-SIPI-SIPI (SDM Vol. 3A 8.4.4.1), and wait for each AP to come
+/// online, with a timeout that names the AP and the stage it reached.
+#include "smpboot.h"
+#include "arch.h"
+#include "config.h"
+#include "cpu.h"
+#include "cpumask.h"
+#include "cputable.h"
+#include "kstring.h"
+#include "lapic.h"
+#include "log.h"
+#include "mem.h"
+#include "panic.h"
+#include "timer.h"
+#include "x86.h"
+
+extern "C" const uint8_t trampoline_start[], trampoline_end[];
+void cpu_probe_features(Cpu& c);
+
+CpuMask cpu_online_mask;
+CpuCheckin cpu_checkins[COHORT_MAX_CPUS];
+
+namespace {
+StartEntry table[COHORT_MAX_CPUS];
+StartBlock* sb = nullptr;
+uint8_t vector_page = 0;
+bool init_deassert = false;
+const BootOptions* options = nullptr;
+
+constexpr uint32_t TRAMP_MAGIC = 0x52544843;  // "CHTR", as in smpboot.inc
+constexpr uint32_t SB_OFFSET = 0x40;
+
+const char* stage_name(uint32_t s) {
+    switch (s) {
+    case StageNotStarted: return "never reached the trampoline (no SIPI taken)";
+    case StageTrampoline: return "in the trampoline, before its mode switch";
+    case StageEntered: return "entered the kernel, before enabling its LAPIC mode";
+    case StageLapic: return "LAPIC mode enabled, before checking in";
+    default: return "online";
+    }
+}
+
+/// The numbers the trampoline was assembled with must be the C++ layout.
+bool layout_matches(const uint8_t* t) {
+    const uint32_t expect[] = {TRAMP_MAGIC,
+                               SB_OFFSET,
+                               sizeof(StartBlock),
+                               __builtin_offsetof(StartBlock, table),
+                               __builtin_offsetof(StartBlock, idt_limit),
+                               sizeof(StartEntry),
+                               __builtin_offsetof(StartEntry, cpu),
+                               __builtin_offsetof(Cpu, kstack_top),
+                               __builtin_offsetof(Cpu, gdtr),
+                               __builtin_offsetof(Cpu, boot_stage)};
+    const uint32_t* h = (const uint32_t*)(t + 4);
+    for (size_t i = 0; i < array_size(expect); ++i) {
+        if (h[i] != expect[i]) {
+            log_error("smp: trampoline header word %zu is %u, C++ expects %u: layouts differ", i, h[i], expect[i]);
+            return false;
+        }
+    }
+    return true;
+}
+
+void send_init(uint32_t apic) {
+    lapic_send(Icr::init_assert(apic));
+    if (init_deassert) lapic_send(Icr::init_deassert());
+}
+
+void send_sipi(uint32_t apic) { lapic_send(Icr::startup(apic, vector_page)); }
+
+bool prepare(Cpu& c, uint32_t kid, uint32_t apic) {
+    c.self = &c;
+    c.id = kid;
+    c.apic_id = apic;
+    c.boot_stage = StageNotStarted;
+    c.online = 0;
+    c.kstack_top = stack_alloc(KSTACK_SIZE);
+    c.dfstack_top = stack_alloc(DFSTACK_SIZE);
+    if (!c.kstack_top || !c.dfstack_top) {
+        log_error("smp: no memory for cpu %u's stacks; not starting it", kid);
+        return false;
+    }
+    arch_cpu_prepare(c, (uintptr_t)c.dfstack_top);
+    table[sb->count] = StartEntry{apic, kid, (uint64_t)(uintptr_t)&c};
+    sb->count = sb->count + 1;
+    return true;
+}
+
+/// An AP that did not answer: say who and how far it got, put it back into
+/// wait-for-SIPI with INIT so it cannot wake later on freed memory, and let it go.
+void give_up(Cpu& c) {
+    uint32_t stage = c.boot_stage;
+    log_error("cpu %u: apic %u did not come online within %u ms (last stage %u: %s); parked with INIT",
+              c.id, c.apic_id, options->ap_timeout_ms, stage, stage_name(stage));
+    send_init(c.apic_id);
+    for (uint32_t i = 0; i < sb->count; ++i)
+        if (table[i].kid == c.id) table[i].apic_id = 0xFFFFFFFF;  // a late wake finds no entry
+    stack_free((uintptr_t)c.kstack_top, KSTACK_SIZE);
+    stack_free((uintptr_t)c.dfstack_top, DFSTACK_SIZE);
+    c.kstack_top = c.dfstack_top = 0;
+}
+
+/// Wait until CPU @p c is online or the AP timeout passed.
+bool wait_online(Cpu& c, uint64_t deadline) {
+    while (!c.online) {
+        if (rdtsc() > deadline) return false;
+        cpu_relax();
+    }
+    return true;
+}
+
+uint64_t ms_to_tsc(uint64_t ms) { return ms * tsc_khz(); }
+
+}  // namespace
+
+void smp_boot(const BootOptions& opts) {
+    options = &opts;
+    uint64_t t0 = rdtsc();
+    sb = nullptr;
+    uint32_t wanted = 0;
+    for (uint32_t k = 1; k < cpu_table.usable; ++k) wanted += cpu_table.cpus[k].will_start;
+
+    uint64_t tramp = wanted ? frame_reserve_low("ap-trampoline", 1) : 0;
+    size_t tsize = (size_t)(trampoline_end - trampoline_start);
+    if (wanted && (!tramp || tramp >= 0x100000 || tsize > 4096)) {
+        log_error("smp: no page below 1 MiB for the AP trampoline; running on the BSP alone");
+        wanted = 0;
+    }
+    if (wanted && !layout_matches(trampoline_start)) panic("smp: trampoline and kernel disagree on the start block");
+
+    uint32_t started = 0;
+    Cpu* targets[COHORT_MAX_CPUS];
+    if (wanted) {
+        memcpy((void*)(uintptr_t)tramp, trampoline_start, tsize);
+        vector_page = (uint8_t)(tramp >> 12);
+        sb = (StartBlock*)(uintptr_t)(tramp + SB_OFFSET);
+        memset((void*)sb, 0, sizeof *sb);
+        sb->cr0 = (uint32_t)read_cr0();
+        sb->cr3 = (uint32_t)read_cr3();
+        sb->cr4 = (uint32_t)read_cr4();
+#if UINTPTR_MAX > 0xFFFFFFFFu
+        sb->efer = (uint32_t)rdmsr(0xC0000080) & ((1u << 8) | (1u << 11) | 1u);  // LME, NXE, SCE
+#endif
+        sb->apic_leaf = this_cpu()->features.has_x2apic_id ? 0xB : 1;
+        sb->table = (uint64_t)(uintptr_t)table;
+        sb->entry = (uint64_t)(uintptr_t)&mpmain;
+        struct COHORT_PACKED { uint16_t limit; uintptr_t base; } idtr;
+        asm volatile("sidt %0" : "=m"(idtr));
+        sb->idt_limit = idtr.limit;
+        sb->idt_base = idtr.base;
+        // INIT level de-assert is for the Pentium and P6 APICs only (SDM 10.6.1).
+        init_deassert = lapic_machine_mode() == ApicMode::XApic &&
+                        lapic_version(lapic_read(LapicReg::Version)) < 0x14;
+        log_info("smp: trampoline at 0x%llx (SIPI vector 0x%02x), %s bring-up of %u AP(s); "
+                 "INIT wait %u us, SIPI wait %u us, timeout %u ms",
+                 (unsigned long long)tramp, vector_page,
+                 opts.smpboot == SmpBoot::Parallel ? "parallel" : "sequential", wanted,
+                 opts.init_delay_us, opts.sipi_delay_us, opts.ap_timeout_ms);
+
+        for (uint32_t k = 1; k < cpu_table.usable; ++k) {
+            const CpuEntry& e = cpu_table.cpus[k];
+            if (!e.will_start) continue;
+            if (lapic_machine_mode() != ApicMode::X2Apic && e.apic_id > 255) {
+                log_error("cpu %u: apic id %u needs x2APIC mode, which is off; not started", k, e.apic_id);
+                continue;
+            }
+            if (prepare(cpus[k], k, e.apic_id)) targets[started++] = &cpus[k];
+        }
+        lapic_read_esr();
+    }
+
+    if (started && opts.smpboot == SmpBoot::Sequential) {
+        for (uint32_t i = 0; i < started; ++i) {
+            Cpu& c = *targets[i];
+            send_init(c.apic_id);
+            udelay(opts.init_delay_us);
+            c.sipi_tsc = rdtsc();
+            send_sipi(c.apic_id);
+            udelay(opts.sipi_delay_us);
+            if (c.boot_stage == StageNotStarted) {  // only if the first was not taken
+                send_sipi(c.apic_id);
+                udelay(opts.sipi_delay_us);
+            }
+            if (!wait_online(c, rdtsc() + ms_to_tsc(opts.ap_timeout_ms))) give_up(c);
+        }
+    } else if (started) {
+        // Parallel (as Zircon and Linux 6.5): INIT to all, one wait, SIPI to all.
+        for (uint32_t i = 0; i < started; ++i) send_init(targets[i]->apic_id);
+        udelay(opts.init_delay_us);
+        for (uint32_t i = 0; i < started; ++i) {
+            targets[i]->sipi_tsc = rdtsc();
+            send_sipi(targets[i]->apic_id);
+        }
+        udelay(opts.sipi_delay_us);
+        uint32_t resent = 0;
+        for (uint32_t i = 0; i < started; ++i)
+            if (targets[i]->boot_stage == StageNotStarted) { send_sipi(targets[i]->apic_id); ++resent; }
+        if (resent) udelay(opts.sipi_delay_us);
+        uint64_t deadline = rdtsc() + ms_to_tsc(opts.ap_timeout_ms);
+        for (uint32_t i = 0; i < started; ++i)
+            if (!wait_online(*targets[i], deadline)) give_up(*targets[i]);
+    }
+
+    if (sb) {
+        uint32_t esr = lapic_read_esr();
+        if (esr) log_warn("smp: APIC errors during bring-up: esr 0x%x", esr);
+        if (sb->unknown)
+            log_warn("smp: %u AP(s) woke with an APIC id missing from the table and were parked", sb->unknown);
+    }
+    uint64_t now = rdtsc();
+    log_info("smp: bring-up of %u AP(s) took %llu us (%s)", started,
+             (unsigned long long)(tsc_to_ns(now - t0) / 1000),
+             opts.smpboot == SmpBoot::Parallel ? "parallel" : "sequential");
+    log_info("smp: %u/%u cpus online in %llu ms", cpu_online_mask.count(), cpu_table.usable,
+             (unsigned long long)(tsc_to_ns(now - boot_tsc) / 1000000));
+}
+
+extern "C" [[noreturn]] void mpmain(Cpu* c) {
+    // Requires: the trampoline gave us our stack, our GDT, GS = c, and the IDT.
+    // This CPU's first APIC access is the mode switch: before it, no code may
+    // touch the LAPIC (the per-CPU mode is still None, and lapic_read() refuses).
+    lapic_enable_mode();
+    c->boot_stage = StageLapic;
+
+    // Requires: our LAPIC mode. Our own id, read from our own LAPIC.
+    uint32_t id = lapic_id();
+    if (id != c->apic_id)
+        log_warn("cpu %u: its LAPIC says apic id %u, the table says %u", c->id, id, c->apic_id);
+
+    // Requires: nothing more. Our TSS (its double-fault stack) and our features.
+    arch_cpu_load(*c);
+    cpu_probe_features(*c);
+
+    // Requires: our mode. Spurious and error vectors, LINTs, TPR from our runlevel.
+    lapic_init();
+
+    if (options->ap_noanswer == c->id) {
+        log_warn("cpu %u: ap_noanswer=%u: not checking in, so the BSP's timeout can be seen", c->id, c->id);
+        halt_forever();
+    }
+
+    // Requires: IDT and LAPIC ready. The online bit is the last thing set.
+    cpu_checkins[c->id] = CpuCheckin{cpu_number(), lapic_id()};
+    c->online_tsc = rdtsc();
+    c->online = 1;
+    c->boot_stage = StageOnline;
+    cpu_online_mask.set(c->id);
+    log_info("cpu %u: online (apic %u, %s) after %llu us", c->id, c->apic_id,
+             apic_mode_name(c->apic_mode), (unsigned long long)(tsc_to_ns(c->online_tsc - c->sipi_tsc) / 1000));
+
+    for (;;) sti_hlt();  // idle until the scheduler exists
+}

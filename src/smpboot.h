@@ -1,0 +1,62 @@
+/// @file smpboot.h
+/// Starting the application processors (APs): the trampoline, INIT-SIPI-SIPI,
+/// and the handshake with timeouts (SDM Vol. 3A 8.4.4 and 10.6).
+#pragma once
+#include "cmdline.h"
+#include "types.h"
+
+struct Cpu;
+
+/// How far an AP got, as it records in Cpu::boot_stage: the BSP names the
+/// stage in its report when an AP does not come online.
+enum BootStage : uint32_t {
+    StageNotStarted = 0,  ///< never reached the trampoline's lookup
+    StageTrampoline = 1,  ///< found its entry in the trampoline
+    StageEntered = 2,     ///< in 32/64-bit mode on its own stack and GDT
+    StageLapic = 3,       ///< in mpmain, its LAPIC mode enabled
+    StageOnline = 4,      ///< online
+};
+
+/// The start block the BSP fills in the trampoline page (see smpboot.inc).
+struct COHORT_PACKED StartBlock {
+    volatile uint32_t arrived;   ///< APs that executed the first instructions
+    volatile uint32_t unknown;   ///< APs whose APIC id was not in the table
+    uint32_t cr0, cr3, cr4;      ///< control registers to load, as on the BSP
+    uint32_t efer;               ///< EFER bits to set (amd64: LME, NXE)
+    uint32_t apic_leaf;          ///< 0xB: APs read their id from CPUID leaf 0xB, else leaf 1
+    uint32_t count;              ///< entries in the table
+    uint64_t table;              ///< physical address of the StartEntry table
+    uint64_t entry;              ///< mpmain()
+    uint16_t idt_limit;          ///< the shared IDT's pseudo-descriptor
+    uint64_t idt_base;
+    uint8_t reserved[6];
+};
+static_assert(sizeof(StartBlock) == 0x40, "SB_SIZE in smpboot.inc");
+static_assert(__builtin_offsetof(StartBlock, table) == 0x20, "SB_TABLE in smpboot.inc");
+static_assert(__builtin_offsetof(StartBlock, idt_limit) == 0x30, "SB_IDTR in smpboot.inc");
+
+/// One AP the trampoline may find itself in, by APIC id.
+struct StartEntry {
+    uint32_t apic_id;  ///< the APIC id the AP reads from CPUID
+    uint32_t kid;      ///< its kernel id
+    uint64_t cpu;      ///< its Cpu block
+};
+static_assert(sizeof(StartEntry) == 0x10 && __builtin_offsetof(StartEntry, cpu) == 8, "TE_* in smpboot.inc");
+
+/// Start every AP that cpu_table marks "will start", sequentially or in
+/// parallel as @p opts says, and wait for each with a timeout. Prints one
+/// `cpu <kid>: online (apic <id>, <mode>) after <us> us` line per AP (from
+/// the AP) and `smp: <online>/<usable> cpus online in <ms> ms` at the end.
+void smp_boot(const BootOptions& opts);
+
+/// The AP's C++ entry, called by the trampoline on the AP's own stack.
+extern "C" [[noreturn]] void mpmain(Cpu* c);
+
+/// What each CPU saw when it came online: its cpu_number() and its LAPIC id
+/// (the `cpu_number` self-test checks them).
+struct CpuCheckin {
+    uint32_t kid;   ///< cpu_number() on that CPU
+    uint32_t apic;  ///< lapic_id() on that CPU
+};
+/// Check-ins by kernel id.
+extern CpuCheckin cpu_checkins[];

@@ -1,0 +1,81 @@
+/// @file spinlock.cpp
+/// Ticket spinlocks with owners and a bounded spin.
+#include "spinlock.h"
+#include "cpu.h"
+#include "panic.h"
+#include "symbols.h"
+#include "timer.h"
+#include "x86.h"
+
+namespace {
+constexpr uint32_t NO_CPU = 0xFFFFFFFF;
+uint64_t timeout_ticks = 0;  // 0 until calibrated: no bound before the TSC is known
+}  // namespace
+
+void spinlock_set_timeout_ms(uint32_t ms) { timeout_ticks = tsc_khz() * ms; }
+
+void SpinLock::record_owner(uintptr_t ra) {
+    owner_ = cpu_number();
+    owner_ra_ = ra;
+    ++count_;
+}
+
+void SpinLock::lock() {
+    uintptr_t ra = (uintptr_t)__builtin_return_address(0);
+    uint32_t me = cpu_number();
+    if (owner_ == me)
+        panic("spinlock %s: cpu %u takes it again (already taken at %p)", name_, me, (void*)owner_ra_);
+    uint64_t start = 0;
+    uint32_t spins = 0;
+    ticket_acquire(t_, [&](uint32_t) {
+        cpu_relax();
+        if (!timeout_ticks || (++spins & 1023)) return;
+        uint64_t now = rdtsc();
+        if (!start) start = now;
+        if (now - start > timeout_ticks) {
+            char sym[96];
+            symbolize(owner_ra_, sym, sizeof sym);
+            panic("spinlock %s: cpu %u spun %llu ms; held by cpu %d, taken at %p %s", name_, me,
+                  (unsigned long long)(tsc_to_ns(now - start) / 1000000),
+                  owner_ == NO_CPU ? -1 : (int)owner_, (void*)owner_ra_, sym);
+        }
+    });
+    record_owner(ra);
+}
+
+bool SpinLock::try_lock() {
+    if (!ticket_try(t_)) return false;
+    record_owner((uintptr_t)__builtin_return_address(0));
+    return true;
+}
+
+void SpinLock::unlock() {
+    if (owner_ != cpu_number())
+        panic("spinlock %s: cpu %u releases it, but cpu %d holds it", name_, cpu_number(),
+              owner_ == NO_CPU ? -1 : (int)owner_);
+    owner_ = NO_CPU;
+    ticket_release(t_);
+}
+
+bool SpinLock::holding() const { return ticket_locked(t_) && owner_ == cpu_number(); }
+
+SpinGuard::SpinGuard(SpinLock& l, Runlevel level) : l_(l) {
+    old_ = current_runlevel();
+    if (level > old_) raise_runlevel(level);
+    l_.lock();
+}
+
+SpinGuard::~SpinGuard() {
+    l_.unlock();
+    if (current_runlevel() != old_) lower_runlevel(old_);
+}
+
+IrqSpinGuard::IrqSpinGuard(SpinLock& l) : l_(l), flags_(read_flags()) {
+    cli();
+    l_.lock();
+}
+
+IrqSpinGuard::~IrqSpinGuard() {
+    l_.unlock();
+    write_flags(flags_);
+}
