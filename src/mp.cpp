@@ -10,6 +10,7 @@ constexpr size_t FP_LEN = 16;     // MP spec 1.4 Table 4-1
 constexpr size_t HEADER_LEN = 44; // Table 4-2
 constexpr uint32_t IOAPIC_DEFAULT_ADDR = 0xFEC00000u;
 
+/// Count a problem and say what was done about it.
 #define MP_WARN(out, ...) do { ++(out)->problems; log_warn(__VA_ARGS__); } while (0)
 
 /// Size of each base entry type (Table 4-3); 0 for an unknown type.
@@ -115,8 +116,9 @@ bool mp_default_config(uint8_t type, MpInfo* out) {
         MP_WARN(out, "mp: undefined default configuration %u", type);
         return false;
     }
-    // MP spec 1.4 5.1-5.3: two processors, APIC ids 0 and 1, one IOAPIC
-    // (id 2) at the standard address; the BSP is the CPU with APIC id 0.
+    // MP spec 1.4 chapter 5: two processors with APIC ids 0 and 1, one IOAPIC
+    // (id 2) at the standard address. The tables name no BSP; id 0 is marked
+    // for the log, and the policy trusts the APIC id the BSP reads itself.
     out->found = true;
     out->default_config = type;
     out->lapic_addr = uint32_t(LAPIC_DEFAULT_ADDR);
