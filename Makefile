@@ -6,7 +6,7 @@
 #   make run ARCH=i686 CPUS=8 CMDLINE="maxcpus=2 test=all"
 #   make run FIRMWARE=uefi        amd64 under OVMF (q35)
 #   make test                     every unit and boot test
-#   make test-quick               leave out the slow and Bochs lanes
+#   make test-quick               leave out the slow, fuzzing and Bochs lanes
 #   make test TESTS=boot.amd64    only tests whose name matches (ctest -R)
 #   make iso [ARCH= CMDLINE= ISO=]  ISOs to boot elsewhere
 
@@ -81,7 +81,7 @@ test: build
 	  $(if $(TESTS_EXCLUDE),-LE '$(TESTS_EXCLUDE)')
 
 test-quick:
-	@$(MAKE) --no-print-directory test TESTS_EXCLUDE='slow|bochs'
+	@$(MAKE) --no-print-directory test TESTS_EXCLUDE='slow|fuzz|bochs'
 
 unit: configure
 	cmake --build $(BUILD) -j$(JOBS) --target unit_tests
