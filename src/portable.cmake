@@ -11,5 +11,6 @@ set(COHORT_PORTABLE_SOURCES
   cmdline.cpp
   multiboot2.cpp
   kalloc.cpp
+  heap.cpp
   cpuid.cpp
 )
