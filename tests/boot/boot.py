@@ -24,6 +24,7 @@ import math
 import os
 import random
 import re
+import signal
 import string
 import tempfile
 import time
@@ -41,14 +42,23 @@ def new_token():
     return "".join(rng.choice(string.ascii_lowercase + string.digits) for _ in range(12))
 
 
+def token_regex(token):
+    """The line the kernel prints after its self-tests, echoing token= (ktest.cpp)."""
+    return rf"ktest: token {token}\b"
+
+
 def required(case, token):
     """Every regex that must match some line."""
-    return list(case.expect) + ([rf"ktest: token {token}\b"] if case.token else [])
+    return list(case.expect) + ([token_regex(token)] if case.token else [])
 
 
 def explain_status(run):
     """Say in words what QEMU's exit status means."""
     s = run.status
+    if run.timed_out:
+        return "none: QEMU killed at the timeout"
+    if run.stopped_early:
+        return "none: QEMU stopped once every expected line was seen"
     names = {v: k for k, v in bootcase.STATUS.items()}
     if s in names:
         return names[s]
@@ -76,7 +86,7 @@ def judge(case, run, token):
     for rx in case.expect:
         if not any(re.search(rx, l) for l in lines):
             fails.append(f"MISSING '{rx}'")
-    if case.token and not any(re.search(rf"ktest: token {token}\b", l) for l in lines):
+    if case.token and not any(re.search(token_regex(token), l) for l in lines):
         seen = [l for l in lines if "ktest: token" in l]
         why = f"; saw '{seen[-1].strip()}'" if seen else ""
         fails.append(f"MISSING 'ktest: token {token}' (this run's token= must be echoed{why})")
@@ -227,6 +237,7 @@ def parse_args(argv):
 
 
 def main(argv):
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `boot.py ... | head` ends quietly
     a = parse_args(argv)
     try:
         cases = bootcase.load_cases(os.path.join(HERE, "cases"))

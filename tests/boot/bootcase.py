@@ -26,7 +26,7 @@ ANY_BANNER = r"Cohort kernel \S+ booting"
 
 # Lines no boot may print, unless the case says otherwise (allow_panic).
 PANIC_LINES = [r"PANIC", r"EXCEPTION"]
-FORBIDDEN = PANIC_LINES + [r"WARN: unexpected interrupt"]
+FORBIDDEN = PANIC_LINES + [r"WARN: (\w+: )?unexpected interrupt"]  # trap.cpp: "WARN: trap: ..."
 
 ARCHES = ("i686", "amd64")
 FIRMWARES = ("bios", "uefi")

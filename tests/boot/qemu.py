@@ -15,7 +15,7 @@ QEMU_MIN_X2APIC = 9  # Debian 12's QEMU 7.2 drops x2APIC under TCG (PITFALLS)
 INSTALL = "install it with: sudo tools/install-deps (Debian 12; QEMU comes from bookworm-backports)"
 
 # GRUB paints its menu with terminal escapes; they are noise in a log.
-ESCAPES = re.compile(r"\x1b(\[[0-9;?]*[A-Za-z]|[()][A-Z0-9]|[=>78])")
+ESCAPES = re.compile(r"\x1b(\[[0-9;?=>]*[A-Za-z]|[()][A-Z0-9]|[=>78])")
 
 
 def missing_tools(case):
