@@ -33,7 +33,7 @@ def missing_tools(case):
     if case.firmware == "uefi":
         msgs += [f"{f} missing (package ovmf): {INSTALL}"
                  for f in (OVMF_CODE, OVMF_VARS) if not os.path.isfile(f)]
-    if case.needs_x2apic and not msgs:
+    if (case.needs_x2apic or "+x2apic" in (case.cpu or "")) and not msgs:
         major, text = qemu_version()
         if major < QEMU_MIN_X2APIC:
             msgs.append(f"this case needs x2APIC under TCG, which needs QEMU >= {QEMU_MIN_X2APIC}; "
