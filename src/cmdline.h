@@ -14,7 +14,10 @@
 
 /// How the boot CPU starts the application processors (PITFALLS: parallel
 /// INIT-SIPI-SIPI as in Linux 6.5 and Zircon, or one AP after the other).
-enum class SmpBoot : uint8_t { Sequential = 0, Parallel = 1 };
+enum class SmpBoot : uint8_t {
+    Sequential = 0,  ///< INIT-SIPI-SIPI to one AP, wait for it, then the next.
+    Parallel = 1,    ///< INIT to every AP, one wait, then SIPIs to every AP.
+};
 
 /// The effective boot options. A default-constructed value holds the defaults.
 struct BootOptions {
@@ -39,7 +42,7 @@ struct BootOptions {
     LogLevel loglevel = LogLevel::Info;
     /// `test=a,b,c`: the self-tests to run, in the order given.
     char tests[kMaxTests][kTestNameMax + 1] = {};
-    /// Number of names in @ref tests.
+    /// Number of names in `tests`.
     uint32_t test_count = 0;
     /// `token=STRING`: an opaque word echoed in the log, so a harness can tell its boots apart.
     char token[kTokenMax + 1] = {};
@@ -50,7 +53,9 @@ struct BootOptions {
     /// `sipi_delay_us=`: wait after each SIPI (SDM Vol. 3A 8.4.4.1: 200 us).
     uint32_t sipi_delay_us = 200;
     /// `ap_timeout_ms=`: how long the BSP waits for an AP to check in.
-    uint32_t ap_timeout_ms = 1000;
+    uint32_t ap_timeout_ms = 10000;
+    /// `ipi_timeout_ms=`: how long a CPU waits for others to answer a call-function or shootdown.
+    uint32_t ipi_timeout_ms = 5000;
     /// `spin_timeout_ms=`: a spinlock waited on this long is reported with its holder.
     uint32_t spin_timeout_ms = 1000;
     /// `e9` or `e9=on|off`: mirror the log to port 0xE9 (QEMU/Bochs debug console).

@@ -76,9 +76,9 @@ struct Mb2Framebuffer {
 
 /// What mb2_parse() found. Absent items are nullptr, 0 or false.
 struct Mb2Info {
-    /// Capacity of @ref mmap; more entries are dropped with a warning.
+    /// Capacity of `mmap`; more entries are dropped with a warning.
     static constexpr size_t kMaxRegions = 128;
-    /// Capacity of @ref modules; more modules are dropped with a warning.
+    /// Capacity of `modules`; more modules are dropped with a warning.
     static constexpr size_t kMaxModules = 16;
 
     uint32_t total_size = 0;          ///< total_size from the header, as given.
@@ -90,7 +90,7 @@ struct Mb2Info {
     uint32_t mem_upper_kib = 0; ///< KiB of memory from 1 MiB up to the first hole.
 
     Mb2MemRegion mmap[kMaxRegions] = {}; ///< The memory map (tag 6), in the given order.
-    size_t mmap_count = 0;               ///< Entries in @ref mmap.
+    size_t mmap_count = 0;               ///< Entries in `mmap`.
     bool mmap_truncated = false;         ///< The map had more than kMaxRegions entries.
 
     const uint8_t* rsdp_old = nullptr; ///< Copy of the ACPI 1.0 RSDP (tag 14).
@@ -99,7 +99,7 @@ struct Mb2Info {
     size_t rsdp_new_len = 0;           ///< Its length in bytes (at least 36).
 
     bool has_framebuffer = false; ///< Tag 8 was present.
-    Mb2Framebuffer fb = {};       ///< The framebuffer, when @ref has_framebuffer.
+    Mb2Framebuffer fb = {};       ///< The framebuffer, when `has_framebuffer`.
 
     bool has_efi32 = false;          ///< Tag 11: booted by 32-bit UEFI firmware.
     bool has_efi64 = false;          ///< Tag 12: booted by 64-bit UEFI firmware.
@@ -107,7 +107,7 @@ struct Mb2Info {
     bool efi_boot_services = false;  ///< Tag 18: boot services are still running.
 
     Mb2Module modules[kMaxModules] = {}; ///< Boot modules (tag 3).
-    size_t module_count = 0;             ///< Entries in @ref modules.
+    size_t module_count = 0;             ///< Entries in `modules`.
 
     bool has_load_base = false; ///< Tag 21 was present.
     uint32_t load_base = 0;     ///< Physical load address of the kernel image.
