@@ -50,6 +50,8 @@ const Row kRows[] = {
      "wait after each SIPI, in microseconds"},
     {"ap_timeout_ms", Kind::Number, FIELD(ap_timeout_ms), 1, 600000, nullptr, false,
      "how long to wait for an AP to check in, in milliseconds"},
+    {"ipi_timeout_ms", Kind::Number, FIELD(ipi_timeout_ms), 1, 600000, nullptr, false,
+     "how long to wait for CPUs to answer an IPI request, in milliseconds"},
     {"spin_timeout_ms", Kind::Number, FIELD(spin_timeout_ms), 1, 600000, nullptr, false,
      "report a spinlock held longer than this, in milliseconds"},
     {"e9", Kind::OnOff, FIELD(e9), 0, 0, nullptr, false,

@@ -53,7 +53,9 @@ struct BootOptions {
     /// `sipi_delay_us=`: wait after each SIPI (SDM Vol. 3A 8.4.4.1: 200 us).
     uint32_t sipi_delay_us = 200;
     /// `ap_timeout_ms=`: how long the BSP waits for an AP to check in.
-    uint32_t ap_timeout_ms = 1000;
+    uint32_t ap_timeout_ms = 10000;
+    /// `ipi_timeout_ms=`: how long a CPU waits for others to answer a call-function or shootdown.
+    uint32_t ipi_timeout_ms = 5000;
     /// `spin_timeout_ms=`: a spinlock waited on this long is reported with its holder.
     uint32_t spin_timeout_ms = 1000;
     /// `e9` or `e9=on|off`: mirror the log to port 0xE9 (QEMU/Bochs debug console).

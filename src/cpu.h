@@ -50,10 +50,11 @@ struct alignas(64) Cpu {
     ApicMode apic_mode;           ///< this CPU's LAPIC access mode
     uint8_t runlevel;             ///< current runlevel (see runlevel.h)
     volatile uint8_t online;      ///< set last in bring-up: IDT and LAPIC ready
-    uint8_t reserved1;
+    volatile uint8_t halted;      ///< stopped by a panic elsewhere (halt-all IPI or NMI)
     uint32_t nmi_count;           ///< NMIs taken (halt-all uses NMI as a fallback)
     uint64_t irq_count;           ///< interrupts taken
     uint64_t dfstack_top;         ///< top of the double-fault stack
+    uint64_t init_tsc;            ///< TSC when the BSP sent this CPU its INIT
     uint64_t sipi_tsc;            ///< TSC when the BSP sent this CPU its first SIPI
     uint64_t online_tsc;          ///< TSC when this CPU set its online bit
     void* current;                ///< the running thread (proc.cpp), or null

@@ -98,6 +98,7 @@ extern "C" [[noreturn]] void kmain(uint32_t magic, uintptr_t info) {
 
     // Requires: IDT and LAPIC ready on the BSP: it is online.
     cpu_checkins[0] = CpuCheckin{cpu_number(), lapic_id()};
+    this_cpu()->online_tsc = rdtsc();
     this_cpu()->online = 1;
     this_cpu()->boot_stage = StageOnline;
     cpu_online_mask.set(0);

@@ -21,6 +21,8 @@ void cpu_probe_features(Cpu& c);
 
 CpuMask cpu_online_mask;
 CpuCheckin cpu_checkins[COHORT_MAX_CPUS];
+uint64_t bringup_start_tsc, bringup_end_tsc;
+bool bringup_parallel;
 
 namespace {
 StartEntry table[COHORT_MAX_CPUS];
@@ -65,7 +67,7 @@ bool layout_matches(const uint8_t* t) {
 }
 
 void send_init(uint32_t apic) {
-    lapic_send(Icr::init_assert(apic));
+    lapic_send(Icr::init_assert(apic));  // (callers stamp Cpu::init_tsc)
     if (init_deassert) lapic_send(Icr::init_deassert());
 }
 
@@ -175,6 +177,7 @@ void smp_boot(const BootOptions& opts) {
     if (started && opts.smpboot == SmpBoot::Sequential) {
         for (uint32_t i = 0; i < started; ++i) {
             Cpu& c = *targets[i];
+            c.init_tsc = rdtsc();
             send_init(c.apic_id);
             udelay(opts.init_delay_us);
             c.sipi_tsc = rdtsc();
@@ -188,7 +191,10 @@ void smp_boot(const BootOptions& opts) {
         }
     } else if (started) {
         // Parallel (as Zircon and Linux 6.5): INIT to all, one wait, SIPI to all.
-        for (uint32_t i = 0; i < started; ++i) send_init(targets[i]->apic_id);
+        for (uint32_t i = 0; i < started; ++i) {
+            targets[i]->init_tsc = rdtsc();
+            send_init(targets[i]->apic_id);
+        }
         udelay(opts.init_delay_us);
         for (uint32_t i = 0; i < started; ++i) {
             targets[i]->sipi_tsc = rdtsc();
@@ -211,6 +217,9 @@ void smp_boot(const BootOptions& opts) {
             log_warn("smp: %u AP(s) woke with an APIC id missing from the table and were parked", sb->unknown);
     }
     uint64_t now = rdtsc();
+    bringup_start_tsc = t0;
+    bringup_end_tsc = now;
+    bringup_parallel = opts.smpboot == SmpBoot::Parallel;
     log_info("smp: bring-up of %u AP(s) took %llu us (%s)", started,
              (unsigned long long)(tsc_to_ns(now - t0) / 1000),
              opts.smpboot == SmpBoot::Parallel ? "parallel" : "sequential");

@@ -60,3 +60,8 @@ struct CpuCheckin {
 };
 /// Check-ins by kernel id.
 extern CpuCheckin cpu_checkins[];
+
+/// TSC at the start and the end of smp_boot() (the bring-up alone).
+extern uint64_t bringup_start_tsc, bringup_end_tsc;
+/// True when the last bring-up was parallel.
+extern bool bringup_parallel;

@@ -32,3 +32,35 @@ KTEST(smp, 2, "every CPU that was to start is online") {
     ktest_detail("%u of %u online", have, want);
     return have == want;
 }
+
+#include "timer.h"
+
+namespace {
+unsigned long long us_since_boot(uint64_t tsc) { return tsc ? tsc_to_ns(tsc - boot_tsc) / 1000 : 0; }
+}  // namespace
+
+/// The bring-up timeline, printed after the fact so that printing does not
+/// disturb it: one `bench: bringup cpu=...` line per CPU with the INIT, SIPI
+/// and online times (microseconds since the BSP's first instruction), and a
+/// summary line. tools/timeline draws these; `make bench` reads them.
+KTEST(bringup, 3, "print the bring-up timeline (bench: lines)") {
+    uint32_t n = 0;
+    uint64_t min_us = ~0ull, max_us = 0;
+    for_each_cpu(k, cpu_online_mask) {
+        const Cpu& c = cpus[k];
+        log_info("bench: bringup cpu=%u apic=%u init_us=%llu sipi_us=%llu online_us=%llu", k, c.apic_id,
+                 us_since_boot(c.init_tsc), us_since_boot(c.sipi_tsc), us_since_boot(c.online_tsc));
+        if (k == 0) continue;
+        uint64_t lat = tsc_to_ns(c.online_tsc - c.sipi_tsc) / 1000;
+        if (lat < min_us) min_us = lat;
+        if (lat > max_us) max_us = lat;
+        ++n;
+    }
+    log_info("bench: bringup mode=%s cpus=%u start_us=%llu end_us=%llu total_us=%llu ap_min_us=%llu ap_max_us=%llu",
+             bringup_parallel ? "parallel" : "sequential", cpu_online_mask.count(),
+             us_since_boot(bringup_start_tsc), us_since_boot(bringup_end_tsc),
+             (unsigned long long)(tsc_to_ns(bringup_end_tsc - bringup_start_tsc) / 1000),
+             (unsigned long long)(n ? min_us : 0), (unsigned long long)max_us);
+    ktest_detail("%u APs", n);
+    return true;
+}

@@ -22,7 +22,7 @@ std::string formatted(const BootOptions& o) {
 }
 const char* kDefaultLine =
     "maxcpus=all acpi=on nox2apic=off loglevel=info test=none token=none smpboot=parallel "
-    "init_delay_us=10000 sipi_delay_us=200 ap_timeout_ms=1000 spin_timeout_ms=1000 e9=off "
+    "init_delay_us=10000 sipi_delay_us=200 ap_timeout_ms=10000 ipi_timeout_ms=5000 spin_timeout_ms=1000 e9=off "
     "vga=on timeslice_ms=10 ap_noanswer=none help=off";
 struct Case {
     const char* in;    // a command line of one bad word
@@ -57,7 +57,7 @@ BOOST_AUTO_TEST_CASE(null_and_empty_give_defaults) {
         BOOST_TEST(int(o.smpboot) == int(SmpBoot::Parallel));
         BOOST_TEST(o.init_delay_us == 10000u);
         BOOST_TEST(o.sipi_delay_us == 200u);
-        BOOST_TEST(o.ap_timeout_ms == 1000u);
+        BOOST_TEST(o.ap_timeout_ms == 10000u);
         BOOST_TEST(o.spin_timeout_ms == 1000u);
         BOOST_TEST(!o.e9);
         BOOST_TEST(o.vga);
@@ -170,7 +170,7 @@ BOOST_AUTO_TEST_CASE(malformed_values_of_every_kind) {
         {"nox2apic=1", "WARN: cmdline: nox2apic=1 takes no value; using the default (off)"},
         {"smpboot=fast", "WARN: cmdline: smpboot=fast is not one of sequential|parallel (or 0..1); using the default (parallel)"},
         {"init_delay_us=2000000", "WARN: cmdline: init_delay_us=2000000 is out of range (0..1000000); using the default (10000)"},
-        {"ap_timeout_ms=0", "WARN: cmdline: ap_timeout_ms=0 is out of range (1..600000); using the default (1000)"},
+        {"ap_timeout_ms=0", "WARN: cmdline: ap_timeout_ms=0 is out of range (1..600000); using the default (10000)"},
         {"timeslice_ms=", "WARN: cmdline: timeslice_ms= has no value; using the default (10)"},
         {"ap_noanswer=0", "WARN: cmdline: ap_noanswer=0 is out of range (1..4294967294); using the default (none)"},
         {"token=a/b", "WARN: cmdline: token=a/b has characters outside [A-Za-z0-9_-]; using the default (none)"},
