@@ -58,6 +58,7 @@ BOOST_AUTO_TEST_CASE(null_and_empty_give_defaults) {
         BOOST_TEST(o.init_delay_us == 10000u);
         BOOST_TEST(o.sipi_delay_us == 200u);
         BOOST_TEST(o.ap_timeout_ms == 10000u);
+        BOOST_TEST(o.ipi_timeout_ms == 5000u);
         BOOST_TEST(o.spin_timeout_ms == 1000u);
         BOOST_TEST(!o.e9);
         BOOST_TEST(o.vga);
@@ -71,7 +72,7 @@ BOOST_AUTO_TEST_CASE(null_and_empty_give_defaults) {
 BOOST_AUTO_TEST_CASE(every_option_set) {
     BootOptions o = parse(
         "maxcpus=4 acpi=off nox2apic loglevel=debug test=smp,ipi.all,tlb-1 token=run_42-a "
-        "smpboot=sequential init_delay_us=0 sipi_delay_us=300 ap_timeout_ms=50 "
+        "smpboot=sequential init_delay_us=0 sipi_delay_us=300 ap_timeout_ms=50 ipi_timeout_ms=70 "
         "spin_timeout_ms=2000 e9 vga=off timeslice_ms=5 ap_noanswer=3 help");
     BOOST_TEST(warnings() == 0u);
     BOOST_TEST(o.maxcpus == 4u);
@@ -88,6 +89,7 @@ BOOST_AUTO_TEST_CASE(every_option_set) {
     BOOST_TEST(o.init_delay_us == 0u);
     BOOST_TEST(o.sipi_delay_us == 300u);
     BOOST_TEST(o.ap_timeout_ms == 50u);
+    BOOST_TEST(o.ipi_timeout_ms == 70u);
     BOOST_TEST(o.spin_timeout_ms == 2000u);
     BOOST_TEST(o.e9);
     BOOST_TEST(!o.vga);
@@ -97,7 +99,7 @@ BOOST_AUTO_TEST_CASE(every_option_set) {
     BOOST_TEST(formatted(o) ==
                "maxcpus=4 acpi=off nox2apic=on loglevel=debug test=smp,ipi.all,tlb-1 "
                "token=run_42-a smpboot=sequential init_delay_us=0 sipi_delay_us=300 "
-               "ap_timeout_ms=50 spin_timeout_ms=2000 e9=on vga=off timeslice_ms=5 "
+               "ap_timeout_ms=50 ipi_timeout_ms=70 spin_timeout_ms=2000 e9=on vga=off timeslice_ms=5 "
                "ap_noanswer=3 help=on");
 }
 
@@ -284,7 +286,7 @@ BOOST_AUTO_TEST_CASE(format_is_bounded) {
 BOOST_AUTO_TEST_CASE(help_lists_every_option) {
     clear_log();
     log_cmdline_help();
-    BOOST_TEST(captured_log().size() == 16u);
+    BOOST_TEST(captured_log().size() == 17u);  // one per option
     BOOST_TEST(log_count("WARN: ") == 0u);
     BOOST_TEST(log_contains("cmdline: maxcpus          0..4294967295|all"));
     BOOST_TEST(log_contains("cmdline: loglevel         error|warn|info|debug"));
