@@ -48,7 +48,7 @@ enum class LapicReg : uint16_t {
 constexpr uint32_t x2apic_msr(LapicReg r) { return 0x800u + (static_cast<uint32_t>(r) >> 4); }
 
 /// Whether @p r exists in x2APIC mode: APR, DFR and the ICR's high half do not
-/// (SDM Vol. 3A Table 10-6), and touching their MSRs is a #GP.
+/// (SDM Vol. 3A Table 10-6), and touching their MSRs is a \#GP.
 constexpr bool x2apic_has(LapicReg r) {
     return r != LapicReg::Apr && r != LapicReg::Dfr && r != LapicReg::IcrHigh;
 }

@@ -4,7 +4,7 @@
 /// The mode is a property of each CPU (Cpu::apic_mode). The BSP decides which
 /// mode the machine uses (lapic_choose_mode()); every CPU, the BSP included,
 /// then switches *itself* with lapic_enable_mode() before its first APIC
-/// access. Until then lapic_read()/lapic_write() refuse to run: the #GP that a
+/// access. Until then lapic_read()/lapic_write() refuse to run: the \#GP that a
 /// WRMSR to 0x808 raises on a CPU still in xAPIC mode cannot happen.
 #pragma once
 #include "apicregs.h"

@@ -20,6 +20,7 @@ enum class LogLevel : uint8_t { Error = 0, Warn = 1, Info = 2, Debug = 3 };
 /// host test support (tests/unit/host_log.cpp).
 void log_vwrite(LogLevel level, const char* fmt, va_list ap);
 
+/// Let the compiler check a printf-style call: argument @p f is the format, @p a the first value.
 #define COHORT_PRINTF(f, a) __attribute__((format(printf, f, a)))
 
 /// Log at Error level: something is wrong and a fallback was taken.

@@ -9,7 +9,7 @@
 ///
 /// The level is made real by the task-priority register: on i686 the LAPIC
 /// TPR (MMIO or MSR 0x808, by the CPU's own APIC mode), on amd64 CR8. Those
-/// writes live in src/arch/<arch>/; this file only does the arithmetic.
+/// writes live in `src/arch/<arch>/`; this file only does the arithmetic.
 #pragma once
 #include "types.h"
 

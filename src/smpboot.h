@@ -21,15 +21,18 @@ enum BootStage : uint32_t {
 struct COHORT_PACKED StartBlock {
     volatile uint32_t arrived;   ///< APs that executed the first instructions
     volatile uint32_t unknown;   ///< APs whose APIC id was not in the table
-    uint32_t cr0, cr3, cr4;      ///< control registers to load, as on the BSP
+    ///@{
+    /// Control registers to load, as on the BSP.
+    uint32_t cr0, cr3, cr4;
+    ///@}
     uint32_t efer;               ///< EFER bits to set (amd64: LME, NXE)
     uint32_t apic_leaf;          ///< 0xB: APs read their id from CPUID leaf 0xB, else leaf 1
     uint32_t count;              ///< entries in the table
     uint64_t table;              ///< physical address of the StartEntry table
     uint64_t entry;              ///< mpmain()
-    uint16_t idt_limit;          ///< the shared IDT's pseudo-descriptor
-    uint64_t idt_base;
-    uint8_t reserved[6];
+    uint16_t idt_limit;          ///< the shared IDT's pseudo-descriptor: limit
+    uint64_t idt_base;           ///< and base (LIDT reads limit and base together)
+    uint8_t reserved[6];         ///< pads the block to SB_SIZE (0x40)
 };
 static_assert(sizeof(StartBlock) == 0x40, "SB_SIZE in smpboot.inc");
 static_assert(__builtin_offsetof(StartBlock, table) == 0x20, "SB_TABLE in smpboot.inc");
@@ -61,7 +64,9 @@ struct CpuCheckin {
 /// Check-ins by kernel id.
 extern CpuCheckin cpu_checkins[];
 
+///@{
 /// TSC at the start and the end of smp_boot() (the bring-up alone).
 extern uint64_t bringup_start_tsc, bringup_end_tsc;
+///@}
 /// True when the last bring-up was parallel.
 extern bool bringup_parallel;

@@ -26,7 +26,7 @@ void mdelay(uint64_t ms);
 uint64_t pit_wait_us(uint32_t us);
 
 /// @name The LAPIC timer of the calling CPU (SDM Vol. 3A 10.5.4)
-/// @{
+//@{
 /// Measure the LAPIC timer's rate at divide-by-16 against the PIT (best of
 /// three 10 ms windows, interrupts off) on the BSP; APs reuse the figure, since
 /// every LAPIC timer counts the same bus clock.
@@ -42,4 +42,4 @@ void lapic_timer_oneshot(uint64_t us, uint8_t vector, bool use_deadline = false)
 void lapic_timer_stop();
 /// True when this CPU offers TSC-deadline mode (CPUID.01H:ECX[24]).
 bool lapic_timer_has_deadline();
-/// @}
+//@}

@@ -13,7 +13,7 @@ void trap_set_handler(uint8_t vector, TrapHandler handler);
 /// Called by the entry stubs of trapentry.asm with the saved registers.
 extern "C" void trap_dispatch(TrapFrame* tf);
 
-/// Short name of an exception vector ("#GP"), or "IRQ" for vectors >= 32.
+/// Short name of an exception vector ("\#GP"), or "IRQ" for vectors >= 32.
 const char* exception_mnemonic(uint32_t vector);
 
 /// Print the report of an unexpected exception and panic.

@@ -15,4 +15,5 @@ constexpr uint64_t align_up(uint64_t v, uint64_t a) { return (v + a - 1) & ~(a -
 /// Round @p v down to a multiple of @p a (a power of two).
 constexpr uint64_t align_down(uint64_t v, uint64_t a) { return v & ~(a - 1); }
 
+/// No padding between members: for layouts fixed by hardware or shared with assembly.
 #define COHORT_PACKED __attribute__((packed))

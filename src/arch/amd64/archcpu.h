@@ -5,12 +5,12 @@
 
 /// 64-bit task-state segment: only the stack pointers matter in long mode.
 struct COHORT_PACKED Tss {
-    uint32_t reserved0;
+    uint32_t reserved0;  ///< reserved
     uint64_t rsp[3];     ///< stacks for privilege changes (ring 0 only uses none yet)
-    uint64_t reserved1;
+    uint64_t reserved1;  ///< reserved
     uint64_t ist[7];     ///< interrupt stack table: ist[0] is IST1, the double-fault stack
-    uint64_t reserved2;
-    uint16_t reserved3;
+    uint64_t reserved2;  ///< reserved
+    uint16_t reserved3;  ///< reserved
     uint16_t iopb;       ///< I/O permission bitmap offset (none: past the limit)
 };
 static_assert(sizeof(Tss) == 104, "SDM Vol. 3A Figure 7-11");

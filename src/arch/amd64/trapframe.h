@@ -5,8 +5,11 @@
 
 /// Saved state of an interrupted context (amd64).
 struct TrapFrame {
-    uint64_t r15, r14, r13, r12, r11, r10, r9, r8;  ///< pushed by trap_common
-    uint64_t rbp, rdi, rsi, rdx, rcx, rbx, rax;      ///< pushed by trap_common
+    ///@{
+    /// General registers, pushed by trap_common.
+    uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
+    uint64_t rbp, rdi, rsi, rdx, rcx, rbx, rax;
+    ///@}
     uint64_t vector;                                  ///< pushed by the stub
     uint64_t error;                                   ///< by the CPU, or 0 from the stub
     uint64_t ip;                                      ///< RIP, pushed by the CPU

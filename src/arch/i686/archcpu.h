@@ -1,15 +1,24 @@
 /// @file archcpu.h
 /// The i686 part of each CPU's block: its own GDT, its TSS, and a second TSS
-/// that a task gate switches to on a double fault (SDM Vol. 3A 6.15, #DF).
+/// that a task gate switches to on a double fault (SDM Vol. 3A 6.15, \#DF).
 #pragma once
 #include "types.h"
 
 /// 32-bit task-state segment (SDM Vol. 3A Figure 7-2).
 struct COHORT_PACKED Tss {
+    ///@{
+    /// Previous-task link, and the stack of each privilege level 0-2.
     uint32_t link, esp0, ss0, esp1, ss1, esp2, ss2;
+    ///@}
+    ///@{
+    /// The task's state: saved here by a task switch away, loaded by one to it.
     uint32_t cr3, eip, eflags, eax, ecx, edx, ebx, esp, ebp, esi, edi;
     uint32_t es, cs, ss, ds, fs, gs, ldt;
+    ///@}
+    ///@{
+    /// Debug-trap flag (bit 0) and the I/O permission bitmap offset.
     uint16_t trap, iopb;
+    ///@}
 };
 static_assert(sizeof(Tss) == 104, "SDM Vol. 3A Figure 7-2");
 
@@ -28,5 +37,5 @@ constexpr uint16_t SEL_KDATA = 0x10;
 constexpr uint16_t SEL_PERCPU = 0x18;
 /// This CPU's TSS selector.
 constexpr uint16_t SEL_TSS = 0x20;
-/// This CPU's double-fault TSS selector (the #DF task gate points here).
+/// This CPU's double-fault TSS selector (the \#DF task gate points here).
 constexpr uint16_t SEL_DFTSS = 0x28;

@@ -5,7 +5,10 @@
 
 /// Saved state of an interrupted context (i686, ring 0 only: no ESP/SS pushed).
 struct TrapFrame {
-    uint32_t edi, esi, ebp, esp_at_pusha, ebx, edx, ecx, eax;  ///< pusha
+    ///@{
+    /// General registers, in the order PUSHA stores them.
+    uint32_t edi, esi, ebp, esp_at_pusha, ebx, edx, ecx, eax;
+    ///@}
     uint32_t vector;                                            ///< pushed by the stub
     uint32_t error;                                             ///< by the CPU, or 0
     uint32_t ip;                                                ///< EIP, pushed by the CPU
