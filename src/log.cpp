@@ -27,6 +27,13 @@ bool use_vga = false;
 int level = 2;
 uint64_t lines = 0;
 
+/// A CPU that tries to log while another CPU prints its panic report stops
+/// here, and says so through its block so the panic CPU can count it.
+[[noreturn]] void stop_for_panic() {
+    this_cpu()->halted = 1;
+    halt_forever();
+}
+
 void sinks_write(const char* s, size_t n) {
     uart_write(s, n);
     if (use_e9)
@@ -56,7 +63,7 @@ void logsink_line(const char* line, size_t len) {
     cli();
     uint32_t owner = __atomic_load_n(&panic_owner, __ATOMIC_ACQUIRE);
     if (owner != 0xFFFFFFFF) {
-        if (owner != cpu_number()) halt_forever();  // being stopped by a panic elsewhere
+        if (owner != cpu_number()) stop_for_panic();  // being stopped by a panic elsewhere
         // The panic CPU waits a bounded time for the holder, then prints anyway:
         // the holder may have been stopped in the middle of its line.
         for (uint32_t spins = 0; lock.serving != lock.next && spins < 50000000; ++spins) cpu_relax();
@@ -70,7 +77,7 @@ void logsink_line(const char* line, size_t len) {
         cpu_relax();
         if (__atomic_load_n(&panic_owner, __ATOMIC_ACQUIRE) != 0xFFFFFFFF) {
             // A panic started while we waited: let the panic CPU print alone.
-            if (panic_owner != cpu_number()) halt_forever();
+            if (panic_owner != cpu_number()) stop_for_panic();
         }
     }
     sinks_write(line, len);

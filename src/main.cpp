@@ -10,6 +10,7 @@
 #include "cpumask.h"
 #include "cputable.h"
 #include "discover.h"
+#include "ipi.h"
 #include "ktest/ktest.h"
 #include "lapic.h"
 #include "log.h"
@@ -102,6 +103,9 @@ extern "C" [[noreturn]] void kmain(uint32_t magic, uintptr_t info) {
     this_cpu()->online = 1;
     this_cpu()->boot_stage = StageOnline;
     cpu_online_mask.set(0);
+
+    // Requires: the IDT. Every CPU must be able to take IPIs the moment it is online.
+    ipi_init();
 
     // Requires: the CPU table, memory for stacks, a calibrated delay. The APs.
     smp_boot(opts);

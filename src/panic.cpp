@@ -34,6 +34,7 @@ void panic_begin() {
             logsink_emergency("PANIC: recursive panic\n");
             outb(0xf4, (uint8_t)ExitStatus::Panic);
         }
+        this_cpu()->halted = 1;
         halt_forever();  // another CPU owns the report
     }
     logsink_enter_panic_mode(me);
@@ -57,6 +58,7 @@ void panic_begin() {
     va_start(ap, fmt);
     kvsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    print_backtrace((uintptr_t)__builtin_frame_address(0), (uintptr_t)__builtin_return_address(0));
+    // Start at our caller's frame: #0 is the call site of panic() itself.
+    print_backtrace(*(const uintptr_t*)__builtin_frame_address(0), (uintptr_t)__builtin_return_address(0));
     panic_end("%s", msg);
 }

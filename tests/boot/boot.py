@@ -90,6 +90,10 @@ def judge(case, run, token):
         seen = [l for l in lines if "ktest: token" in l]
         why = f"; saw '{seen[-1].strip()}'" if seen else ""
         fails.append(f"MISSING 'ktest: token {token}' (this run's token= must be echoed{why})")
+    for rx, want in case.count.items():
+        n = sum(1 for l in lines if re.search(rx, l))
+        if n != want:
+            fails.append(f"COUNT '{rx}' matched {n} line(s), expected exactly {want}")
     for rx in case.forbidden():
         hit = next((l for l in lines if re.search(rx, l)), None)
         if hit is not None:

@@ -47,6 +47,7 @@ class Case:
     qemu_args: list = dataclasses.field(default_factory=list)
     expect: list = dataclasses.field(default_factory=list)  # regexes, each must match a line
     forbid: list = dataclasses.field(default_factory=list)  # regexes added to FORBIDDEN
+    count: dict = dataclasses.field(default_factory=dict)   # regex -> exact number of lines
     allow_panic: bool = None       # drop PANIC/EXCEPTION from FORBIDDEN; default: exit == "panic"
     token: bool = True             # require the echo "ktest: token <token>"
     exit: str = "pass"             # "pass", "fail", "panic", or None: no exit expected,
@@ -90,7 +91,7 @@ def check_case(c):
         raise ValueError(f"{c.name}: exit must be one of {tuple(EXITS)} or None")
     if c.exit is None and not c.expect:
         raise ValueError(f"{c.name}: exit=None stops on the expected lines, so give some")
-    for rx in list(c.expect) + list(c.forbid) + [w for w, _ in c.script]:
+    for rx in list(c.expect) + list(c.forbid) + list(c.count) + [w for w, _ in c.script]:
         try:
             re.compile(rx)
         except re.error as e:

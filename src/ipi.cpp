@@ -1,0 +1,193 @@
+/// @file ipi.cpp
+/// IPIs on top of the local APIC: the handlers, call-function, shootdown, halt-all.
+#include "ipi.h"
+#include "cmdline.h"
+#include "cpu.h"
+#include "format.h"
+#include "lapic.h"
+#include "log.h"
+#include "panic.h"
+#include "runlevel.h"
+#include "timer.h"
+#include "trap.h"
+#include "x86.h"
+
+const BootOptions& boot_options();
+
+namespace {
+
+CallQueue mailboxes[COHORT_MAX_CPUS];
+volatile uint32_t halt_requested = 0;
+
+void on_call(TrapFrame*) {
+    // EOI first: a request posted while we drain sends a new IPI we must not miss.
+    lapic_eoi();
+    callq_drain(mailboxes[cpu_number()]);
+}
+
+void on_reschedule(TrapFrame*) {
+    lapic_eoi();  // the wake-up itself is the point; the scheduler looks at its queue
+}
+
+[[noreturn]] void stop_here() {
+    Cpu* c = this_cpu();
+    c->halted = 1;
+    halt_forever();
+}
+
+void on_halt_all(TrapFrame*) { stop_here(); }
+
+void on_nmi(TrapFrame* tf) {
+    Cpu* c = this_cpu();
+    ++c->nmi_count;
+    if (halt_requested) stop_here();
+    log_warn("nmi: cpu %u took an NMI at %p that nobody asked for", c->id, (void*)(uintptr_t)tf->ip);
+}
+
+uint64_t deadline_after_ms(uint32_t ms) { return rdtsc() + (uint64_t)ms * tsc_khz(); }
+
+/// Post @p r to every target but the caller and send the IPIs; returns how
+/// many were posted. The caller's own share runs afterwards, directly.
+uint32_t post_all(const CpuMask& targets, const CallReq& r, uint8_t vector, uint64_t deadline) {
+    uint32_t me = cpu_number(), n = 0;
+    CallQueue& own = mailboxes[me];
+    for_each_cpu(k, targets) {
+        if (k == me || !cpu_online_mask.test(k)) continue;
+        bool posted = callq_post_retry(mailboxes[k], r, own, [&] {
+            cpu_relax();
+            return rdtsc() < deadline;
+        });
+        if (!posted) {
+            log_error("ipi: cpu %u's mailbox stayed full; request not posted", k);
+            continue;
+        }
+        ipi_send(k, vector);
+        ++n;
+    }
+    return n;
+}
+
+bool wait_for(CallWait& w, const CpuMask& targets, uint64_t deadline, const char* what) {
+    uint32_t me = cpu_number();
+    bool ok = callq_wait(w, mailboxes[me], [&] {
+        cpu_relax();
+        return rdtsc() < deadline;
+    });
+    if (ok) return true;
+    char names[160];
+    size_t len = 0;
+    names[0] = '\0';
+    for_each_cpu(k, targets) {
+        if (k == me || !cpu_online_mask.test(k) || callwait_answered(w, k)) continue;
+        if (len < sizeof names - 8) len += ksnprintf(names + len, sizeof names - len, " %u", k);
+    }
+    log_error("ipi: %s: no answer within %u ms from cpu(s)%s", what, boot_options().ipi_timeout_ms, names);
+    return false;
+}
+
+bool call(const CpuMask& targets, CallFn fn, void* arg, bool wait, uint8_t vector, const char* what) {
+    uint32_t me = cpu_number();
+    uint64_t deadline = deadline_after_ms(boot_options().ipi_timeout_ms);
+    CallWait w;
+    uint32_t n = 0;
+    for_each_cpu(k, targets) n += (k != me && cpu_online_mask.test(k));
+    callwait_init(w, n);
+    CallReq r{fn, arg, wait ? &w : nullptr, 0};
+    post_all(targets, r, vector, deadline);
+    if (targets.test(me)) fn(arg);
+    return !wait || wait_for(w, targets, deadline, what);
+}
+
+struct FlushRange {
+    uintptr_t va;
+    size_t pages;
+};
+
+void flush_fn(void* p) {
+    const FlushRange* f = (const FlushRange*)p;
+    if (f->pages == 0 || f->pages > 64) {
+        write_cr3(read_cr3());
+        return;
+    }
+    for (size_t i = 0; i < f->pages; ++i) invlpg(f->va + i * 4096);
+}
+
+}  // namespace
+
+
+
+CpuMask online_cpus() { return cpu_online_mask; }
+
+CpuMask other_cpus() {
+    CpuMask m = cpu_online_mask;
+    m.clear(cpu_number());
+    return m;
+}
+
+void ipi_init() {
+    for (uint32_t k = 0; k < COHORT_MAX_CPUS; ++k) callq_init(mailboxes[k], k);
+    trap_set_handler(vec::call_function, on_call);
+    trap_set_handler(vec::tlb_shootdown, on_call);
+    trap_set_handler(vec::reschedule, on_reschedule);
+    trap_set_handler(vec::halt_all, on_halt_all);
+    trap_set_handler(2, on_nmi);
+    panic_stop_others = ipi_halt_others;
+}
+
+bool ipi_send(uint32_t cpu, uint8_t vector) {
+    return lapic_send(Icr::fixed(cpus[cpu].apic_id, vector));
+}
+
+void ipi_reschedule(uint32_t cpu) {
+    if (cpu != cpu_number()) ipi_send(cpu, vec::reschedule);
+}
+
+bool ipi_call(const CpuMask& targets, CallFn fn, void* arg, bool wait) {
+    return call(targets, fn, arg, wait, vec::call_function, "call-function");
+}
+
+bool ipi_call_one(uint32_t cpu, CallFn fn, void* arg, bool wait) {
+    CpuMask m;
+    m.set(cpu);
+    return ipi_call(m, fn, arg, wait);
+}
+
+bool ipi_call_others(CallFn fn, void* arg, bool wait) { return ipi_call(other_cpus(), fn, arg, wait); }
+
+bool tlb_shootdown(const CpuMask& targets, uintptr_t va, size_t pages) {
+    FlushRange f{va, pages};
+    CpuMask all = targets;
+    all.set(cpu_number());  // the initiator flushes too
+    return call(all, flush_fn, &f, true, vec::tlb_shootdown, "tlb shootdown");
+}
+
+void ipi_halt_others() {
+    uint32_t me = cpu_number();
+    halt_requested = 1;
+    uint32_t others = 0;
+    for_each_cpu(k, cpu_online_mask) others += (k != me);
+    if (!others || this_cpu()->apic_mode == ApicMode::None) return;
+    lapic_send(Icr{}.vector(vec::halt_all).shorthand(Shorthand::AllExcludingSelf));
+    uint64_t until = rdtsc() + 100 * tsc_khz();
+    auto all_halted = [&] {
+        for_each_cpu(k, cpu_online_mask)
+            if (k != me && !cpus[k].halted) return false;
+        return true;
+    };
+    while (!all_halted() && rdtsc() < until) cpu_relax();
+    uint32_t by_ipi = 0, by_nmi = 0, stuck = 0;
+    for_each_cpu(k, cpu_online_mask) {
+        if (k == me) continue;
+        if (cpus[k].halted) { ++by_ipi; continue; }
+        lapic_send(Icr::nmi(cpus[k].apic_id));  // interrupts off or runlevel High: NMI gets through
+    }
+    until = rdtsc() + 100 * tsc_khz();
+    while (!all_halted() && rdtsc() < until) cpu_relax();
+    for_each_cpu(k, cpu_online_mask) {
+        if (k == me) continue;
+        if (!cpus[k].halted) ++stuck;
+    }
+    by_nmi = others - by_ipi - stuck;
+    log_error("panic: stopped %u other cpu(s): %u by the halt-all IPI, %u by NMI, %u did not stop",
+              others - stuck, by_ipi, by_nmi, stuck);
+}

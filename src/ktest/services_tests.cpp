@@ -1,0 +1,220 @@
+/// @file services_tests.cpp
+/// Self-tests of the SMP services: spinlocks, the logger under load, IPIs,
+/// call-function, TLB shootdown, and the panic path.
+#include "cpu.h"
+#include "cpumask.h"
+#include "ipi.h"
+#include "ktest.h"
+#include "log.h"
+#include "mem.h"
+#include "panic.h"
+#include "spinlock.h"
+#include "timer.h"
+#include "vm.h"
+#include "x86.h"
+
+namespace {
+
+uint32_t ncpus() { return cpu_online_mask.count(); }
+
+// ---- spinlock ----------------------------------------------------------------
+SpinLock counter_lock("ktest.counter");
+volatile uint64_t counter = 0;
+uint32_t acquired[COHORT_MAX_CPUS];
+constexpr uint32_t kIncrements = 2000;
+
+void increment_many(void*) {
+    for (uint32_t i = 0; i < kIncrements; ++i) {
+        SpinGuard g(counter_lock);
+        counter = counter + 1;  // a plain read-modify-write: only the lock makes it exact
+        ++acquired[cpu_number()];
+    }
+}
+
+// ---- logger ------------------------------------------------------------------
+constexpr uint32_t kLines = 40;
+void log_many(void*) {
+    for (uint32_t i = 0; i < kLines; ++i)
+        log_info("ktest: logger: cpu %u seq %u of %u end", cpu_number(), i, kLines);
+}
+
+// ---- ipi ---------------------------------------------------------------------
+constexpr uint32_t kMaxMatrix = 64;
+volatile uint8_t pongs[kMaxMatrix][kMaxMatrix];  // [receiver][sender]
+volatile uint32_t ping_failures = 0;
+
+void pong(void* sender) { pongs[cpu_number()][(uintptr_t)sender] = pongs[cpu_number()][(uintptr_t)sender] + 1; }
+
+/// Runs on every CPU at once: each waits for every other, and keeps serving
+/// the others' requests while it waits (or they would deadlock).
+void ping_everyone(void*) {
+    uint32_t me = cpu_number();
+    for_each_cpu(k, cpu_online_mask) {
+        if (k == me || k >= kMaxMatrix) continue;
+        if (!ipi_call_one(k, pong, (void*)(uintptr_t)me, true)) __atomic_fetch_add(&ping_failures, 1, __ATOMIC_RELAXED);
+    }
+}
+
+// ---- callfunc ----------------------------------------------------------------
+volatile uint32_t ran_on[COHORT_MAX_CPUS];
+volatile uint32_t async_done = 0;
+void record(void*) { ran_on[cpu_number()] = ran_on[cpu_number()] + 1; }
+void record_async(void*) {
+    ran_on[cpu_number()] = ran_on[cpu_number()] + 1;
+    __atomic_fetch_add(&async_done, 1, __ATOMIC_RELEASE);
+}
+void clear_ran() { for (uint32_t k = 0; k < COHORT_MAX_CPUS; ++k) ran_on[k] = 0; }
+
+/// True when exactly the CPUs of @p m ran once, and nobody else.
+bool ran_exactly(const CpuMask& m) {
+    for (uint32_t k = 0; k < COHORT_MAX_CPUS; ++k)
+        if (ran_on[k] != (m.test(k) && cpu_online_mask.test(k) ? 1u : 0u)) return false;
+    return true;
+}
+
+// ---- shootdown ---------------------------------------------------------------
+constexpr uintptr_t kProbe = VM_SCRATCH;
+volatile uint32_t seen[COHORT_MAX_CPUS];
+void read_probe(void*) { seen[cpu_number()] = *(volatile uint32_t*)kProbe; }
+
+}  // namespace
+
+KTEST(spinlock, 20, "every CPU increments a shared counter under one ticket lock") {
+    counter = 0;
+    for (uint32_t k = 0; k < COHORT_MAX_CPUS; ++k) acquired[k] = 0;
+    bool ok = ipi_call(online_cpus(), increment_many, nullptr, true);
+    uint64_t want = (uint64_t)kIncrements * ncpus();
+    uint32_t lo = ~0u, hi = 0;
+    for_each_cpu(k, cpu_online_mask) {
+        if (acquired[k] < lo) lo = acquired[k];
+        if (acquired[k] > hi) hi = acquired[k];
+    }
+    ktest_detail("total %llu of %llu on %u cpus, per-cpu acquisitions %u..%u", (unsigned long long)counter,
+                 (unsigned long long)want, ncpus(), lo, hi);
+    return ok && counter == want && lo == kIncrements && hi == kIncrements;
+}
+
+KTEST(logger, 21, "every CPU logs at once: lines stay whole, none is lost (checked by the harness)") {
+    bool ok = ipi_call(online_cpus(), log_many, nullptr, true);
+    ktest_detail("%u cpus x %u lines", ncpus(), kLines);
+    return ok;
+}
+
+KTEST(ipi, 22, "every CPU pings every other at the same time; every pong arrives") {
+    uint32_t n = ncpus();
+    for (uint32_t a = 0; a < kMaxMatrix; ++a)
+        for (uint32_t b = 0; b < kMaxMatrix; ++b) pongs[a][b] = 0;
+    ping_failures = 0;
+    uint64_t t0 = rdtsc();
+    bool ok = ipi_call(online_cpus(), ping_everyone, nullptr, true);
+    uint64_t ns = tsc_to_ns(rdtsc() - t0);
+    uint32_t missing = 0, extra = 0, pairs = 0;
+    for_each_cpu(r, cpu_online_mask)
+        for_each_cpu(s, cpu_online_mask) {
+            if (r == s || r >= kMaxMatrix || s >= kMaxMatrix) continue;
+            ++pairs;
+            missing += pongs[r][s] == 0;
+            extra += pongs[r][s] > 1;
+        }
+    ktest_detail("%u cpus, %u pairs, %u missing, %u duplicated, %u timeouts, %llu us", n, pairs, missing,
+                 extra, ping_failures, (unsigned long long)(ns / 1000));
+    return ok && missing == 0 && extra == 0 && ping_failures == 0;
+}
+
+KTEST(callfunc, 23, "call-function sync and async, to one CPU, a set, all others, all") {
+    uint32_t me = cpu_number(), bad = 0;
+    // Synchronous, to each CPU alone.
+    for_each_cpu(k, cpu_online_mask) {
+        clear_ran();
+        CpuMask one;
+        one.set(k);
+        if (!ipi_call_one(k, record, nullptr, true) || !ran_exactly(one)) ++bad;
+    }
+    // Synchronous, to the odd CPUs.
+    CpuMask odd;
+    for_each_cpu(k, cpu_online_mask) if (k & 1) odd.set(k);
+    clear_ran();
+    if (!ipi_call(odd, record, nullptr, true) || !ran_exactly(odd)) ++bad;
+    // Synchronous, to all others; then to all.
+    clear_ran();
+    if (!ipi_call_others(record, nullptr, true) || !ran_exactly(other_cpus())) ++bad;
+    clear_ran();
+    if (!ipi_call(online_cpus(), record, nullptr, true) || !ran_exactly(online_cpus())) ++bad;
+    // Asynchronous to all others: the caller goes on, then sees them finish.
+    clear_ran();
+    async_done = 0;
+    uint32_t others = ncpus() - 1;
+    ipi_call_others(record_async, nullptr, false);
+    uint64_t until = rdtsc() + 2000 * tsc_khz();
+    while (__atomic_load_n(&async_done, __ATOMIC_ACQUIRE) < others && rdtsc() < until) cpu_relax();
+    if (async_done != others || !ran_exactly(other_cpus())) ++bad;
+    ktest_detail("%u cpus, caller cpu %u, %u case(s) wrong", ncpus(), me, bad);
+    return bad == 0;
+}
+
+KTEST(shootdown, 24, "a remapped page is seen remapped on every CPU after a TLB shootdown") {
+    uint64_t a = frame_alloc(1), b = frame_alloc(1);
+    if (!a || !b) { ktest_detail("no frames"); return false; }
+    *(volatile uint32_t*)(uintptr_t)a = 0xAAAA0000;
+    *(volatile uint32_t*)(uintptr_t)b = 0xBBBB0000;
+    vm_map_page(kProbe, a);
+    tlb_shootdown(online_cpus(), kProbe, 1);  // nobody holds an old translation
+    ipi_call(online_cpus(), read_probe, nullptr, true);  // every TLB now caches kProbe -> a
+    uint32_t saw_a = 0;
+    for_each_cpu(k, cpu_online_mask) saw_a += seen[k] == 0xAAAA0000;
+
+    vm_map_page(kProbe, b);  // changes the shared page table and this CPU's TLB only
+    ipi_call(other_cpus(), read_probe, nullptr, true);
+    uint32_t stale = 0;
+    for_each_cpu(k, cpu_online_mask) stale += (k != cpu_number() && seen[k] == 0xAAAA0000);
+
+    bool ok = tlb_shootdown(online_cpus(), kProbe, 1);
+    ipi_call(online_cpus(), read_probe, nullptr, true);
+    uint32_t fresh = 0;
+    for_each_cpu(k, cpu_online_mask) fresh += seen[k] == 0xBBBB0000;
+    ktest_detail("%u cpus; before: %u saw the old frame; after the remap, %u of %u others still saw it "
+                 "(stale TLB); after the shootdown %u saw the new one",
+                 ncpus(), saw_a, stale, ncpus() - 1, fresh);
+    frame_free(a);
+    frame_free(b);
+    return ok && saw_a == ncpus() && fresh == ncpus();
+}
+
+namespace {
+volatile uint32_t go = 0;
+void spin_irqs_off(void*) {  // holds interrupts off: only an NMI can stop this CPU
+    cli();
+    for (;;) cpu_relax();
+}
+void panic_now(void*) { panic("ktest: deliberate panic on cpu %u", cpu_number()); }
+void panic_on_go(void*) {
+    while (!__atomic_load_n(&go, __ATOMIC_ACQUIRE)) cpu_relax();
+    panic("ktest: simultaneous panic on cpu %u", cpu_number());
+}
+}  // namespace
+
+/// One AP panics while another spins with interrupts off and the BSP waits
+/// with interrupts on: the halt-all IPI stops the BSP, an NMI the spinner.
+KTEST(panic, -1, "one CPU panics; the others stop (IPI or NMI); one report; panic exit") {
+    uint32_t n = ncpus();
+    if (n >= 3) ipi_call_one(2, spin_irqs_off, nullptr, false);
+    if (n >= 2) {
+        mdelay(20);
+        ipi_call_one(1, panic_now, nullptr, false);
+        sti();
+        for (;;) cpu_relax();
+    }
+    panic("ktest: deliberate panic on cpu %u", cpu_number());
+}
+
+/// Two CPUs panic at the same instant: exactly one report comes out whole.
+KTEST(panic2, -1, "two CPUs panic at once: one whole report, no deadlock") {
+    if (ncpus() < 3) panic("ktest: simultaneous panic on cpu %u (only one AP)", cpu_number());
+    go = 0;
+    ipi_call_one(1, panic_on_go, nullptr, false);
+    ipi_call_one(2, panic_on_go, nullptr, false);
+    mdelay(20);
+    __atomic_store_n(&go, 1, __ATOMIC_RELEASE);
+    sti();
+    for (;;) cpu_relax();
+}
