@@ -4,6 +4,7 @@
 # headers: no inline assembly, no port or MMIO access.
 set(COHORT_PORTABLE_SOURCES
   format.cpp
+  callq.cpp
   apicregs.cpp
   acpi.cpp
   mp.cpp
