@@ -2,6 +2,7 @@
 /// RSDP, RSDT/XSDT and MADT parsing (ACPI 6.5 5.2.5-5.2.8, 5.2.12).
 #include "acpi.h"
 #include "kstring.h"
+#include "labs.h"
 #include "log.h"
 
 namespace {
@@ -82,8 +83,11 @@ uint8_t madt_min_len(uint8_t type) {
 
 void madt_entry(MadtInfo* out, const uint8_t* e, uint32_t off) {
     switch (e[0]) {
+    // LAB 03 BEGIN: Processor Local APIC (type 0) and Processor Local x2APIC (type 9): APIC id, UID, flags
     case 0: add_cpu(out, e[3], e[2], load_le32(e + 4), false, off); break;
     case 9: add_cpu(out, load_le32(e + 4), load_le32(e + 12), load_le32(e + 8), true, off); break;
+    // LAB 03 STUB: case 0: case 9: lab_todo(3, "the processor entries in madt_entry()"); (void)add_cpu; break;
+    // LAB 03 END
     case 1:
         if (out->nioapics == MAX_IOAPICS) { MADT_WARN(out, "madt: more than %u IOAPICs; id %u dropped", MAX_IOAPICS, e[2]); break; }
         out->ioapics[out->nioapics++] = IoApicInfo{e[2], load_le32(e + 4), load_le32(e + 8)};
@@ -209,6 +213,7 @@ bool madt_parse(const uint8_t* t, size_t len, MadtInfo* out) {
     out->revision = t[8];
     out->lapic_addr = load_le32(t + 36);
     out->flags = load_le32(t + 40);
+    // LAB 03 BEGIN: walk the entries (type, length) to the table's end; stop at a length that cannot be trusted
     for (uint32_t off = MADT_ENTRIES; off < n;) {
         if (n - off < 2) {
             MADT_WARN(out, "madt: %u stray byte(s) at offset %u; walk stopped", n - off, off);
@@ -229,6 +234,9 @@ bool madt_parse(const uint8_t* t, size_t len, MadtInfo* out) {
             madt_entry(out, e, off);
         off += e[1];
     }
+    // LAB 03 STUB: lab_todo(3, "the entry walk in madt_parse()");
+    // LAB 03 STUB: (void)madt_entry; (void)madt_min_len;
+    // LAB 03 END
     if (out->cpu_entries > out->ncpus && out->ncpus == COHORT_MAX_CPUS)
         MADT_WARN(out, "madt: %u processor entries but COHORT_MAX_CPUS is %u; keeping the first %u",
                   out->cpu_entries, (unsigned)COHORT_MAX_CPUS, (unsigned)COHORT_MAX_CPUS);

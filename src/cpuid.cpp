@@ -3,6 +3,7 @@
 #include "cpuid.h"
 #include "format.h"
 #include "kstring.h"
+#include "labs.h"
 #include "log.h"
 
 namespace {
@@ -139,10 +140,14 @@ void set_flag(CpuFeatures& f, CpuFlag flag) {
 }
 
 void decode_vendor(const CpuidRegs& r0, CpuFeatures& out) {
+    // LAB 02 BEGIN: the 12-byte vendor string from EBX, EDX, ECX (in that order), NUL-terminated
     memcpy(out.vendor_string + 0, &r0.ebx, 4);
     memcpy(out.vendor_string + 4, &r0.edx, 4);
     memcpy(out.vendor_string + 8, &r0.ecx, 4);
     out.vendor_string[12] = '\0';
+    // LAB 02 STUB: lab_todo(2, "the vendor string in decode_vendor()");
+    // LAB 02 STUB: (void)r0;
+    // LAB 02 END
     if (strcmp(out.vendor_string, "GenuineIntel") == 0)
         out.vendor = CpuVendor::Intel;
     else if (strcmp(out.vendor_string, "AuthenticAMD") == 0 || strcmp(out.vendor_string, "AMDisbetter!") == 0)
@@ -155,6 +160,7 @@ void decode_vendor(const CpuidRegs& r0, CpuFeatures& out) {
 // AMD APM Vol. 3, CPUID Fn0000_0001_EAX: AMD adds the extended model only
 // for base family 0xF (Intel also for family 6).
 void decode_signature(const CpuidRegs& r1, CpuFeatures& out) {
+    // LAB 02 BEGIN: signature, stepping, and the display family and model (extended fields by vendor)
     uint32_t base_family = (r1.eax >> 8) & 0xF, base_model = (r1.eax >> 4) & 0xF;
     uint32_t ext_family = (r1.eax >> 20) & 0xFF, ext_model = (r1.eax >> 16) & 0xF;
     out.signature = r1.eax;
@@ -163,6 +169,8 @@ void decode_signature(const CpuidRegs& r1, CpuFeatures& out) {
     bool with_ext_model = out.vendor == CpuVendor::Amd ? base_family == 0xF
                                                        : base_family == 0x6 || base_family == 0xF;
     out.model = with_ext_model ? (ext_model << 4) + base_model : base_model;
+    // LAB 02 STUB: lab_todo(2, "family, model and stepping in decode_signature()");
+    // LAB 02 END
     out.initial_apic_id = r1.ebx >> 24;
     bool htt = (r1.edx >> 28) & 1;
     out.leaf1_logical = htt && ((r1.ebx >> 16) & 0xFF) != 0 ? (r1.ebx >> 16) & 0xFF : 1;
@@ -200,6 +208,7 @@ bool decode_leaf_b(Source& s, CpuFeatures& out) {
     out.has_x2apic_id = true;
     out.x2apic_id = r0.edx;
     t.source = CpuTopologySource::Leaf0B;
+    // LAB 02 BEGIN: walk the levels until type 0: the SMT level's shift and count, the last level spans the package
     for (uint32_t sub = 0; sub < 8; sub++) {
         CpuidRegs r = sub == 0 ? r0 : s.get(0xB, sub);
         uint32_t type = (r.ecx >> 8) & 0xFF;
@@ -214,6 +223,8 @@ bool decode_leaf_b(Source& s, CpuFeatures& out) {
         t.package_shift = shift;
         t.logical_per_package = count;
     }
+    // LAB 02 STUB: lab_todo(2, "the topology levels of leaf 0xB in decode_leaf_b()");
+    // LAB 02 END
     return true;
 }
 
@@ -289,8 +300,12 @@ void cpuid_probe(CpuidFn fn, void* ctx, bool has_cpuid, CpuFeatures& out) {
     s.max_ext = out.max_ext_leaf = (ext & 0xFFFF0000u) == kExtBase ? ext : 0;
 
     if (s.has(1)) decode_signature(s.get0(1), out);
+    // LAB 02 BEGIN: set every flag of kFlags whose bit is set in its leaf's register
     for (const FlagRow& row : kFlags)
         if ((reg_of(s.get0(row.leaf), row.reg) >> row.bit) & 1) set_flag(out, row.flag);
+    // LAB 02 STUB: lab_todo(2, "the feature flags of kFlags in cpuid_probe()");
+    // LAB 02 STUB: (void)reg_of; (void)set_flag;
+    // LAB 02 END
     decode_brand(s, out);
     if (!decode_leaf_b(s, out)) decode_legacy_topology(s, out);
     if (s.has(0x15)) {

@@ -4,6 +4,7 @@
 #include "cmdline.h"
 #include "cpu.h"
 #include "format.h"
+#include "labs.h"
 #include "lapic.h"
 #include "log.h"
 #include "panic.h"
@@ -20,9 +21,12 @@ CallQueue mailboxes[COHORT_MAX_CPUS];
 volatile uint32_t halt_requested = 0;
 
 void on_call(TrapFrame*) {
+    // LAB 06 BEGIN: acknowledge the interrupt and run what is in this CPU's mailbox, in the order that loses no request
     // EOI first: a request posted while we drain sends a new IPI we must not miss.
     lapic_eoi();
     callq_drain(mailboxes[cpu_number()]);
+    // LAB 06 STUB: lab_todo(6, "the call-function handler on_call()");
+    // LAB 06 END
 }
 
 void on_reschedule(TrapFrame*) {
@@ -53,6 +57,7 @@ uint32_t post_all(const CpuMask& targets, const CallReq& r, uint8_t vector, uint
     CallQueue& own = mailboxes[me];
     for_each_cpu(k, targets) {
         if (k == me || !cpu_online_mask.test(k)) continue;
+        // LAB 06 BEGIN: post to k's mailbox, draining our own while it is full (until the deadline), then send k the IPI
         bool posted = callq_post_retry(mailboxes[k], r, own, [&] {
             cpu_relax();
             return rdtsc() < deadline;
@@ -63,6 +68,9 @@ uint32_t post_all(const CpuMask& targets, const CallReq& r, uint8_t vector, uint
         }
         ipi_send(k, vector);
         ++n;
+        // LAB 06 STUB: lab_todo(6, "posting a request and sending the IPI in post_all()");
+        // LAB 06 STUB: (void)r; (void)vector; (void)deadline; (void)own;
+        // LAB 06 END
     }
     return n;
 }
@@ -105,11 +113,14 @@ struct FlushRange {
 
 void flush_fn(void* p) {
     const FlushRange* f = (const FlushRange*)p;
+    // LAB 06 BEGIN: drop this CPU's translations of the range: INVLPG page by page, or reload CR3 for many pages (or 0)
     if (f->pages == 0 || f->pages > 64) {
         write_cr3(read_cr3());
         return;
     }
     for (size_t i = 0; i < f->pages; ++i) invlpg(f->va + i * 4096);
+    // LAB 06 STUB: lab_todo(6, "flushing the TLB in flush_fn()"); (void)f;
+    // LAB 06 END
 }
 
 }  // namespace
@@ -155,10 +166,14 @@ bool ipi_call_one(uint32_t cpu, CallFn fn, void* arg, bool wait) {
 bool ipi_call_others(CallFn fn, void* arg, bool wait) { return ipi_call(other_cpus(), fn, arg, wait); }
 
 bool tlb_shootdown(const CpuMask& targets, uintptr_t va, size_t pages) {
+    // LAB 06 BEGIN: run flush_fn on every target and on this CPU too, on the shootdown vector, and wait for all
     FlushRange f{va, pages};
     CpuMask all = targets;
     all.set(cpu_number());  // the initiator flushes too
     return call(all, flush_fn, &f, true, vec::tlb_shootdown, "tlb shootdown");
+    // LAB 06 STUB: lab_todo(6, "the shootdown in tlb_shootdown()");
+    // LAB 06 STUB: (void)targets; (void)va; (void)pages; (void)flush_fn; return false;
+    // LAB 06 END
 }
 
 void ipi_halt_others() {

@@ -2,6 +2,7 @@
 /// Local APIC access in both modes (SDM Vol. 3A chapter 10).
 #include "lapic.h"
 #include "cpuid.h"
+#include "labs.h"
 #include "log.h"
 #include "panic.h"
 #include "runlevel.h"
@@ -54,6 +55,7 @@ ApicMode lapic_machine_mode() { return machine_mode; }
 void lapic_enable_mode() {
     // IA32_APIC_BASE transitions (SDM Vol. 3A 10.12.5, Figure 10-27):
     // disabled -> xAPIC -> x2APIC; x2APIC -> xAPIC only through disabled.
+    // LAB 04 BEGIN: move this CPU's IA32_APIC_BASE to the machine's mode by allowed steps, then record the mode
     uint64_t base = rdmsr(apic_base::msr);
     bool x2 = (base & apic_base::enable) && (base & apic_base::x2apic);
     if (machine_mode == ApicMode::X2Apic) {
@@ -64,6 +66,8 @@ void lapic_enable_mode() {
         wrmsr(apic_base::msr, (base & ~apic_base::x2apic) | apic_base::enable);
     }
     this_cpu()->apic_mode = machine_mode;
+    // LAB 04 STUB: lab_todo(4, "the APIC mode switch in lapic_enable_mode()");
+    // LAB 04 END
 }
 
 uint32_t lapic_read(LapicReg r) {
@@ -98,6 +102,7 @@ bool lapic_send(Icr icr) {
     uintptr_t f = read_flags();
     cli();  // an interrupt handler sending an IPI between our two writes would mix them
     bool ok = true;
+    // LAB 04 BEGIN: x2APIC: fence, one 64-bit ICR write; xAPIC: high then low half, poll delivery status with a timeout
     if (mode_of_this_cpu() == ApicMode::X2Apic) {
         // WRMSR to the ICR is not ordered after earlier stores (SDM 10.12.3):
         // fence so the target sees what we wrote before it sees the IPI.
@@ -119,6 +124,8 @@ bool lapic_send(Icr icr) {
             cpu_relax();
         }
     }
+    // LAB 04 STUB: lab_todo(4, "sending an IPI in lapic_send()");
+    // LAB 04 END
     write_flags(f);
     return ok;
 }

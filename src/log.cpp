@@ -9,6 +9,7 @@
 #include "console.h"
 #include "format.h"
 #include "kstring.h"
+#include "labs.h"
 #include "log.h"
 #include "logsink.h"
 #include "timer.h"
@@ -72,6 +73,7 @@ void logsink_line(const char* line, size_t len) {
         write_flags(flags);
         return;
     }
+    // LAB 01 BEGIN: take a ticket, wait for it to be served (stepping aside for a panic), write the line, serve the next
     uint32_t ticket = __atomic_fetch_add(&lock.next, 1, __ATOMIC_ACQUIRE);
     while (__atomic_load_n(&lock.serving, __ATOMIC_ACQUIRE) != ticket) {
         cpu_relax();
@@ -83,6 +85,8 @@ void logsink_line(const char* line, size_t len) {
     sinks_write(line, len);
     ++lines;
     __atomic_store_n(&lock.serving, ticket + 1, __ATOMIC_RELEASE);
+    // LAB 01 STUB: lab_todo(1, "the ticket lock around the sinks in logsink_line()");
+    // LAB 01 END
     write_flags(flags);
 }
 
@@ -90,6 +94,7 @@ void log_vwrite(LogLevel lv, const char* fmt, va_list ap) {
     if ((int)lv > level) return;
     char line[384];
     size_t n;
+    // LAB 01 BEGIN: the prefix: "[seconds.micros] cpuN: " once time_ready(), "[    ?.??????] cpuN: " before
     uint64_t us = 0;
     if (time_ready()) {
         us = now_ns() / 1000;
@@ -98,9 +103,12 @@ void log_vwrite(LogLevel lv, const char* fmt, va_list ap) {
     } else {
         n = ksnprintf(line, sizeof line, "[    ?.??????] cpu%u: ", cpu_number());
     }
+    // LAB 01 STUB: lab_todo(1, "the line prefix in log_vwrite()");
+    // LAB 01 END
     if (lv == LogLevel::Warn) n += ksnprintf(line + n, sizeof line - n, "WARN: ");
     if (lv == LogLevel::Error && fmt[0] != 'P' && fmt[0] != 'E' && fmt[0] != ' ' && fmt[0] != 'b')
         n += ksnprintf(line + n, sizeof line - n, "ERROR: ");
+    // LAB 01 BEGIN: append the message; a line cut short ends in "..."; add the newline; hand the whole line over
     if (n < sizeof line) n += kvsnprintf(line + n, sizeof line - n, fmt, ap);
     if (n >= sizeof line - 1) {  // truncated: say so, keep the line whole
         n = sizeof line - 2;
@@ -109,4 +117,6 @@ void log_vwrite(LogLevel lv, const char* fmt, va_list ap) {
     line[n++] = '\n';
     line[n] = '\0';
     logsink_line(line, n);
+    // LAB 01 STUB: lab_todo(1, "the message, truncation and newline in log_vwrite()");
+    // LAB 01 END
 }

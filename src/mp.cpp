@@ -2,6 +2,7 @@
 /// MP floating pointer and configuration table parsing (MP spec 1.4, 4.1-4.3, 5).
 #include "mp.h"
 #include "kstring.h"
+#include "labs.h"
 #include "log.h"
 
 namespace {
@@ -82,6 +83,7 @@ bool mp_parse_config(const uint8_t* t, size_t len, MpInfo* out) {
     out->found = true;
     out->lapic_addr = load_le32(t + 36);
     uint16_t count = load_le16(t + 34);
+    // LAB 03 BEGIN: walk `count` entries after the header; each type has a fixed size and no length field
     uint32_t off = HEADER_LEN;
     for (uint16_t i = 0; i < count && off < base_len; ++i) {
         size_t n = entry_len(t[off]);
@@ -97,6 +99,9 @@ bool mp_parse_config(const uint8_t* t, size_t len, MpInfo* out) {
         mp_entry(out, t + off, off);
         off += n;
     }
+    // LAB 03 STUB: lab_todo(3, "the entry walk in mp_parse_config()");
+    // LAB 03 STUB: (void)count; (void)entry_len; (void)mp_entry;
+    // LAB 03 END
     // The extended entries (MP spec 1.4 4.4) describe bus hierarchies only:
     // skipped by their length. Their checksum is optional in practice.
     uint16_t ext_len = load_le16(t + 40);

@@ -9,6 +9,7 @@
 #include "cpumask.h"
 #include "cputable.h"
 #include "kstring.h"
+#include "labs.h"
 #include "lapic.h"
 #include "log.h"
 #include "mem.h"
@@ -136,6 +137,7 @@ void smp_boot(const BootOptions& opts) {
     uint32_t started = 0;
     Cpu* targets[COHORT_MAX_CPUS];
     if (wanted) {
+        // LAB 05 BEGIN: copy the trampoline to its low page; fill the start block (CR0/CR3/CR4, EFER, APIC id leaf, table, entry, IDT)
         memcpy((void*)(uintptr_t)tramp, trampoline_start, tsize);
         vector_page = (uint8_t)(tramp >> 12);
         sb = (StartBlock*)(uintptr_t)(tramp + SB_OFFSET);
@@ -153,6 +155,8 @@ void smp_boot(const BootOptions& opts) {
         asm volatile("sidt %0" : "=m"(idtr));
         sb->idt_limit = idtr.limit;
         sb->idt_base = idtr.base;
+        // LAB 05 STUB: lab_todo(5, "copy the trampoline and fill its start block in smp_boot()");
+        // LAB 05 END
         // INIT level de-assert is for the Pentium and P6 APICs only (SDM 10.6.1).
         init_deassert = lapic_machine_mode() == ApicMode::XApic &&
                         lapic_version(lapic_read(LapicReg::Version)) < 0x14;
@@ -177,6 +181,7 @@ void smp_boot(const BootOptions& opts) {
     if (started && opts.smpboot == SmpBoot::Sequential) {
         for (uint32_t i = 0; i < started; ++i) {
             Cpu& c = *targets[i];
+            // LAB 05 BEGIN: INIT, wait, SIPI, wait, a second SIPI only if the first was not taken (note init_tsc, sipi_tsc)
             c.init_tsc = rdtsc();
             send_init(c.apic_id);
             udelay(opts.init_delay_us);
@@ -187,10 +192,13 @@ void smp_boot(const BootOptions& opts) {
                 send_sipi(c.apic_id);
                 udelay(opts.sipi_delay_us);
             }
+            // LAB 05 STUB: lab_todo(5, "INIT-SIPI-SIPI to one AP in smp_boot() (smpboot=sequential)");
+            // LAB 05 END
             if (!wait_online(c, rdtsc() + ms_to_tsc(opts.ap_timeout_ms))) give_up(c);
         }
     } else if (started) {
         // Parallel (as Zircon and Linux 6.5): INIT to all, one wait, SIPI to all.
+        // LAB 05 BEGIN: INIT to every target, one wait, SIPI to every target, one wait, a second SIPI to those not started
         for (uint32_t i = 0; i < started; ++i) {
             targets[i]->init_tsc = rdtsc();
             send_init(targets[i]->apic_id);
@@ -205,6 +213,9 @@ void smp_boot(const BootOptions& opts) {
         for (uint32_t i = 0; i < started; ++i)
             if (targets[i]->boot_stage == StageNotStarted) { send_sipi(targets[i]->apic_id); ++resent; }
         if (resent) udelay(opts.sipi_delay_us);
+        // LAB 05 STUB: lab_todo(5, "INIT to all, SIPI to all, a second SIPI where needed in smp_boot() (smpboot=parallel)");
+        // LAB 05 STUB: (void)send_sipi;
+        // LAB 05 END
         uint64_t deadline = rdtsc() + ms_to_tsc(opts.ap_timeout_ms);
         for (uint32_t i = 0; i < started; ++i)
             if (!wait_online(*targets[i], deadline)) give_up(*targets[i]);
@@ -231,6 +242,7 @@ extern "C" [[noreturn]] void mpmain(Cpu* c) {
     // Requires: the trampoline gave us our stack, our GDT, GS = c, and the IDT.
     // This CPU's first APIC access is the mode switch: before it, no code may
     // touch the LAPIC (the per-CPU mode is still None, and lapic_read() refuses).
+    // LAB 05 BEGIN: lapic_init(), arch_cpu_load(), cpu_probe_features(), lapic_enable_mode(), boot_stage = StageLapic, the APIC id check: in an order that works
     lapic_enable_mode();
     c->boot_stage = StageLapic;
 
@@ -245,6 +257,8 @@ extern "C" [[noreturn]] void mpmain(Cpu* c) {
 
     // Requires: our mode. Spurious and error vectors, LINTs, TPR from our runlevel.
     lapic_init();
+    // LAB 05 STUB: lab_todo(5, "the AP's set-up steps, in order, in mpmain()");
+    // LAB 05 END
 
     if (options->ap_noanswer == c->id) {
         log_warn("cpu %u: ap_noanswer=%u: not checking in, so the BSP's timeout can be seen", c->id, c->id);
@@ -252,11 +266,14 @@ extern "C" [[noreturn]] void mpmain(Cpu* c) {
     }
 
     // Requires: IDT and LAPIC ready. The online bit is the last thing set.
+    // LAB 05 BEGIN: check in (kernel id, LAPIC id), stamp online_tsc, then online, stage and the mask: the online bit last
     cpu_checkins[c->id] = CpuCheckin{cpu_number(), lapic_id()};
     c->online_tsc = rdtsc();
     c->online = 1;
     c->boot_stage = StageOnline;
     cpu_online_mask.set(c->id);
+    // LAB 05 STUB: lab_todo(5, "the check-in in mpmain(): the online bit goes last");
+    // LAB 05 END
     log_info("cpu %u: online (apic %u, %s) after %llu us", c->id, c->apic_id,
              apic_mode_name(c->apic_mode), (unsigned long long)(tsc_to_ns(c->online_tsc - c->sipi_tsc) / 1000));
 
