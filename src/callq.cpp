@@ -8,6 +8,7 @@ namespace {
 
 constexpr uint32_t slot_mask = callq_capacity - 1;
 static_assert((callq_capacity & slot_mask) == 0, "callq_capacity must be a power of two");
+static_assert(callq_max_cpus % 32 == 0, "CallWait::answered holds whole words of CPUs");
 
 /// Acknowledge to @p w on behalf of CPU @p cpu. The bit goes first: once
 /// `pending` reaches 0 the sender may return and its CallWait may be gone.

@@ -268,6 +268,15 @@ BOOST_AUTO_TEST_CASE(init_and_wide_cpu_ids) {
     callq_drain(q);
     BOOST_TEST(callwait_answered(w, 200));
     BOOST_TEST(w.answered[200 / 32] == 1u << (200 % 32));
+    // The highest CPU id the kernel can have is named too.
+    uint32_t top = callq_max_cpus - 1;
+    callq_init(q, top);
+    callwait_init(w, 1);
+    BOOST_TEST(callq_post(q, CallReq{bump, &count, &w, 0}));
+    callq_drain(q);
+    BOOST_TEST(callwait_answered(w, top));
+    BOOST_TEST(!callwait_answered(w, 200));
+    BOOST_TEST(count == 2u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
