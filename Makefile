@@ -9,6 +9,8 @@
 #   make test-quick               leave out the slow, fuzzing and Bochs lanes
 #   make test TESTS=boot.amd64    only tests whose name matches (ctest -R)
 #   make iso [ARCH= CMDLINE= ISO=]  ISOs to boot elsewhere
+#   make qemu-gdb / make gdb      boot stopped, then attach gdb (docs/debugging.md)
+#   make docs                     the walkthrough: build/docs/html/index.html
 
 ARCH     ?= amd64
 CPUS     ?= 4
@@ -105,11 +107,37 @@ clean:
 	@case "$(BUILD)" in ""|/|.|..) echo "clean: refusing to remove '$(BUILD)'"; exit 1 ;; esac
 	rm -rf "$(BUILD)"
 
+# make qemu-gdb: boot as make run does, stopped before the first instruction,
+# with QEMU's gdb stub on a port of this user's own (26000 + uid % 5000), so
+# two users of one machine do not collide. make gdb, in a second terminal,
+# attaches gdb with the kernel's symbols and tools/gdb/cohort.py
+# (docs/debugging.md). i686 runs under qemu-system-i386: the x86_64 binary's
+# stub always describes the 64-bit registers, which gdb refuses for a 32-bit
+# ELF; the CPU model stays make run's (qemu64 unless CPU= says otherwise).
+GDB_PORT  ?= $(shell expr 26000 + `id -u` % 5000)
+GDB_FLAGS ?=
+QEMU_GDB   = $(if $(filter i686,$(ARCH)),qemu-system-i386 $(if $(CPU),,-cpu qemu64),$(QEMU))
+GDB_ARCH   = $(if $(filter i686,$(ARCH)),i386,i386:x86-64)
+
+.PHONY: qemu-gdb gdb docs
+qemu-gdb:
+	@echo "cohort: QEMU waits for gdb on localhost:$(GDB_PORT); in another terminal: make gdb ARCH=$(ARCH)"
+	@$(MAKE) --no-print-directory run QEMU="$(QEMU_GDB)" \
+	  QEMU_EXTRA="$(QEMU_EXTRA) -S -gdb tcp:127.0.0.1:$(GDB_PORT)"
+
+gdb:
+	@test -f $(BUILD)/kernel-$(ARCH).elf || { echo "gdb: no $(BUILD)/kernel-$(ARCH).elf: run make qemu-gdb ARCH=$(ARCH) first"; exit 1; }
+	gdb -q -ex 'set architecture $(GDB_ARCH)' -ex 'source tools/gdb/cohort.py' \
+	  -ex 'target remote localhost:$(GDB_PORT)' $(GDB_FLAGS) $(BUILD)/kernel-$(ARCH).elf
+
+# make docs: the walkthrough and API reference in $(BUILD)/docs/html; every
+# Doxygen warning is listed and fails the build (cmake/docs.cmake).
+docs: configure
+	cmake --build $(BUILD) --target docs
+	@echo "cohort: $(BUILD)/docs/html/index.html"
+
 # ---- Room for later targets (not yet present) ----
 # bochs:      boot the ISO in Bochs (ARCH=, CPUS=), serial on the terminal
-# qemu-gdb:   boot halted with a gdb stub on a per-user port
-# gdb:        attach gdb to qemu-gdb, with the per-CPU helpers loaded
-# docs:       the Doxygen walkthrough, warnings as errors
 # grade:      run a lab's graded tests (LAB=)
 # lab-export: write the student tree of a lab
 # bench:      measure the SMP path, write build/bench/results.{md,json}
