@@ -6,6 +6,7 @@ set(COHORT_PORTABLE_SOURCES
   format.cpp
   callq.cpp
   apicregs.cpp
+  runq.cpp
   acpi.cpp
   mp.cpp
   cputable.cpp

@@ -1,0 +1,86 @@
+/// @file runq.cpp
+/// Per-CPU run queues (see runq.h): intrusive FIFOs by priority with a
+/// bitmap of the non-empty ones.
+#include "runq.h"
+#include "log.h"
+
+static_assert(runq_levels <= 32, "the non-empty bitmap is one 32-bit word");
+
+namespace {
+
+void set_count(RunQueue& q, uint32_t n) { __atomic_store_n(&q.count, n, __ATOMIC_RELAXED); }
+
+void unlink(RunQueue& q, RunqNode* n) {
+    RunqLevel& l = q.level[n->prio];
+    (n->prev ? n->prev->next : l.head) = n->next;
+    (n->next ? n->next->prev : l.tail) = n->prev;
+    if (!l.head) q.nonempty &= ~(1u << n->prio);
+    n->next = n->prev = nullptr;
+    n->queue = nullptr;
+    set_count(q, q.count - 1);
+}
+
+}  // namespace
+
+void runq_init(RunQueue& q, uint32_t cpu) { q = RunQueue(cpu); }
+
+bool runq_enqueue(RunQueue& q, RunqNode* n) {
+    if (n->queue) {
+        // Being queued twice would let two CPUs run one thread at once.
+        log_error("runq: node %p is already on cpu%u's queue; not queued on cpu%u", static_cast<void*>(n),
+                  n->queue->cpu, q.cpu);
+        return false;
+    }
+    if (n->prio >= runq_levels) {
+        log_warn("runq: priority %u is above %u; queued at %u", n->prio, runq_levels - 1, runq_levels - 1);
+        n->prio = runq_levels - 1;
+    }
+    RunqLevel& l = q.level[n->prio];
+    n->next = nullptr;
+    n->prev = l.tail;
+    (l.tail ? l.tail->next : l.head) = n;
+    l.tail = n;
+    n->queue = &q;
+    q.nonempty |= 1u << n->prio;
+    set_count(q, q.count + 1);
+    return true;
+}
+
+RunqNode* runq_dequeue(RunQueue& q) {
+    if (!q.nonempty) return nullptr;
+    RunqNode* n = q.level[31 - __builtin_clz(q.nonempty)].head;
+    unlink(q, n);
+    return n;
+}
+
+bool runq_remove(RunQueue& q, RunqNode* n) {
+    if (n->queue != &q) return false;
+    unlink(q, n);
+    return true;
+}
+
+RunqNode* runq_take_for(RunQueue& q, uint32_t cpu, RunqFilter ok, void* ctx) {
+    for (uint32_t bits = q.nonempty; bits; bits &= ~(1u << (31 - __builtin_clz(bits)))) {
+        for (RunqNode* n = q.level[31 - __builtin_clz(bits)].tail; n; n = n->prev) {
+            if (ok && !ok(n, cpu, ctx)) continue;
+            unlink(q, n);
+            return n;
+        }
+    }
+    return nullptr;
+}
+
+uint32_t runq_count(const RunQueue& q) { return __atomic_load_n(&q.count, __ATOMIC_RELAXED); }
+
+RunQueue* runq_busiest(RunQueue* const* queues, size_t n, const RunQueue* self) {
+    RunQueue* best = nullptr;
+    uint32_t most = 0;
+    for (size_t i = 0; i < n; ++i) {
+        uint32_t c = runq_count(*queues[i]);
+        if (queues[i] != self && c > most) {
+            best = queues[i];
+            most = c;
+        }
+    }
+    return best;
+}

@@ -1,0 +1,129 @@
+/// @file runq.h
+/// Per-CPU run queues: the portable list logic under the scheduler (proc.cpp).
+///
+/// A queue holds the runnable threads waiting for one CPU, one FIFO per
+/// priority, with a bitmap of the non-empty priorities so the next thread is
+/// found in constant time. Threads are linked through a RunqNode embedded in
+/// them, so queueing never allocates. A node records the queue it is on: a
+/// thread is runnable on exactly one queue, or on none while it runs, and
+/// runq_enqueue() refuses a node that is already queued somewhere.
+///
+/// Each queue has its own ticket lock. Most operations expect the caller to
+/// hold it (the scheduler holds it across its decision). Stealing needs two
+/// queues at once and takes both locks itself, always the lower CPU's first,
+/// so two CPUs stealing from each other cannot deadlock.
+#pragma once
+#include "spinlock_core.h"
+#include "types.h"
+
+struct RunQueue;
+
+/// Priorities 0 (lowest) .. runq_levels - 1 (highest).
+constexpr uint32_t runq_levels = 8;
+
+/// The link a thread embeds to sit on a run queue.
+struct RunqNode {
+    RunqNode* next = nullptr;  ///< Next in the same priority's FIFO.
+    RunqNode* prev = nullptr;  ///< Previous in the same priority's FIFO.
+    RunQueue* queue = nullptr; ///< The queue this node is on, or null.
+    uint8_t prio = 0;          ///< Priority, read when the node is enqueued.
+};
+
+/// One priority's FIFO.
+struct RunqLevel {
+    RunqNode* head = nullptr; ///< Runs next.
+    RunqNode* tail = nullptr; ///< Queued last.
+};
+
+/// One CPU's run queue. Fields other than `lock` and `cpu` belong to runq.cpp.
+struct RunQueue {
+    TicketLock lock;                 ///< Protects everything below except `count` reads.
+    uint32_t cpu = 0;                ///< Kernel id of the owning CPU (the lock order key).
+    uint32_t count = 0;              ///< Queued nodes; readable without the lock (runq_count()).
+    uint32_t nonempty = 0;           ///< Bit p set when level[p] is not empty.
+    RunqLevel level[runq_levels];    ///< The FIFOs by priority.
+    uint64_t stolen_from = 0;        ///< Nodes other CPUs took from this queue.
+    uint64_t stolen_to = 0;          ///< Nodes this queue's CPU took from others.
+    /// An empty queue of CPU @p owner.
+    constexpr explicit RunQueue(uint32_t owner = 0) : cpu(owner) {}
+};
+
+/// Decides whether @p n may run on CPU @p cpu (its affinity); @p ctx is the
+/// caller's. The kernel's looks at the thread around the node.
+using RunqFilter = bool (*)(const RunqNode* n, uint32_t cpu, void* ctx);
+
+/// Empty @p q and give it to CPU @p cpu.
+void runq_init(RunQueue& q, uint32_t cpu);
+
+/// Append @p n to the FIFO of its priority (priorities above the highest are
+/// clamped, with a warning). False, with an error logged, when @p n is
+/// already on a queue. The caller holds q.lock.
+bool runq_enqueue(RunQueue& q, RunqNode* n);
+/// Remove and return the first node of the highest non-empty priority, or
+/// null. The caller holds q.lock.
+RunqNode* runq_dequeue(RunQueue& q);
+/// Unlink @p n from @p q. False when @p n is not on @p q. The caller holds q.lock.
+bool runq_remove(RunQueue& q, RunqNode* n);
+/// Unlink and return a node of @p q that @p ok allows on CPU @p cpu: the
+/// highest priority first, and within it the one queued last (it would wait
+/// longest here). A null @p ok allows every node. Null when there is none.
+/// The caller holds q.lock.
+RunqNode* runq_take_for(RunQueue& q, uint32_t cpu, RunqFilter ok, void* ctx);
+/// Queued nodes of @p q: a snapshot, without the lock, for balancing decisions.
+uint32_t runq_count(const RunQueue& q);
+/// The queue with the most queued nodes among @p n queues, @p self excluded;
+/// ties go to the lower index. Null when all others are empty.
+RunQueue* runq_busiest(RunQueue* const* queues, size_t n, const RunQueue* self);
+
+/// Lock @p q, calling `spin(ahead)` while waiting (spinlock_core.h).
+template <typename Spin>
+void runq_lock(RunQueue& q, Spin&& spin) { ticket_acquire(q.lock, spin); }
+/// Unlock @p q.
+inline void runq_unlock(RunQueue& q) { ticket_release(q.lock); }
+
+/// Lock two different queues in the one global order: lower CPU id first
+/// (and, should two queues share an id, lower address first).
+template <typename Spin>
+void runq_lock_two(RunQueue& a, RunQueue& b, Spin&& spin) {
+    bool a_first = a.cpu != b.cpu ? a.cpu < b.cpu : &a < &b;
+    RunQueue& first = a_first ? a : b;
+    runq_lock(first, spin);
+    runq_lock(&first == &a ? b : a, spin);
+}
+/// Unlock two queues locked with runq_lock_two().
+inline void runq_unlock_two(RunQueue& a, RunQueue& b) {
+    runq_unlock(a);
+    runq_unlock(b);
+}
+
+/// Move one node that @p ok allows on @p thief's CPU from @p victim to
+/// @p thief, holding both locks. Returns the node moved, or null.
+template <typename Spin>
+RunqNode* runq_steal(RunQueue& victim, RunQueue& thief, RunqFilter ok, void* ctx, Spin&& spin) {
+    if (&victim == &thief || runq_count(victim) == 0) return nullptr;
+    runq_lock_two(victim, thief, spin);
+    RunqNode* n = runq_take_for(victim, thief.cpu, ok, ctx);
+    if (n) {
+        runq_enqueue(thief, n);
+        ++victim.stolen_from;
+        ++thief.stolen_to;
+    }
+    runq_unlock_two(victim, thief);
+    return n;
+}
+
+/// Steal one node for @p thief (one of @p queues): from the busiest queue
+/// first, then, if everything there is pinned elsewhere, from any other
+/// non-empty queue in index order. Returns the node moved, or null.
+template <typename Spin>
+RunqNode* runq_steal_busiest(RunQueue* const* queues, size_t n, RunQueue& thief, RunqFilter ok, void* ctx,
+                             Spin&& spin) {
+    RunQueue* busiest = runq_busiest(queues, n, &thief);
+    if (!busiest) return nullptr;
+    if (RunqNode* got = runq_steal(*busiest, thief, ok, ctx, spin)) return got;
+    for (size_t i = 0; i < n; ++i) {
+        if (queues[i] == busiest || queues[i] == &thief) continue;
+        if (RunqNode* got = runq_steal(*queues[i], thief, ok, ctx, spin)) return got;
+    }
+    return nullptr;
+}
