@@ -29,6 +29,7 @@ import string
 import tempfile
 import time
 
+import bochs
 import bootcase
 import qemu
 
@@ -52,13 +53,18 @@ def required(case, token):
     return list(case.expect) + ([token_regex(token)] if case.token else [])
 
 
+def runner(case):
+    """The module that runs @p case: qemu or bochs (same functions, same Run)."""
+    return bochs if case.emulator == "bochs" else qemu
+
+
 def explain_status(run):
-    """Say in words what QEMU's exit status means."""
-    s = run.status
+    """Say in words what QEMU's exit status means (Bochs's: the verdict line's)."""
+    s, emu = run.status, run.emulator
     if run.timed_out:
-        return "none: QEMU killed at the timeout"
+        return f"none: {emu} killed at the timeout"
     if run.stopped_early:
-        return "none: QEMU stopped once every expected line was seen"
+        return f"none: {emu} stopped once every expected line was seen"
     names = {v: k for k, v in bootcase.STATUS.items()}
     if s in names:
         return names[s]
@@ -67,9 +73,9 @@ def explain_status(run):
             return "no exit device reached: triple fault (-no-reboot turned the reset into an exit)"
         return "no exit device reached: the machine reset or powered off"
     if s == 1 and run.stderr:
-        return "QEMU error: " + run.stderr.splitlines()[-1]
+        return f"{emu} error: " + run.stderr.splitlines()[-1]
     if s is not None and s < 0:
-        return f"QEMU killed by signal {-s}"
+        return f"{emu} killed by signal {-s}"
     if s is not None and s % 2 == 1:
         return f"the kernel wrote 0x{(s - 1) // 2:02x} to the exit port, not 0x10/0x11/0x12"
     return "unknown"
@@ -78,10 +84,10 @@ def explain_status(run):
 def judge(case, run, token):
     """Return the list of failures of one run (empty: it passed)."""
     if run.status == 1 and run.stderr and not run.lines:
-        return ["QEMU error: " + run.stderr.splitlines()[-1]]  # it never started the machine
+        return [f"{run.emulator} error: " + run.stderr.splitlines()[-1]]  # it never started the machine
     fails = []
     if run.timed_out:
-        fails.append(f"timeout after {case.timeout:g} s (QEMU killed)")
+        fails.append(f"timeout after {case.timeout:g} s ({run.emulator} killed)")
     lines = [text for _, text in run.lines]
     for rx in case.expect:
         if not any(re.search(rx, l) for l in lines):
@@ -128,14 +134,14 @@ def write_log(path, case, cmdline, cmd, run, fails):
         f.write(f"# case:    {case.name} ({case.source or 'command line'})\n")
         f.write(f"# labels:  {', '.join(case.all_labels())}\n")
         f.write(f"# cmdline: {cmdline}\n")
-        f.write(f"# qemu:    {' '.join(cmd)}\n")
+        f.write(f"# {case.emulator + ':':8} {' '.join(cmd)}\n")
         f.write(f"# started: {time.strftime('%Y-%m-%d %H:%M:%S')}\n")
         f.write("# host seconds | serial line\n")
         for t, text in run.lines:
             f.write(f"{t:8.3f} | {text}\n")
-        f.write(f"# qemu exit status: {run.status} ({explain_status(run)}) after {run.seconds:.2f} s\n")
+        f.write(f"# {case.emulator} exit status: {run.status} ({explain_status(run)}) after {run.seconds:.2f} s\n")
         if run.stderr:
-            f.write("# qemu stderr:\n" + "".join(f"#   {l}\n" for l in run.stderr.splitlines()))
+            f.write(f"# {case.emulator} stderr:\n" + "".join(f"#   {l}\n" for l in run.stderr.splitlines()))
         f.write("# verdict: " + ("PASS\n" if not fails else "FAIL\n"))
         f.writelines(f"#   {x}\n" for x in fails)
 
@@ -150,13 +156,14 @@ def report_failure(case, run, fails, log_path):
     if not run.lines and not run.stderr:
         print("(no serial output at all: did GRUB start? is the ISO bootable with this firmware?)")
     if run.stderr:
-        print("---- QEMU stderr ----\n" + "\n".join(run.stderr.splitlines()[-10:]))
+        print(f"---- {run.emulator} stderr ----\n" + "\n".join(run.stderr.splitlines()[-10:]))
     print(f"---- full log: {log_path}")
 
 
 def boot_once(case, build_dir, log_path, verbose):
     """Build the ISO, boot it, judge it, keep the log. True when the run passed."""
-    problems = qemu.missing_tools(case)
+    emu = runner(case)
+    problems = emu.missing_tools(case)
     if problems:
         for p in problems:
             print(f"FAIL {case.name}: {p}")
@@ -169,10 +176,10 @@ def boot_once(case, build_dir, log_path, verbose):
         if err:
             print(f"FAIL {case.name}: {err}")
             return False
-        cmd = qemu.command(case, iso, tmp)
+        cmd = emu.command(case, iso, tmp)
         echo = (lambda t, text: print(f"{t:8.3f} | {text}", flush=True)) if verbose else None
         stop = stop_when_seen(required(case, token)) if case.exit is None else None
-        run = qemu.run(cmd, case.timeout, tmp, case.script, stop, echo)
+        run = emu.run(cmd, case.timeout, tmp, case.script, stop, echo)
     fails = judge(case, run, token)
     write_log(log_path, case, cmdline, cmd, run, fails)
     if fails:
@@ -184,7 +191,9 @@ def boot_once(case, build_dir, log_path, verbose):
 
 
 def host_cpus(case):
-    """How many host CPUs a run keeps busy: TCG runs one thread per vCPU."""
+    """How many host CPUs a run keeps busy: TCG runs one thread per vCPU, Bochs one in all."""
+    if case.emulator == "bochs":
+        return 1
     m = re.match(r"\d+", case.smp)
     return 1 if m and int(m.group()) == 1 else 2
 
@@ -197,7 +206,7 @@ def adhoc_case(a):
                          qemu_args=a.qemu_args, expect=a.expect, forbid=a.forbid,
                          allow_panic=True if a.allow_panic else None, token=not a.no_token,
                          exit=exit_, timeout=a.timeout, script=[tuple(s) for s in a.send],
-                         needs_x2apic=a.x2apic)
+                         needs_x2apic=a.x2apic, emulator=a.emulator)
 
 
 def parse_args(argv):
@@ -234,7 +243,10 @@ def parse_args(argv):
     g.add_argument("--timeout", type=float, default=60, help="seconds (default 60)")
     g.add_argument("--send", nargs=2, action="append", default=[], metavar=("REGEX", "TEXT"),
                    help="when REGEX matches, write TEXT to the serial input; repeatable, in order")
-    g.add_argument("--x2apic", action="store_true", help="the run needs x2APIC (QEMU >= 9)")
+    g.add_argument("--x2apic", action="store_true",
+                   help="the run needs x2APIC (QEMU >= 9); in Bochs: CPUs with x2APIC")
+    g.add_argument("--emulator", default="qemu", choices=bootcase.EMULATORS,
+                   help="qemu (default) or bochs (tools/bochs/*.bochsrc; --smp is a count)")
     a = p.parse_args(argv)
     a.qemu_args = qemu_args
     return a

@@ -30,7 +30,8 @@ FORBIDDEN = PANIC_LINES + [r"WARN: (\w+: )?unexpected interrupt"]  # trap.cpp: "
 
 ARCHES = ("i686", "amd64")
 FIRMWARES = ("bios", "uefi")
-EMULATORS = ("qemu",)
+EMULATORS = ("qemu", "bochs")
+BOCHS_MAX_CPUS = 16  # Bochs 2.7 runs out of timer slots beyond (tests/boot/bochs.py)
 
 
 @dataclasses.dataclass
@@ -55,8 +56,8 @@ class Case:
     timeout: float = 60            # seconds of QEMU run time (the ISO build is not counted)
     labels: list = dataclasses.field(default_factory=list)
     script: list = dataclasses.field(default_factory=list)  # [(wait-for regex, text to send)]
-    needs_x2apic: bool = False     # x2APIC under TCG: QEMU >= 9
-    emulator: str = "qemu"
+    needs_x2apic: bool = False     # x2APIC under TCG: QEMU >= 9; in Bochs: CPUs with x2APIC
+    emulator: str = "qemu"         # "qemu" or "bochs" (smp is then a plain count)
     source: str = ""               # the cases file that registered it
 
     def forbidden(self):
@@ -87,6 +88,8 @@ def check_case(c):
         raise ValueError(f"{c.name}: the i686 ISO boots under BIOS only")
     if c.emulator not in EMULATORS:
         raise ValueError(f"{c.name}: emulator must be one of {EMULATORS}")
+    if c.emulator == "bochs":
+        check_bochs_case(c)
     if c.exit is not None and c.exit not in EXITS:
         raise ValueError(f"{c.name}: exit must be one of {tuple(EXITS)} or None")
     if c.exit is None and not c.expect:
@@ -98,6 +101,16 @@ def check_case(c):
             raise ValueError(f"{c.name}: bad regex {rx!r}: {e}") from None
     if any(ch in c.cmdline for ch in '";$`\\'):
         raise ValueError(f"{c.name}: the command line may not hold \" ; $ ` or \\")
+
+
+def check_bochs_case(c):
+    """Bochs runs a fixed PC (tools/bochs/*.bochsrc): no QEMU machine options."""
+    if not (c.smp.isdigit() and 1 <= int(c.smp) <= BOCHS_MAX_CPUS):
+        raise ValueError(f"{c.name}: in Bochs, smp is a CPU count from 1 to {BOCHS_MAX_CPUS}")
+    if c.machine != "pc" or c.cpu or c.qemu_args or c.firmware != "bios":
+        raise ValueError(f"{c.name}: Bochs cases take no machine, cpu, qemu_args or firmware")
+    if c.script:
+        raise ValueError(f"{c.name}: Bochs writes COM1 to a file: no serial input (script)")
 
 
 def case(name, **kw):

@@ -18,18 +18,24 @@ INSTALL = "install it with: sudo tools/install-deps (Debian 12; QEMU comes from 
 ESCAPES = re.compile(r"\x1b(\[[0-9;?=>]*[A-Za-z]|[()][A-Z0-9]|[=>78])")
 
 
-def missing_tools(case):
-    """Return a list of messages, one per missing tool this case needs."""
-    need = {QEMU: "qemu-system-x86", "grub-mkrescue": "grub-common", "xorriso": "xorriso"}
-    if case.arch == "amd64":
+def missing_iso_tools(arch, need=None):
+    """Messages for the missing tools that build an @p arch ISO, and for those of
+    @p need ({program: package}) not on the PATH."""
+    need = dict(need or {}, **{"grub-mkrescue": "grub-common", "xorriso": "xorriso"})
+    if arch == "amd64":
         need["mformat"] = "mtools"  # grub-mkrescue builds the EFI image with it
     msgs = [f"{tool} not found (package {pkg}): {INSTALL}"
             for tool, pkg in need.items() if not shutil.which(tool)]
     grubdirs = {"/usr/lib/grub/i386-pc": "grub-pc-bin"}
-    if case.arch == "amd64":
+    if arch == "amd64":
         grubdirs["/usr/lib/grub/x86_64-efi"] = "grub-efi-amd64-bin"
-    msgs += [f"{d} missing (package {pkg}): the ISO would not boot; {INSTALL}"
-             for d, pkg in grubdirs.items() if not os.path.isdir(d)]
+    return msgs + [f"{d} missing (package {pkg}): the ISO would not boot; {INSTALL}"
+                   for d, pkg in grubdirs.items() if not os.path.isdir(d)]
+
+
+def missing_tools(case):
+    """Return a list of messages, one per missing tool this case needs."""
+    msgs = missing_iso_tools(case.arch, {QEMU: "qemu-system-x86"})
     if case.firmware == "uefi":
         msgs += [f"{f} missing (package ovmf): {INSTALL}"
                  for f in (OVMF_CODE, OVMF_VARS) if not os.path.isfile(f)]
@@ -82,7 +88,8 @@ def command(case, iso, tmp):
 
 class Run:
     """What one QEMU run left behind."""
-    def __init__(self):
+    def __init__(self, emulator="QEMU"):
+        self.emulator = emulator  # its name in messages
         self.lines = []          # (host seconds since start, text)
         self.status = None       # QEMU exit status; None if we stopped it
         self.timed_out = False
