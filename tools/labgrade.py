@@ -1,0 +1,103 @@
+"""What a lab's graded tests are made of (labs/NN-topic/grade.py imports this).
+
+A lab declares boots and tests:
+
+    from labgrade import boot, test, passed
+
+    b4 = boot("amd64-4", arch="amd64", smp="4", cmdline="test=smp,cpu_number")
+    test("online_4cpus", b4, points=10, expect=[passed("smp"), r"smp: 4/4 cpus online"])
+
+A boot is one QEMU run: arch, machine, -smp, -cpu model, memory, command line
+(tools/grade appends a fresh token=). A test names its boot, its points, the
+regexes that must each match some line (any order: CPUs interleave), the
+regexes no line may match, and exact line counts. Tests that name the same
+boot share one run, as gradelib's child tests share a parent boot. Every test
+also forbids PANIC, EXCEPTION, unexpected interrupts and any LABNN-TODO line,
+and requires the run's token echo (`ktest: token <t>`) unless token=False.
+"""
+import dataclasses
+import re
+
+BOOTS = {}
+TESTS = []
+
+# The kernel's log line prefix: "[    1.234567] cpu3: ".
+PREFIX = r"^\[[ \d.?]+\] cpu(\d+): "
+
+
+@dataclasses.dataclass
+class Boot:
+    """One QEMU run feeding one or more tests."""
+    name: str
+    arch: str = "amd64"
+    smp: str = "1"            # QEMU -smp: "4", "6,sockets=2,cores=3"
+    machine: str = "pc"       # "pc", "q35", "pc,acpi=off"
+    cpu: str = None           # QEMU -cpu model; None: QEMU's default
+    cmdline: str = ""
+    memory: str = "128M"
+    firmware: str = "bios"
+    qemu_args: list = dataclasses.field(default_factory=list)
+    timeout: float = 60
+
+    def describe(self):
+        parts = [self.arch, self.machine, f"-smp {self.smp}"]
+        if self.cpu:
+            parts.append(f"-cpu {self.cpu}")
+        if self.firmware != "bios":
+            parts.append(self.firmware)
+        if self.qemu_args:
+            parts.append(" ".join(self.qemu_args))
+        return f"{' '.join(parts)}, \"{self.cmdline}\""
+
+
+@dataclasses.dataclass
+class Test:
+    """One scored check of a boot's serial log."""
+    name: str
+    boot: Boot
+    points: int
+    expect: list = dataclasses.field(default_factory=list)
+    forbid: list = dataclasses.field(default_factory=list)
+    count: dict = dataclasses.field(default_factory=dict)  # regex -> exact number of lines
+    exit: str = None          # "pass", "fail", "panic": the run's exit must be this; None: not checked
+    token: bool = True        # the run must echo its token (it reached the end of its self-tests)
+    panic: bool = False       # the run panics on purpose: PANIC and EXCEPTION lines are allowed
+    what: str = ""            # one line for the listing
+
+
+def boot(name, **kw):
+    """Declare a boot; returns it for test() to name."""
+    if name in BOOTS:
+        raise ValueError(f"boot {name} declared twice")
+    b = Boot(name=name, **kw)
+    BOOTS[name] = b
+    return b
+
+
+def test(name, on, points, **kw):
+    """Declare a scored test of boot @p on."""
+    if not re.fullmatch(r"[A-Za-z0-9_.-]+", name):
+        raise ValueError(f"test name {name!r}: use letters, digits, '.', '_', '-'")
+    if any(t.name == name for t in TESTS):
+        raise ValueError(f"test {name} declared twice")
+    t = Test(name=name, boot=on, points=points, **kw)
+    for rx in list(t.expect) + list(t.forbid) + list(t.count):
+        re.compile(rx)
+    TESTS.append(t)
+    return t
+
+
+def passed(ktest):
+    """The result line of in-kernel self-test @p ktest, passed."""
+    return rf"ktest: {ktest} \.\.\. PASS"
+
+
+def failed(ktest):
+    """The result line of in-kernel self-test @p ktest, failed."""
+    return rf"ktest: {ktest} \.\.\. FAIL"
+
+
+def reset():
+    """Forget every declaration (tools/grade loads one lab at a time)."""
+    BOOTS.clear()
+    TESTS.clear()
