@@ -9,6 +9,8 @@
 #   make test-quick               leave out the slow, fuzzing and Bochs lanes
 #   make test TESTS=boot.amd64    only tests whose name matches (ctest -R)
 #   make iso [ARCH= CMDLINE= ISO=]  ISOs to boot elsewhere
+#   make bochs [HEADLESS=1]       the same ISO in Bochs 2.7 (ARCH=, CPUS= up to 16, APIC=x2apic)
+#   make bench                    measure the SMP path: build/bench/results.md and pictures
 #   make qemu-gdb / make gdb      boot stopped, then attach gdb (docs/debugging.md)
 #   make docs                     the walkthrough: build/docs/html/index.html
 
@@ -136,8 +138,32 @@ docs: configure
 	cmake --build $(BUILD) --target docs
 	@echo "cohort: $(BUILD)/docs/html/index.html"
 
+# make bochs: the ISO (or, with CMDLINE, one that boots that line) in Bochs 2.7
+# with tools/bochs/<arch>.bochsrc: CPUS= 1..16, APIC=x2apic for CPUs with
+# x2APIC, IPS= emulated instructions per second. Bochs's screen is this terminal
+# (Ctrl-C, then q, quits) and the serial log goes to $(BUILD)/bochs-$(ARCH)/serial.log;
+# HEADLESS=1 prints the serial log here instead and stops at the kernel's exit
+# line. docs/bochs.md says what Bochs can and cannot do.
+APIC     ?= xapic
+IPS      ?=
+HEADLESS ?=
+BENCH_FLAGS ?=
+
+.PHONY: bochs bench
+bochs: build
+ifneq ($(CMDLINE),)
+	tools/mkiso --arch $(ARCH) --kernel $(BUILD)/kernel-$(ARCH).elf --out $(RUN_ISO) --cmdline "$(CMDLINE)"
+endif
+	@python3 tests/boot/bochs.py --arch $(ARCH) --cpus $(CPUS) --iso $(RUN_ISO) \
+	  --out $(BUILD)/bochs-$(ARCH) $(if $(filter x2apic,$(APIC)),--x2apic) \
+	  $(if $(IPS),--ips $(IPS)) $(if $(HEADLESS),--headless)
+
+# make bench: boot the benchmark set in QEMU (tens of minutes) and write
+# $(BUILD)/bench/results.md, results.json and SVG pictures (docs/bench.md).
+# BENCH_FLAGS=--short: the quick set that make test runs as bench.short.
+bench: build
+	tools/bench --build-dir $(BUILD) $(BENCH_FLAGS)
+
 # ---- Room for later targets (not yet present) ----
-# bochs:      boot the ISO in Bochs (ARCH=, CPUS=), serial on the terminal
 # grade:      run a lab's graded tests (LAB=)
 # lab-export: write the student tree of a lab
-# bench:      measure the SMP path, write build/bench/results.{md,json}

@@ -40,3 +40,12 @@ foreach(line IN LISTS cohort_boot_lines)
   set_tests_properties(boot.${name} PROPERTIES LABELS "${labels}" TIMEOUT ${ctest_timeout}
     PROCESSORS ${cpus} FIXTURES_REQUIRED cohort_kernels)
 endforeach()
+
+# tools/bench in its short mode: one run of 1, 2 and 4 CPUs per arch and mode.
+# It fails when a figure the kernel's sources print did not come out or a
+# picture is not well-formed XML, never on a time. Its results go to
+# bench-short/, apart from those of make bench.
+add_test(NAME bench.short COMMAND ${PYTHON3} ${CMAKE_SOURCE_DIR}/tools/bench --short
+  --build-dir ${CMAKE_BINARY_DIR} --out ${CMAKE_BINARY_DIR}/bench-short)
+set_tests_properties(bench.short PROPERTIES LABELS "bench" TIMEOUT 900 PROCESSORS 2
+  FIXTURES_REQUIRED cohort_kernels)
