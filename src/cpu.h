@@ -43,7 +43,8 @@ struct alignas(64) Cpu {
     };
     uint64_t kstack_top;          ///< offset 8: top of the CPU's boot/idle kernel stack
     Gdtr gdtr;                    ///< offset 16: this CPU's own GDT (arch.gdt)
-    uint16_t reserved0;           ///< padding: boot_stage sits at offset 28
+    volatile uint8_t need_resched; ///< run the scheduler once the runlevel drops below Dispatch
+    uint8_t reserved0;            ///< padding: boot_stage sits at offset 28
     volatile uint32_t boot_stage; ///< offset 28: how far bring-up got (smpboot.h)
     uint32_t id;                  ///< dense kernel id, 0 = BSP
     uint32_t apic_id;             ///< APIC id as read from this CPU's own LAPIC

@@ -10,6 +10,7 @@
 #include "cpumask.h"
 #include "cputable.h"
 #include "discover.h"
+#include "ioapic.h"
 #include "ipi.h"
 #include "ktest/ktest.h"
 #include "lapic.h"
@@ -19,6 +20,7 @@
 #include "multiboot2.h"
 #include "panic.h"
 #include "pic.h"
+#include "proc.h"
 #include "smpboot.h"
 #include "spinlock.h"
 #include "timer.h"
@@ -97,6 +99,11 @@ extern "C" [[noreturn]] void kmain(uint32_t magic, uintptr_t info) {
     // Requires: this CPU's LAPIC. Every CPU's timer counts the same clock: measure it once.
     lapic_timer_calibrate();
 
+    // Requires: the IOAPICs and overrides from the tables, the BSP's APIC id.
+    // Every entry masked; the serial console's input routed to the BSP.
+    ioapic_init();
+    uart_start_rx(0);
+
     // Requires: IDT and LAPIC ready on the BSP: it is online.
     cpu_checkins[0] = CpuCheckin{cpu_number(), lapic_id()};
     this_cpu()->online_tsc = rdtsc();
@@ -106,6 +113,10 @@ extern "C" [[noreturn]] void kmain(uint32_t magic, uintptr_t info) {
 
     // Requires: the IDT. Every CPU must be able to take IPIs the moment it is online.
     ipi_init();
+
+    // Requires: heap, IPIs, the LAPIC timer. From here kmain is the thread "main";
+    // each AP becomes its own idle thread the moment it is online.
+    sched_init();
 
     // Requires: the CPU table, memory for stacks, a calibrated delay. The APs.
     smp_boot(opts);

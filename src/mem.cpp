@@ -84,7 +84,9 @@ uintptr_t stack_alloc(size_t size) {
 
 void stack_free(uintptr_t top, size_t size) {
     size_t pages = (size + 4095) / 4096 + 1;
-    // The guard page stays unmapped: the frame goes back, the mapping hole is harmless.
+    // The guard frame goes back too, so it must be mapped again first: whoever
+    // gets it next (the heap, another stack) expects ordinary memory.
+    vm_clear_guard(top - pages * 4096);
     frame_free(top - pages * 4096, pages);
 }
 
@@ -100,3 +102,47 @@ void mem_dump() {
                  (unsigned long long)r.base, r.nframes);
     }
 }
+
+// ---- The kernel heap: the portable Heap core, grown in 64 KiB steps ---------
+
+#include "heap.h"
+
+namespace {
+Heap heap;
+SpinLock heap_lock("heap");
+bool heap_ready = false;
+constexpr size_t kGrowFrames = 16;
+}  // namespace
+
+void* kmalloc(size_t n) {
+    IrqSpinGuard g(heap_lock);
+    for (int attempt = 0; attempt < 2; ++attempt) {
+        if (heap_ready) {
+            if (void* p = heap.alloc(n)) return p;
+        }
+        size_t frames_needed = (n + 4096 + 64) / 4096;
+        if (frames_needed < kGrowFrames) frames_needed = kGrowFrames;
+        uint64_t more = frame_alloc(frames_needed);  // lock order: heap, then frames
+        if (!more) return nullptr;
+        if (!heap_ready) {
+            heap.init((void*)(uintptr_t)more, frames_needed * 4096);
+            heap_ready = true;
+        } else if (!heap.grow((void*)(uintptr_t)more, frames_needed * 4096)) {
+            return nullptr;
+        }
+    }
+    return nullptr;
+}
+
+void kfree(void* p) {
+    if (!p) return;
+    IrqSpinGuard g(heap_lock);
+    heap.free(p);
+}
+
+void* operator new(size_t n) { return kmalloc(n); }
+void* operator new[](size_t n) { return kmalloc(n); }
+void operator delete(void* p) noexcept { kfree(p); }
+void operator delete[](void* p) noexcept { kfree(p); }
+void operator delete(void* p, size_t) noexcept { kfree(p); }
+void operator delete[](void* p, size_t) noexcept { kfree(p); }

@@ -24,3 +24,9 @@ uintptr_t stack_alloc(size_t size);
 void stack_free(uintptr_t top, size_t size);
 /// Print the usable ranges and the low reservations.
 void mem_dump();
+
+/// Allocate @p n bytes of kernel heap (16-byte aligned), growing the heap from
+/// the frame allocator as needed. Null when memory is exhausted.
+void* kmalloc(size_t n);
+/// Free a block from kmalloc().
+void kfree(void* p);

@@ -5,6 +5,8 @@
 #include "panic.h"
 #include "x86.h"
 
+void (*runlevel_resched_hook)() = nullptr;
+
 Runlevel current_runlevel() { return (Runlevel)this_cpu()->runlevel; }
 
 Runlevel raise_runlevel(Runlevel level) {
@@ -28,6 +30,10 @@ void lower_runlevel(Runlevel old) {
     c->runlevel = (uint8_t)old;
     arch_write_runlevel(*c, old);  // a held-back interrupt is delivered once IF allows
     write_flags(f);
+    // A preemption that had to wait for this level happens now, but never
+    // inside an interrupt handler (IF off): it may not have sent its EOI yet.
+    if (old < Runlevel::Dispatch && c->need_resched && (f & FLAGS_IF) && runlevel_resched_hook)
+        runlevel_resched_hook();
 }
 
 RunlevelGuard::RunlevelGuard(Runlevel level) {

@@ -105,6 +105,9 @@ Runlevel current_runlevel();
 Runlevel raise_runlevel(Runlevel level);
 /// Return to @p old, a level that raise_runlevel() gave back.
 void lower_runlevel(Runlevel old);
+/// Called by lower_runlevel() when it drops below Dispatch with interrupts on
+/// and Cpu::need_resched set: the scheduler's deferred preemption (proc.cpp).
+extern void (*runlevel_resched_hook)();
 /// Write @p level to CPU @p c's task-priority hardware (the arch backend).
 void arch_write_runlevel(Cpu& c, Runlevel level);
 

@@ -14,6 +14,7 @@
 #include "log.h"
 #include "mem.h"
 #include "panic.h"
+#include "proc.h"
 #include "timer.h"
 #include "x86.h"
 
@@ -277,5 +278,6 @@ extern "C" [[noreturn]] void mpmain(Cpu* c) {
     log_info("cpu %u: online (apic %u, %s) after %llu us", c->id, c->apic_id,
              apic_mode_name(c->apic_mode), (unsigned long long)(tsc_to_ns(c->online_tsc - c->sipi_tsc) / 1000));
 
-    for (;;) sti_hlt();  // idle until the scheduler exists
+    // Requires: online. This boot context becomes this CPU's idle thread.
+    sched_run_ap();
 }

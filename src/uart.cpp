@@ -8,10 +8,19 @@ constexpr uint16_t COM1 = 0x3F8;
 enum : uint16_t { DATA = 0, IER = 1, FCR = 2, LCR = 3, MCR = 4, LSR = 5, SCR = 7 };
 bool present = false;
 
+constexpr uint32_t FIFO = 16;  // the 16550's transmit FIFO
+uint32_t room = 0;             // bytes we may write before polling again
+
 void put(char c) {
-    // THR empty (LSR bit 5). Bochs at a low ips needs a long wait; give up after
-    // a bound rather than hang a CPU forever on a broken UART.
-    for (uint32_t i = 0; i < 1000000 && !(inb(COM1 + LSR) & 0x20); ++i) cpu_relax();
+    // THR empty (LSR bit 5) means the whole FIFO is free: then 16 bytes go
+    // without another look, which halves the port accesses (each one an exit
+    // to the emulator). Bochs at a low ips needs a long wait; give up after a
+    // bound rather than hang a CPU forever on a broken UART.
+    if (room == 0) {
+        for (uint32_t i = 0; i < 1000000 && !(inb(COM1 + LSR) & 0x20); ++i) cpu_relax();
+        room = FIFO;
+    }
+    --room;
     outb(COM1 + DATA, (uint8_t)c);
 }
 }  // namespace
@@ -47,3 +56,50 @@ int uart_getc() {
 void uart_enable_rx_interrupt() {
     if (present) outb(COM1 + IER, 0x01);
 }
+
+// ---- Input: IRQ 4 through the IOAPIC into a ring buffer ----------------------
+
+#include "ioapic.h"
+#include "lapic.h"
+#include "runlevel.h"
+#include "trap.h"
+
+namespace {
+constexpr uint32_t RX_SIZE = 256;
+volatile char rx_buf[RX_SIZE];
+volatile uint32_t rx_head = 0, rx_tail = 0;  // one producer (the handler), one consumer
+volatile uint64_t rx_total = 0;
+
+void on_rx(TrapFrame*) {
+    // Drain the FIFO: one interrupt may stand for several characters.
+    for (int c; (c = inb(COM1 + LSR) & 0x01 ? inb(COM1 + DATA) : -1) >= 0;) {
+        uint32_t h = rx_head;
+        if (h - rx_tail < RX_SIZE) {  // full: drop the character
+            rx_buf[h % RX_SIZE] = (char)c;
+            __atomic_store_n(&rx_head, h + 1, __ATOMIC_RELEASE);
+        }
+        rx_total = rx_total + 1;
+    }
+    lapic_eoi();
+}
+}  // namespace
+
+bool uart_start_rx(uint32_t cpu) {
+    if (!present) return false;
+    uint32_t gsi = ioapic_gsi_of_irq(4);
+    if (!vec::irq_fits(gsi)) return false;
+    trap_set_handler(vec::irq(gsi), on_rx);
+    if (!ioapic_route(4, vec::irq(gsi), cpu)) return false;
+    uart_enable_rx_interrupt();
+    return true;
+}
+
+int serial_getc() {
+    uint32_t t = rx_tail;
+    if (t == __atomic_load_n(&rx_head, __ATOMIC_ACQUIRE)) return -1;
+    char c = rx_buf[t % RX_SIZE];
+    __atomic_store_n(&rx_tail, t + 1, __ATOMIC_RELEASE);
+    return (unsigned char)c;
+}
+
+uint64_t serial_rx_count() { return rx_total; }

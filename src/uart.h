@@ -13,3 +13,11 @@ void uart_write(const char* s, size_t n);
 int uart_getc();
 /// Enable the receive-data interrupt (IRQ 4); the IOAPIC routes it.
 void uart_enable_rx_interrupt();
+
+/// Route COM1's receive interrupt (ISA IRQ 4) through the IOAPIC to CPU
+/// @p cpu and start filling the input buffer from it.
+bool uart_start_rx(uint32_t cpu);
+/// One character typed on the serial console, or -1 when none is buffered.
+int serial_getc();
+/// Characters received by the interrupt handler so far.
+uint64_t serial_rx_count();

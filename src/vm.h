@@ -23,6 +23,8 @@ void vm_map_mmio(uintptr_t phys, size_t len);
 /// Unmap the 4 KiB page at @p va so that touching it faults: a stack guard.
 /// False (and a warning) when no page table was left to split the large page.
 bool vm_set_guard(uintptr_t va);
+/// Map the guard page at @p va again (its frame is about to be reused).
+void vm_clear_guard(uintptr_t va);
 /// Point the 4 KiB page @p va (inside the scratch window) at frame @p phys.
 bool vm_map_page(uintptr_t va, uint64_t phys);
 /// The physical address @p va maps to, or ~0 when it is not mapped.

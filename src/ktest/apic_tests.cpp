@@ -1,11 +1,14 @@
 /// @file apic_tests.cpp
 /// Self-tests of the BSP's local APIC: the timer in both modes, runlevel
-/// masking, and an APIC error reported by name.
+/// masking, and an APIC error reported by name. They borrow the BSP's LAPIC
+/// timer from the scheduler and fire it on the test vector (class 12, below
+/// the clock's), then stop it; the scheduler re-arms it at its next switch.
 #include "apicregs.h"
 #include "cpu.h"
 #include "ktest.h"
 #include "lapic.h"
 #include "log.h"
+#include "proc.h"
 #include "runlevel.h"
 #include "timer.h"
 #include "trap.h"
@@ -14,13 +17,29 @@
 namespace {
 volatile uint32_t ticks = 0;
 volatile uint64_t first_tick_tsc = 0, last_tick_tsc = 0;
+constexpr uint32_t kMaxTicks = 128;
+uint64_t tick_tsc[kMaxTicks];
 
 void on_tick(TrapFrame*) {
     uint64_t t = rdtsc();
     if (ticks == 0) first_tick_tsc = t;
     last_tick_tsc = t;
+    if (ticks < kMaxTicks) tick_tsc[ticks] = t;
     ticks = ticks + 1;
     lapic_eoi();
+}
+
+/// The median of the first @p n - 1 intervals between ticks (insertion sort: n is small).
+uint64_t median_interval(uint32_t n) {
+    uint64_t d[kMaxTicks];
+    uint32_t m = 0;
+    for (uint32_t i = 1; i < n && i < kMaxTicks; ++i) {
+        uint64_t v = tick_tsc[i] - tick_tsc[i - 1];
+        uint32_t j = m++;
+        for (; j > 0 && d[j - 1] > v; --j) d[j] = d[j - 1];
+        d[j] = v;
+    }
+    return m ? d[m / 2] : 0;
 }
 
 /// Wait with interrupts on until @p n ticks arrived or @p ms passed.
@@ -34,35 +53,45 @@ bool wait_ticks(uint32_t n, uint64_t ms) {
 }
 }  // namespace
 
-/// Periodic mode at 100 Hz: 100 intervals, their rate measured with the TSC.
-/// (Faster rates lose ticks under TCG when the host is busy: QEMU coalesces
-/// expiries that its vCPU thread was not scheduled to see.)
+/// Periodic mode at 100 Hz: 100 intervals, measured with the TSC. The verdict
+/// uses the median interval: under TCG on a busy host QEMU coalesces expiries
+/// its vCPU thread was not scheduled to see, which lengthens a few intervals
+/// and lowers the mean rate, while a wrongly programmed count or divider moves
+/// every interval and so the median. Both figures are printed.
 KTEST(lapic_timer, 10, "periodic LAPIC timer within 10% of 100 Hz over 100 ticks") {
     ticks = 0;
-    trap_set_handler(vec::timer, on_tick);
-    lapic_timer_periodic(100, vec::timer);
+    sched_lend_timer(true);
+    trap_set_handler(vec::test, on_tick);
+    lapic_timer_periodic(100, vec::test);
     bool got = wait_ticks(101, 3000);
     lapic_timer_stop();
-    trap_set_handler(vec::timer, nullptr);
+    trap_set_handler(vec::test, nullptr);
+    sched_lend_timer(false);
     if (!got) {
         ktest_detail("only %u ticks in 3 s", ticks);
         return false;
     }
     // 100 intervals between the first and the 101st tick.
     uint64_t ns = tsc_to_ns(last_tick_tsc - first_tick_tsc);
-    uint64_t hz_x10 = 100ull * 10000000000ull / (ns ? ns : 1);
-    ktest_detail("measured %llu.%llu Hz", (unsigned long long)(hz_x10 / 10), (unsigned long long)(hz_x10 % 10));
-    return hz_x10 >= 900 && hz_x10 <= 1100;
+    uint64_t mean_x10 = 100ull * 10000000000ull / (ns ? ns : 1);
+    uint64_t med = tsc_to_ns(median_interval(101));
+    uint64_t med_x10 = 10000000000ull / (med ? med : 1);
+    ktest_detail("median interval %llu us = %llu.%llu Hz; mean %llu.%llu Hz", (unsigned long long)(med / 1000),
+                 (unsigned long long)(med_x10 / 10), (unsigned long long)(med_x10 % 10),
+                 (unsigned long long)(mean_x10 / 10), (unsigned long long)(mean_x10 % 10));
+    return med_x10 >= 900 && med_x10 <= 1100;
 }
 
 /// One-shot mode: one interrupt, and no second one.
 KTEST(oneshot, 11, "a one-shot LAPIC timer fires exactly once") {
     ticks = 0;
-    trap_set_handler(vec::timer, on_tick);
-    lapic_timer_oneshot(2000, vec::timer);
+    sched_lend_timer(true);
+    trap_set_handler(vec::test, on_tick);
+    lapic_timer_oneshot(2000, vec::test);
     wait_ticks(2, 30);
     lapic_timer_stop();
-    trap_set_handler(vec::timer, nullptr);
+    trap_set_handler(vec::test, nullptr);
+    sched_lend_timer(false);
     ktest_detail("%u interrupt(s) in 30 ms", ticks);
     return ticks == 1;
 }
@@ -71,16 +100,18 @@ KTEST(oneshot, 11, "a one-shot LAPIC timer fires exactly once") {
 /// delivers the interrupt that was waiting.
 KTEST(runlevel, 12, "raising the runlevel holds the timer interrupt until it is lowered") {
     ticks = 0;
-    trap_set_handler(vec::timer, on_tick);
+    sched_lend_timer(true);
+    trap_set_handler(vec::test, on_tick);
     Runlevel old = raise_runlevel(Runlevel::Clock);
-    lapic_timer_oneshot(1000, vec::timer);
+    lapic_timer_oneshot(1000, vec::test);
     wait_ticks(1, 20);  // interrupts on, but the TPR masks class 13
     uint32_t held = ticks;
     lower_runlevel(old);
     wait_ticks(1, 20);
     uint32_t after = ticks;
     lapic_timer_stop();
-    trap_set_handler(vec::timer, nullptr);
+    trap_set_handler(vec::test, nullptr);
+    sched_lend_timer(false);
     ktest_detail("while raised: %u, after lowering: %u (tpr path: %s)", held, after,
                  apic_mode_name(this_cpu()->apic_mode));
     return held == 0 && after == 1;

@@ -18,6 +18,7 @@ bool run_one(const KTest& t) {
     detail_len = 0;
     log_info("ktest: %s ... start", t.name);
     uint64_t t0 = now_ns();
+    asm volatile("sti" ::: "memory");  // tests run in the main thread, preemptible
     bool ok = t.fn();
     uint64_t us = (now_ns() - t0) / 1000;
     log_info("ktest: %s ... %s %s(%llu us)", t.name, ok ? "PASS" : "FAIL", detail,

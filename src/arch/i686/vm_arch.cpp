@@ -47,6 +47,13 @@ bool vm_set_guard(uintptr_t va) {
     return true;
 }
 
+void vm_clear_guard(uintptr_t va) {
+    auto* pt = table_for(va);
+    if (!pt) return;
+    pt[(va >> 12) & 1023] |= P;
+    invlpg(va);
+}
+
 bool vm_map_page(uintptr_t va, uint64_t phys) {
     if (va < VM_SCRATCH || va >= VM_SCRATCH + VM_SCRATCH_SIZE || phys >= (1ull << 32)) return false;
     uint32_t* pt = table_for(va);

@@ -1,0 +1,20 @@
+/// @file ioapic.h
+/// The I/O APICs: device interrupts (GSIs) routed to a chosen CPU
+/// (82093AA datasheet; ACPI 6.5 5.2.12.5 and 5.2.12.5 for overrides).
+#pragma once
+#include "types.h"
+
+/// Find every IOAPIC of ::cpu_table, map it uncached, read its version and
+/// size, and mask every redirection entry. Logs one line per IOAPIC.
+void ioapic_init();
+/// Route ISA @p irq (through the source overrides: GSI, polarity, trigger)
+/// to @p vector on CPU @p cpu (kernel id), physical destination mode, and
+/// unmask it. False (logged) when no IOAPIC serves the GSI or the CPU's APIC
+/// id does not fit the entry's 8-bit destination.
+bool ioapic_route(uint32_t irq, uint8_t vector, uint32_t cpu);
+/// Mask ISA @p irq again.
+void ioapic_mask(uint32_t irq);
+/// The GSI that ISA @p irq arrives on (after the overrides).
+uint32_t ioapic_gsi_of_irq(uint32_t irq);
+/// Log every unmasked redirection entry (the monitor's view).
+void ioapic_dump();

@@ -1,0 +1,222 @@
+/// @file sched_tests.cpp
+/// Self-tests of threads and the per-CPU scheduler (proc.cpp, sync.cpp), and
+/// the scheduler's benchmarks (bench: lines).
+#include "cpu.h"
+#include "cpumask.h"
+#include "ktest.h"
+#include "log.h"
+#include "proc.h"
+#include "sync.h"
+#include "timer.h"
+#include "x86.h"
+
+namespace {
+
+uint32_t ncpus() { return cpu_online_mask.count(); }
+
+/// Busy-wait @p us microseconds (preemptible: interrupts stay on).
+void burn_us(uint64_t us) {
+    uint64_t end = now_ns() + us * 1000;
+    while (now_ns() < end) cpu_relax();
+}
+
+/// Join every thread in @p t; true when all were created.
+bool join_all(Thread** t, uint32_t n) {
+    bool ok = true;
+    for (uint32_t i = 0; i < n; ++i) {
+        if (!t[i]) { ok = false; continue; }
+        thread_join(t[i]);
+    }
+    return ok;
+}
+
+// ---- threads ------------------------------------------------------------------
+constexpr uint32_t kThreads = 1000;
+volatile uint32_t runs[kThreads];
+volatile uint32_t ran_on_cpu[COHORT_MAX_CPUS];
+Thread* handles[kThreads];
+
+void count_once(void* arg) {
+    burn_us(200);  // long enough that threads overlap and spread
+    __atomic_fetch_add(&runs[(uintptr_t)arg], 1, __ATOMIC_RELAXED);
+    __atomic_fetch_add(&ran_on_cpu[cpu_number()], 1, __ATOMIC_RELAXED);
+}
+
+// ---- affinity -----------------------------------------------------------------
+volatile uint32_t affinity_violations = 0;
+struct Pinned { uint32_t cpu; };
+Pinned pins[COHORT_MAX_CPUS * 2];
+
+void stay_put(void* p) {
+    uint32_t want = ((Pinned*)p)->cpu;
+    for (int i = 0; i < 200; ++i) {  // 200 rounds of work, a yield after each
+        burn_us(50);
+        if (cpu_number() != want) __atomic_fetch_add(&affinity_violations, 1, __ATOMIC_RELAXED);
+        thread_yield();
+    }
+}
+
+// ---- balance ------------------------------------------------------------------
+volatile uint32_t busy_on[COHORT_MAX_CPUS];  // microseconds (32-bit: i686 has no 64-bit fetch_add)
+void busy_200ms(void*) {
+    uint64_t end = now_ns() + 200000000;
+    while (now_ns() < end) {
+        uint64_t t0 = now_ns();
+        burn_us(100);
+        __atomic_fetch_add(&busy_on[cpu_number()], (uint32_t)((now_ns() - t0) / 1000), __ATOMIC_RELAXED);
+    }
+}
+
+// ---- sleep --------------------------------------------------------------------
+constexpr uint32_t kSleepers = 16;
+volatile uint32_t woke = 0, early = 0;
+uint64_t overslept_us[kSleepers];
+void nap(void* arg) {
+    uint32_t i = (uint32_t)(uintptr_t)arg;
+    uint32_t ms = 5 + 5 * i;
+    uint64_t t0 = now_ns();
+    sleep_ms(ms);
+    uint64_t slept = now_ns() - t0;
+    if (slept < (uint64_t)ms * 1000000) __atomic_fetch_add(&early, 1, __ATOMIC_RELAXED);
+    overslept_us[i] = slept > (uint64_t)ms * 1000000 ? (slept - (uint64_t)ms * 1000000) / 1000 : 0;
+    __atomic_fetch_add(&woke, 1, __ATOMIC_RELEASE);
+}
+
+// ---- mutex --------------------------------------------------------------------
+Mutex mtx;
+volatile uint64_t guarded = 0;
+constexpr uint32_t kMutexIters = 100;
+void bump(void*) {
+    for (uint32_t i = 0; i < kMutexIters; ++i) {
+        mtx.lock();
+        uint64_t v = guarded;
+        burn_us(20);  // long enough for the timer to preempt inside
+        guarded = v + 1;
+        mtx.unlock();
+    }
+}
+
+// ---- exclusive ----------------------------------------------------------------
+volatile uint32_t exclusive_rounds = 0;
+void churn(void*) {
+    uint64_t end = now_ns() + 150000000;
+    while (now_ns() < end) {
+        burn_us(50);
+        thread_yield();
+        __atomic_fetch_add(&exclusive_rounds, 1, __ATOMIC_RELAXED);
+    }
+}
+
+}  // namespace
+
+KTEST(threads, 30, "1000 threads spread over all CPUs, each runs exactly once, all joined") {
+    for (uint32_t i = 0; i < kThreads; ++i) runs[i] = 0;
+    for (uint32_t k = 0; k < COHORT_MAX_CPUS; ++k) ran_on_cpu[k] = 0;
+    uint32_t created = 0;
+    // In batches of 100: each thread has a 16 KiB stack until it is joined.
+    for (uint32_t b = 0; b < kThreads; b += 100) {
+        for (uint32_t i = b; i < b + 100; ++i) {
+            handles[i] = thread_create("t", count_once, (void*)(uintptr_t)i);
+            created += handles[i] != nullptr;
+        }
+        join_all(handles + b, 100);
+    }
+    uint32_t once = 0, cpus_used = 0;
+    for (uint32_t i = 0; i < kThreads; ++i) once += runs[i] == 1;
+    for_each_cpu(k, cpu_online_mask) cpus_used += ran_on_cpu[k] > 0;
+    ktest_detail("%u created, %u ran exactly once, on %u of %u cpus", created, once, cpus_used, ncpus());
+    return created == kThreads && once == kThreads && cpus_used == ncpus();
+}
+
+KTEST(affinity, 31, "pinned threads never run on another CPU") {
+    affinity_violations = 0;
+    Thread* t[COHORT_MAX_CPUS * 2] = {};
+    uint32_t n = 0;
+    for_each_cpu(k, cpu_online_mask) {
+        if (n + 2 > 2 * 64) break;
+        for (int j = 0; j < 2; ++j) {
+            pins[n].cpu = k;
+            CpuMask m;
+            m.set(k);
+            t[n] = thread_create("pinned", stay_put, &pins[n], 1, &m);
+            ++n;
+        }
+    }
+    bool ok = join_all(t, n);
+    ktest_detail("%u pinned threads, %u runs on a wrong cpu", n, affinity_violations);
+    return ok && affinity_violations == 0;
+}
+
+KTEST(balance, 32, "CPU-bound threads created on one CPU get every CPU working") {
+    for (uint32_t k = 0; k < COHORT_MAX_CPUS; ++k) busy_on[k] = 0;
+    uint32_t n = 2 * ncpus();
+    Thread* t[128] = {};
+    if (n > 128) n = 128;
+    uint64_t t0 = now_ns();
+    for (uint32_t i = 0; i < n; ++i) t[i] = thread_create("busy", busy_200ms, nullptr);
+    bool ok = join_all(t, n);
+    uint64_t ms = (now_ns() - t0) / 1000000;
+    uint32_t worked = 0;
+    uint64_t lo = ~0ull, hi = 0;
+    for_each_cpu(k, cpu_online_mask) {
+        uint64_t b = busy_on[k] / 1000;
+        worked += b > 0;
+        if (b < lo) lo = b;
+        if (b > hi) hi = b;
+    }
+    ktest_detail("%u threads x 200 ms on %u cpus in %llu ms; busy per cpu %llu..%llu ms; %u cpus worked", n,
+                 ncpus(), (unsigned long long)ms, (unsigned long long)lo, (unsigned long long)hi, worked);
+    return ok && worked == ncpus();
+}
+
+KTEST(sleep, 33, "sleep_ms() wakes no earlier than asked, and no sleeper is lost") {
+    woke = 0;
+    early = 0;
+    Thread* t[kSleepers];
+    for (uint32_t i = 0; i < kSleepers; ++i) t[i] = thread_create("nap", nap, (void*)(uintptr_t)i);
+    // Wait with a deadline instead of joining: a lost wake-up must fail, not hang.
+    uint64_t end = now_ns() + 5000000000ull;
+    while (__atomic_load_n(&woke, __ATOMIC_ACQUIRE) < kSleepers && now_ns() < end) sleep_ms(10);
+    uint32_t got = woke;
+    uint64_t worst = 0;
+    for (uint32_t i = 0; i < kSleepers; ++i) worst = overslept_us[i] > worst ? overslept_us[i] : worst;
+    if (got == kSleepers) join_all(t, kSleepers);
+    ktest_detail("%u of %u woke, %u early, latest %llu us late", got, kSleepers, early, (unsigned long long)worst);
+    return got == kSleepers && early == 0;
+}
+
+KTEST(mutex, 34, "a counter under a sleeping mutex stays exact with preemption on") {
+    guarded = 0;
+    uint32_t n = 2 * ncpus() < 8 ? 8 : 2 * ncpus();
+    if (n > 32) n = 32;
+    Thread* t[32];
+    uint64_t sw0 = 0, sw1 = 0, pre0 = 0, pre1 = 0, idle0 = 0, idle1 = 0;
+    for_each_cpu(k, cpu_online_mask) { sw0 += sched_stats(k).switches; pre0 += sched_stats(k).preemptions; idle0 += sched_stats(k).idle_ns; }
+    for (uint32_t i = 0; i < n; ++i) t[i] = thread_create("bump", bump, nullptr);
+    bool ok = join_all(t, n);
+    for_each_cpu(k, cpu_online_mask) { sw1 += sched_stats(k).switches; pre1 += sched_stats(k).preemptions; idle1 += sched_stats(k).idle_ns; }
+    uint64_t want = (uint64_t)n * kMutexIters;
+    ktest_detail("%llu of %llu; %llu switches, %llu preemptions, %llu ms idle", (unsigned long long)guarded,
+                 (unsigned long long)want, (unsigned long long)(sw1 - sw0), (unsigned long long)(pre1 - pre0),
+                 (unsigned long long)((idle1 - idle0) / 1000000));
+    return ok && guarded == want;
+}
+
+KTEST(exclusive, 35, "no thread ever runs on two CPUs at once under heavy switching") {
+    exclusive_rounds = 0;
+    uint64_t before = sched_exclusive_violations();
+    uint32_t n = 4 * ncpus();
+    if (n > 64) n = 64;
+    Thread* t[64];
+    for (uint32_t i = 0; i < n; ++i) t[i] = thread_create("churn", churn, nullptr);
+    bool ok = join_all(t, n);
+    uint64_t migrations = 0, switches = 0;
+    for_each_cpu(k, cpu_online_mask) {
+        migrations += sched_stats(k).migrations;
+        switches += sched_stats(k).switches;
+    }
+    ktest_detail("%u threads, %u yields, %llu switches and %llu migrations so far, %llu violations", n,
+                 exclusive_rounds, (unsigned long long)switches, (unsigned long long)migrations,
+                 (unsigned long long)(sched_exclusive_violations() - before));
+    return ok && sched_exclusive_violations() == before;
+}

@@ -1,0 +1,468 @@
+/// @file proc.cpp
+/// Threads and the per-CPU scheduler (see proc.h for the rules it keeps).
+#include "proc.h"
+#include "cmdline.h"
+#include "config.h"
+#include "cpu.h"
+#include "format.h"
+#include "ipi.h"
+#include "kstring.h"
+#include "lapic.h"
+#include "log.h"
+#include "mem.h"
+#include "panic.h"
+#include "runlevel.h"
+#include "sync.h"
+#include "timer.h"
+#include "trap.h"
+#include "x86.h"
+
+extern "C" void switch_context(uintptr_t* save_sp, uintptr_t new_sp);
+extern "C" void thread_trampoline();
+const BootOptions& boot_options();
+
+namespace {
+
+constexpr uint32_t NO_CPU = 0xFFFFFFFF;
+
+struct PerCpu {
+    RunQueue rq;
+    Thread* idle = nullptr;
+    Thread* prev = nullptr;   // switched out here; published by finish_switch()
+    uint64_t slice_end = 0;   // ns; 0 while idle
+    bool timer_lent = false;  // a self-test owns the LAPIC timer
+    SchedStats stats{};
+};
+
+PerCpu percpu[COHORT_MAX_CPUS];
+RunQueue* queues[COHORT_MAX_CPUS];
+Thread idle_threads[COHORT_MAX_CPUS];  // APs' idle threads run on their boot stacks
+Thread main_thread;                     // the BSP's kmain() context
+bool ready = false;
+uint64_t slice_ns = 10000000;
+volatile uint64_t violations = 0;
+
+SpinLock all_lock("threads");
+Thread* all_threads = nullptr;
+uint32_t next_tid = 1;
+
+SpinLock sleep_lock("sleepers");
+Thread* sleepers = nullptr;  // sorted by wake_ns
+
+auto spin = [](uint32_t) { cpu_relax(); };
+
+Thread* of(RunqNode* n) { return (Thread*)((char*)n - __builtin_offsetof(Thread, node)); }
+const Thread* of(const RunqNode* n) { return (const Thread*)((const char*)n - __builtin_offsetof(Thread, node)); }
+bool allowed(const RunqNode* n, uint32_t cpu, void*) { return of(n)->affinity.test(cpu); }
+
+void add_to_all(Thread* t) {
+    IrqSpinGuard g(all_lock);
+    t->tid = next_tid++;
+    t->all_next = all_threads;
+    all_threads = t;
+}
+
+uint32_t load_of(uint32_t k) {
+    Thread* cur = (Thread*)cpus[k].current;
+    return runq_count(percpu[k].rq) + (cur && !cur->is_idle ? 1 : 0);
+}
+
+/// The least-loaded online CPU @p t may run on (its last CPU wins ties).
+uint32_t choose_cpu(const Thread* t) {
+    uint32_t best = NO_CPU, best_load = ~0u;
+    for_each_cpu(k, cpu_online_mask) {
+        if (!t->affinity.test(k)) continue;
+        uint32_t l = load_of(k);
+        if (l < best_load || (l == best_load && k == t->last_cpu)) best = k, best_load = l;
+    }
+    if (best == NO_CPU) {
+        log_warn("sched: thread %s may run on no online CPU; running it on cpu 0", t->name);
+        best = 0;
+    }
+    return best;
+}
+
+/// Put runnable @p t on CPU @p cpu's queue and wake that CPU.
+void enqueue(Thread* t, uint32_t cpu) {
+    uintptr_t f = read_flags();
+    cli();
+    PerCpu& p = percpu[cpu];
+    runq_lock(p.rq, spin);
+    runq_enqueue(p.rq, &t->node);
+    runq_unlock(p.rq);
+    write_flags(f);
+    if (cpu != cpu_number()) ipi_reschedule(cpu);  // an idle CPU wakes; a busy one notes it
+}
+
+uint64_t earliest_sleeper() {
+    IrqSpinGuard g(sleep_lock);
+    return sleepers ? sleepers->wake_ns : ~0ull;
+}
+
+/// Arm this CPU's one-shot timer for the end of the slice or the first
+/// sleeper's deadline, whichever comes first; nothing to wait for: no tick.
+void rearm(PerCpu& p) {
+    if (p.timer_lent) return;
+    uint64_t deadline = p.slice_end ? p.slice_end : ~0ull;
+    uint64_t s = earliest_sleeper();
+    if (s < deadline) deadline = s;
+    if (deadline == ~0ull) {
+        lapic_timer_stop();
+        return;
+    }
+    uint64_t now = now_ns();
+    lapic_timer_oneshot(deadline > now ? (deadline - now) / 1000 + 1 : 1, vec::timer);
+}
+
+void wake_sleepers(uint64_t now) {
+    for (;;) {
+        Thread* t;
+        {
+            IrqSpinGuard g(sleep_lock);
+            t = sleepers;
+            if (!t || t->wake_ns > now) return;
+            sleepers = t->sleep_next;
+            t->sleep_next = nullptr;
+        }
+        thread_wake(t);
+    }
+}
+
+/// Run on the next thread's stack right after a switch: publish the thread
+/// that was switched out, now that its registers are saved.
+void finish_switch() {
+    PerCpu& p = percpu[cpu_number()];
+    Thread* t = p.prev;
+    p.prev = nullptr;
+    if (!t) return;
+    t->tlock.lock();
+    __atomic_store_n(&t->on_cpu, NO_CPU, __ATOMIC_RELEASE);
+    bool requeue = t->state == ThreadState::Runnable && !t->is_idle;
+    bool dead = t->state == ThreadState::Dead;
+    t->tlock.unlock();
+    if (requeue) enqueue(t, t->affinity.test(cpu_number()) ? cpu_number() : choose_cpu(t));
+    if (dead && t->joiners) t->joiners->wake_all();
+}
+
+void on_timer(TrapFrame*) {
+    lapic_eoi();
+    uint64_t now = now_ns();
+    wake_sleepers(now);
+    Cpu* c = this_cpu();
+    PerCpu& p = percpu[c->id];
+    Thread* cur = (Thread*)c->current;
+    if (cur && !cur->is_idle && p.slice_end && now >= p.slice_end && runq_count(p.rq)) {
+        c->need_resched = 1;
+        ++p.stats.preemptions;
+    }
+    if (c->need_resched && (Runlevel)c->runlevel < Runlevel::Dispatch) {
+        Runlevel old = raise_runlevel(Runlevel::Dispatch);
+        schedule();
+        lower_runlevel(old);
+        return;
+    }
+    if (p.slice_end && now >= p.slice_end) p.slice_end = now + slice_ns;  // nobody waiting: go on
+    rearm(p);
+}
+
+void on_reschedule(TrapFrame*) {
+    lapic_eoi();
+    Thread* cur = current_thread();
+    // An idle CPU leaves hlt and looks at its queue by itself; a busy one
+    // only switches at the end of its slice (equal priorities share by time).
+    if (cur && !cur->is_idle) {
+        PerCpu& p = percpu[cpu_number()];
+        if (!p.slice_end) p.slice_end = now_ns() + slice_ns;
+        rearm(p);
+    }
+}
+
+void deferred_preempt() {
+    Runlevel old = raise_runlevel(Runlevel::Dispatch);
+    schedule();
+    lower_runlevel(old);
+}
+
+[[noreturn]] void idle_loop() {
+    PerCpu& p = percpu[cpu_number()];
+    for (;;) {
+        cli();
+        {
+            Runlevel old = raise_runlevel(Runlevel::Dispatch);
+            schedule();  // returns when there is nothing to run
+            lower_runlevel(old);
+        }
+        cli();
+        p.slice_end = 0;
+        rearm(p);
+        uint64_t t0 = now_ns();
+        sti_hlt();  // sti's shadow: an interrupt pending now still wakes this hlt
+        cli();
+        p.stats.idle_ns += now_ns() - t0;
+    }
+}
+
+void idle_entry(void*) { idle_loop(); }
+
+/// A new thread's stack: callee-saved registers of switch.asm, then a return
+/// into thread_trampoline with the Thread* in a callee-saved register.
+void build_frame(Thread* t) {
+    uintptr_t top = t->kstack_top;
+#if UINTPTR_MAX > 0xFFFFFFFFu
+    uintptr_t* f = (uintptr_t*)(top - 72);  // 16-byte alignment after the ret
+    f[0] = 0; f[1] = 0; f[2] = 0;           // r15 r14 r13
+    f[3] = (uintptr_t)t;                    // r12
+    f[4] = 0; f[5] = 0;                     // rbx rbp
+    f[6] = (uintptr_t)&thread_trampoline;
+#else
+    uintptr_t* f = (uintptr_t*)(top - 32);
+    f[0] = 0; f[1] = 0;                     // edi esi
+    f[2] = (uintptr_t)t;                    // ebx
+    f[3] = 0;                               // ebp
+    f[4] = (uintptr_t)&thread_trampoline;
+#endif
+    t->sp = (uintptr_t)f;
+}
+
+Thread* make_thread(const char* name, void (*entry)(void*), void* arg, uint8_t prio, const CpuMask* affinity) {
+    Thread* t = new Thread();
+    if (!t) return nullptr;
+    t->kstack_top = stack_alloc(KSTACK_SIZE);
+    if (!t->kstack_top) {
+        delete t;
+        return nullptr;
+    }
+    t->kstack_size = KSTACK_SIZE;
+    size_t n = strlen(name);
+    if (n >= sizeof t->name) n = sizeof t->name - 1;
+    memcpy(t->name, name, n);
+    t->prio = prio < runq_levels ? prio : runq_levels - 1;
+    t->node.prio = t->prio;
+    if (affinity) t->affinity = *affinity;
+    else for (uint32_t k = 0; k < COHORT_MAX_CPUS; ++k) t->affinity.set(k);
+    t->entry = entry;
+    t->arg = arg;
+    t->joiners = new WaitQueue();
+    build_frame(t);
+    return t;
+}
+
+}  // namespace
+
+extern "C" [[noreturn]] void thread_bootstrap(Thread* t) {
+    finish_switch();
+    lower_runlevel(Runlevel::Passive);
+    sti();
+    t->entry(t->arg);
+    thread_exit(0);
+}
+
+void schedule() {
+    uintptr_t f = read_flags();
+    cli();
+    Cpu* c = this_cpu();
+    uint32_t me = c->id;
+    PerCpu& p = percpu[me];
+    Thread* prev = (Thread*)c->current;
+    c->need_resched = 0;
+
+    runq_lock(p.rq, spin);
+    RunqNode* n = runq_dequeue(p.rq);
+    runq_unlock(p.rq);
+    if (!n && runq_steal_busiest(queues, cpu_online_mask.count(), p.rq, allowed, nullptr, spin)) {
+        ++p.stats.steals;
+        runq_lock(p.rq, spin);
+        n = runq_dequeue(p.rq);
+        runq_unlock(p.rq);
+    }
+    Thread* next;
+    bool prev_can_run = !prev->is_idle &&
+                        (prev->state == ThreadState::Running || prev->state == ThreadState::Runnable);
+    if (n) next = of(n);
+    else if (prev_can_run) next = prev;  // nothing else: keep going
+    else next = p.idle;
+
+    if (next == prev) {
+        prev->state = ThreadState::Running;
+        if (!prev->is_idle) p.slice_end = now_ns() + slice_ns;
+        rearm(p);
+        write_flags(f);
+        return;
+    }
+    if (prev->state == ThreadState::Running) prev->state = ThreadState::Runnable;  // preempted or yielding
+    uint32_t other = __atomic_exchange_n(&next->on_cpu, me, __ATOMIC_ACQ_REL);
+    if (other != NO_CPU) {
+        violations = violations + 1;
+        panic("sched: thread %s (tid %u) runs on two CPUs at once: cpu %u picked it while cpu %u has it",
+              next->name, next->tid, me, other);
+    }
+    next->state = ThreadState::Running;
+    if (!next->is_idle && next->last_cpu != me && next->last_cpu != NO_CPU) {
+        ++next->migrations;
+        ++p.stats.migrations;
+    }
+    next->last_cpu = me;
+    ++next->switches_in;
+    ++p.stats.switches;
+    c->current = next;
+    p.prev = prev;
+    p.slice_end = next->is_idle ? 0 : now_ns() + slice_ns;
+    rearm(p);
+    switch_context(&prev->sp, next->sp);
+    finish_switch();  // back on prev's stack: maybe much later, maybe on another CPU
+    write_flags(f);
+}
+
+void sched_init() {
+    slice_ns = (uint64_t)boot_options().timeslice_ms * 1000000;
+    for (uint32_t k = 0; k < COHORT_MAX_CPUS; ++k) {
+        runq_init(percpu[k].rq, k);
+        queues[k] = &percpu[k].rq;
+    }
+    Cpu* c = this_cpu();
+    memcpy(main_thread.name, "main", 5);
+    main_thread.state = ThreadState::Running;
+    main_thread.on_cpu = c->id;
+    main_thread.last_cpu = c->id;
+    for (uint32_t k = 0; k < COHORT_MAX_CPUS; ++k) main_thread.affinity.set(k);
+    add_to_all(&main_thread);
+    c->current = &main_thread;
+    CpuMask only0;
+    only0.set(0);
+    Thread* idle = make_thread("idle0", idle_entry, nullptr, 0, &only0);
+    if (!idle) panic("sched: no memory for cpu 0's idle thread");
+    idle->is_idle = true;
+    percpu[0].idle = idle;
+    add_to_all(idle);
+    trap_set_handler(vec::timer, on_timer);
+    trap_set_handler(vec::reschedule, on_reschedule);
+    runlevel_resched_hook = deferred_preempt;
+    ready = true;
+    log_info("sched: per-cpu run queues, %u priorities, time slice %u ms, idle cpus tickless",
+             runq_levels, boot_options().timeslice_ms);
+}
+
+[[noreturn]] void sched_run_ap() {
+    Cpu* c = this_cpu();
+    Thread* idle = &idle_threads[c->id];
+    ksnprintf(idle->name, sizeof idle->name, "idle%u", c->id);
+    idle->is_idle = true;
+    idle->state = ThreadState::Running;
+    idle->on_cpu = c->id;
+    idle->last_cpu = c->id;
+    idle->affinity.set(c->id);
+    add_to_all(idle);
+    percpu[c->id].idle = idle;
+    c->current = idle;
+    idle_loop();
+}
+
+Thread* thread_create(const char* name, void (*entry)(void*), void* arg, uint8_t prio, const CpuMask* affinity) {
+    Thread* t = make_thread(name, entry, arg, prio, affinity);
+    if (!t) {
+        log_error("sched: no memory for thread %s", name);
+        return nullptr;
+    }
+    add_to_all(t);
+    t->state = ThreadState::Runnable;
+    enqueue(t, choose_cpu(t));
+    return t;
+}
+
+void thread_exit(intptr_t value) {
+    raise_runlevel(Runlevel::Dispatch);
+    cli();
+    Thread* t = current_thread();
+    t->exit_value = value;
+    t->tlock.lock();
+    t->state = ThreadState::Dead;
+    t->tlock.unlock();
+    schedule();
+    panic("sched: dead thread %s was scheduled again", t->name);
+}
+
+namespace {
+bool is_gone(void* p) {
+    const Thread* t = (const Thread*)p;
+    return t->state == ThreadState::Dead && __atomic_load_n(&t->on_cpu, __ATOMIC_ACQUIRE) == NO_CPU;
+}
+}  // namespace
+
+intptr_t thread_join(Thread* t) {
+    t->joiners->wait(is_gone, t);
+    {
+        IrqSpinGuard g(all_lock);
+        for (Thread** pp = &all_threads; *pp; pp = &(*pp)->all_next)
+            if (*pp == t) { *pp = t->all_next; break; }
+    }
+    intptr_t v = t->exit_value;
+    stack_free(t->kstack_top, t->kstack_size);
+    delete t->joiners;
+    delete t;
+    return v;
+}
+
+void thread_yield() {
+    RunlevelGuard g(Runlevel::Dispatch);
+    schedule();
+}
+
+Thread* current_thread() { return (Thread*)this_cpu()->current; }
+
+void thread_wake(Thread* t) {
+    uintptr_t f = read_flags();
+    cli();
+    t->tlock.lock();
+    bool publish = false;
+    if (t->state == ThreadState::Blocked) {
+        t->state = ThreadState::Runnable;
+        // Still switching out on its CPU: finish_switch() there will queue it.
+        publish = __atomic_load_n(&t->on_cpu, __ATOMIC_ACQUIRE) == NO_CPU;
+    }
+    t->tlock.unlock();
+    if (publish) enqueue(t, choose_cpu(t));
+    write_flags(f);
+}
+
+void sched_block() {
+    RunlevelGuard g(Runlevel::Dispatch);
+    schedule();
+}
+
+void sleep_ms(uint32_t ms) {
+    Thread* t = current_thread();
+    uintptr_t f = read_flags();
+    cli();
+    t->wake_ns = now_ns() + (uint64_t)ms * 1000000;
+    {
+        IrqSpinGuard g(sleep_lock);
+        Thread** pp = &sleepers;
+        while (*pp && (*pp)->wake_ns <= t->wake_ns) pp = &(*pp)->sleep_next;
+        t->sleep_next = *pp;
+        *pp = t;
+        t->tlock.lock();
+        t->state = ThreadState::Blocked;
+        t->tlock.unlock();
+    }
+    write_flags(f);
+    sched_block();
+}
+
+void sched_lend_timer(bool on) {
+    uintptr_t f = read_flags();
+    cli();
+    PerCpu& p = percpu[cpu_number()];
+    p.timer_lent = on;
+    if (!on) rearm(p);
+    write_flags(f);
+}
+
+const SchedStats& sched_stats(uint32_t cpu) { return percpu[cpu].stats; }
+uint32_t sched_queue_length(uint32_t cpu) { return runq_count(percpu[cpu].rq); }
+bool sched_ready() { return ready; }
+uint64_t sched_exclusive_violations() { return violations; }
+
+void thread_foreach(void (*fn)(const Thread&, void*), void* ctx) {
+    IrqSpinGuard g(all_lock);
+    for (Thread* t = all_threads; t; t = t->all_next) fn(*t, ctx);
+}

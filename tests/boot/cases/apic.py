@@ -1,0 +1,26 @@
+"""The local APIC in each mode, runlevels, the timer and the IOAPIC
+(lapic.cpp, runlevel*, timer.cpp, ioapic.cpp)."""
+from bootcase import case
+
+APIC_TESTS = "test=lapic_timer,oneshot,runlevel,esr,cpu_number,smp"
+PASSED = [rf"ktest: {t} \.\.\. PASS" for t in ("lapic_timer", "oneshot", "runlevel", "esr", "cpu_number", "smp")]
+
+for arch in ("i686", "amd64"):
+    case(f"{arch}.apic.xapic", arch=arch, smp="2", cmdline=APIC_TESTS,
+         expect=[r"lapic: mode xapic", r"runlevel \.\.\. PASS .*tpr path: xapic",
+                 r"esr 0x80 illegal-register-address"] + PASSED)
+    # i686 in x2APIC mode is the seed's case: every TPR write is a WRMSR to 0x808,
+    # legal only on a CPU that has switched itself to x2APIC. APs included.
+    case(f"{arch}.apic.x2apic", arch=arch, smp="4", cpu="qemu64,+x2apic", cmdline=APIC_TESTS,
+         expect=[r"lapic: mode x2apic", r"online \(apic 3, x2apic\)",
+                 r"runlevel \.\.\. PASS .*tpr path: x2apic", r"#GP caught"] + PASSED,
+         needs_x2apic=True)
+    case(f"{arch}.apic.nox2apic", arch=arch, smp="2", cpu="qemu64,+x2apic",
+         cmdline="nox2apic test=cpu_number,smp",
+         expect=[r"lapic: mode xapic \(cpuid x2apic yes, nox2apic given\)", r"online \(apic 1, xapic\)",
+                 r"ktest: smp \.\.\. PASS"], needs_x2apic=True)
+    # Typing on the serial console reaches the kernel through IRQ 4 and the IOAPIC.
+    case(f"{arch}.apic.serial-irq", arch=arch, smp="2", cmdline="test=serial_rx",
+         script=[(r"ktest: serial_rx: type a line", "hello cohort\r")],
+         expect=[r"ioapic: irq 4 -> gsi 4 \(ioapic 0 pin 4\) -> vector 0x34 on cpu 0",
+                 r'received "hello cohort"', r"ktest: serial_rx \.\.\. PASS"])

@@ -1,0 +1,35 @@
+"""AP bring-up (smpboot.cpp, the trampolines, mpmain): every CPU online in both
+modes, sequential and parallel, x2APIC ids above 255, an AP that never answers."""
+from bootcase import case
+
+SMP_TESTS = "test=cpu_number,smp,bringup"
+PASSED = [r"ktest: cpu_number \.\.\. PASS", r"ktest: smp \.\.\. PASS"]
+
+
+def online(n):
+    return rf"smp: {n}/{n} cpus online in \d+ ms"
+
+
+for arch in ("i686", "amd64"):
+    for n in (1, 2, 4, 8, 16, 64):
+        case(f"{arch}.smp.pc{n}", arch=arch, smp=str(n), cmdline=SMP_TESTS,
+             expect=[online(n)] + ([rf"cpu {n - 1}: online \(apic {n - 1}, xapic\) after \d+ us"] if n > 1 else [])
+             + PASSED, timeout=120 if n >= 16 else 60)
+    case(f"{arch}.smp.x2apic8", arch=arch, smp="8", cpu="qemu64,+x2apic", cmdline=SMP_TESTS,
+         expect=[online(8), r"cpu 7: online \(apic 7, x2apic\)"] + PASSED, needs_x2apic=True)
+    case(f"{arch}.smp.sequential8", arch=arch, smp="8", cmdline="smpboot=sequential " + SMP_TESTS,
+         expect=[online(8), r"sequential bring-up of 7 AP", r"bench: bringup mode=sequential cpus=8"] + PASSED)
+    case(f"{arch}.smp.parallel8", arch=arch, smp="8", cmdline="smpboot=parallel " + SMP_TESTS,
+         expect=[online(8), r"parallel bring-up of 7 AP", r"bench: bringup mode=parallel cpus=8"] + PASSED)
+    # AP 2 is told to stay silent: the BSP names it and its stage, parks it, goes on.
+    case(f"{arch}.smp.noanswer", arch=arch, smp="4", cmdline="ap_noanswer=2 ap_timeout_ms=500 test=cpu_number",
+         expect=[r"ERROR: cpu 2: apic 2 did not come online within 500 ms \(last stage 3: .*\); parked with INIT",
+                 r"smp: 3/4 cpus online", r"ktest: cpu_number \.\.\. PASS"])
+
+# 288 CPUs: x2APIC ids above 255 (q35; SeaBIOS makes no MP table that large).
+# Under TCG 287 vCPU threads share the host's cores: allow them time.
+for arch in ("amd64", "i686"):
+    case(f"{arch}.smp.x2apic288", arch=arch, machine="q35", smp="288", cpu="max" if arch == "amd64" else "qemu64,+x2apic",
+         memory="512M", cmdline="ap_timeout_ms=120000 test=cpu_number,smp",
+         expect=[r"cpus: found 288 \(source=acpi\)", online(288), r"cpu 287: online \(apic 287, x2apic\)"] + PASSED,
+         timeout=400, needs_x2apic=True, labels=["slow"])
