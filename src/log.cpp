@@ -9,6 +9,7 @@
 #include "console.h"
 #include "format.h"
 #include "kstring.h"
+#include "legacy.h"
 #include "labs.h"
 #include "log.h"
 #include "logsink.h"
@@ -35,11 +36,20 @@ uint64_t lines = 0;
     halt_forever();
 }
 
-void sinks_write(const char* s, size_t n) {
+void sinks_write(const char* s, size_t n, bool panic_mode) {
     uart_write(s, n);
     if (use_e9)
         for (size_t i = 0; i < n; ++i) outb(0xE9, (uint8_t)s[i]);
-    if (use_vga) console_write(s, n);
+    if (!use_vga) return;
+    // The VGA console is a legacy driver behind the big lock (legacy.h). The
+    // panic CPU writes without it: a stopped CPU may have held it.
+    if (panic_mode) {
+        console_write(s, n);
+        return;
+    }
+    legacy_lock.lock();
+    console_write(s, n);
+    legacy_lock.unlock();
 }
 
 }  // namespace
@@ -68,7 +78,7 @@ void logsink_line(const char* line, size_t len) {
         // The panic CPU waits a bounded time for the holder, then prints anyway:
         // the holder may have been stopped in the middle of its line.
         for (uint32_t spins = 0; lock.serving != lock.next && spins < 50000000; ++spins) cpu_relax();
-        sinks_write(line, len);
+        sinks_write(line, len, true);
         ++lines;
         write_flags(flags);
         return;
@@ -82,7 +92,7 @@ void logsink_line(const char* line, size_t len) {
             if (panic_owner != cpu_number()) stop_for_panic();
         }
     }
-    sinks_write(line, len);
+    sinks_write(line, len, false);
     ++lines;
     __atomic_store_n(&lock.serving, ticket + 1, __ATOMIC_RELEASE);
     // LAB 01 STUB: lab_todo(1, "the ticket lock around the sinks in logsink_line()");

@@ -1,6 +1,7 @@
 /// @file timer.cpp
 /// The PIT as the reference clock, the TSC as the working clock.
 #include "timer.h"
+#include "legacy.h"
 #include "log.h"
 #include "x86.h"
 
@@ -11,7 +12,10 @@ uint64_t khz = 0;
 constexpr uint32_t PIT_HZ = 1193182;  // 8254 input clock
 }  // namespace
 
+SpinLock legacy_lock("legacy-drivers");
+
 uint64_t pit_wait_us(uint32_t us) {
+    IrqSpinGuard g(legacy_lock);  // the PIT is a legacy device (legacy.h)
     // Channel 2, mode 0 (OUT goes high at terminal count), gated through port
     // 0x61 bit 0 with the speaker (bit 1) off; OUT2 is readable at bit 5.
     uint32_t count = (uint32_t)((uint64_t)PIT_HZ * us / 1000000);

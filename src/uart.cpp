@@ -72,17 +72,21 @@ volatile uint64_t rx_total = 0;
 
 void on_rx(TrapFrame*) {
     // Drain the FIFO: one interrupt may stand for several characters.
-    for (int c; (c = inb(COM1 + LSR) & 0x01 ? inb(COM1 + DATA) : -1) >= 0;) {
-        uint32_t h = rx_head;
-        if (h - rx_tail < RX_SIZE) {  // full: drop the character
-            rx_buf[h % RX_SIZE] = (char)c;
-            __atomic_store_n(&rx_head, h + 1, __ATOMIC_RELEASE);
-        }
-        rx_total = rx_total + 1;
-    }
+    for (int c; (c = inb(COM1 + LSR) & 0x01 ? inb(COM1 + DATA) : -1) >= 0;) console_input_push((char)c);
     lapic_eoi();
 }
 }  // namespace
+
+void console_input_push(char c) {
+    // Producers are interrupt handlers on the CPU their IRQ is routed to (the
+    // BSP): one at a time, so a plain index suffices.
+    uint32_t h = rx_head;
+    if (h - rx_tail < RX_SIZE) {  // full: drop the character
+        rx_buf[h % RX_SIZE] = c;
+        __atomic_store_n(&rx_head, h + 1, __ATOMIC_RELEASE);
+    }
+    rx_total = rx_total + 1;
+}
 
 bool uart_start_rx(uint32_t cpu) {
     if (!present) return false;

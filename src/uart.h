@@ -17,6 +17,8 @@ void uart_enable_rx_interrupt();
 /// Route COM1's receive interrupt (ISA IRQ 4) through the IOAPIC to CPU
 /// @p cpu and start filling the input buffer from it.
 bool uart_start_rx(uint32_t cpu);
+/// Add @p c to the console input (the keyboard driver feeds it too).
+void console_input_push(char c);
 /// One character typed on the serial console, or -1 when none is buffered.
 int serial_getc();
 /// Characters received by the interrupt handler so far.
