@@ -81,6 +81,7 @@ uint8_t madt_min_len(uint8_t type) {
     }
 }
 
+/// [madt entry]
 void madt_entry(MadtInfo* out, const uint8_t* e, uint32_t off) {
     switch (e[0]) {
     // LAB 03 BEGIN: Processor Local APIC (type 0) and Processor Local x2APIC (type 9): APIC id, UID, flags
@@ -112,6 +113,7 @@ void madt_entry(MadtInfo* out, const uint8_t* e, uint32_t off) {
     default: log_debug("madt: entry type %u at offset %u skipped", e[0], off); break;
     }
 }
+/// [madt entry]
 
 }  // namespace
 

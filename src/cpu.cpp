@@ -23,6 +23,7 @@ void cpu_init_bsp() {
 #include "x86.h"
 
 namespace {
+/// [cpuid source]
 CpuidRegs cpuid_insn(uint32_t leaf, uint32_t sub, void*) {
     uint32_t r[4];
     cpuid(leaf, sub, r);
@@ -31,3 +32,4 @@ CpuidRegs cpuid_insn(uint32_t leaf, uint32_t sub, void*) {
 }  // namespace
 
 void cpu_probe_features(Cpu& c) { cpuid_probe(cpuid_insn, nullptr, has_cpuid(), c.features); }
+/// [cpuid source]

@@ -89,6 +89,7 @@ static_assert(rows_in_enum_order(), "kFlags rows must follow the CpuFlag order")
 
 constexpr uint32_t kExtBase = 0x80000000u;
 
+/// [leaf guard]
 /// The injected source, guarded: leaves above the reported maxima read as zero
 /// without being asked for, and subleaf-0 answers are cached for the flag table.
 struct Source {
@@ -117,6 +118,7 @@ struct Source {
         return r;
     }
 };
+/// [leaf guard]
 
 uint32_t reg_of(const CpuidRegs& r, Reg reg) {
     switch (reg) {
@@ -280,6 +282,7 @@ const char* cpu_flag_name(CpuFlag flag) {
     return i < array_size(kFlags) ? kFlags[i].name : "?";
 }
 
+/// [probe]
 void cpuid_probe(CpuidFn fn, void* ctx, bool has_cpuid, CpuFeatures& out) {
     memset(&out, 0, sizeof out);
     out.topology.threads_per_core = 1;
@@ -321,6 +324,7 @@ void cpuid_probe(CpuidFn fn, void* ctx, bool has_cpuid, CpuFeatures& out) {
         out.bus_mhz = r.ecx & 0xFFFF;
     }
 }
+/// [probe]
 
 void cpuid_print(const CpuFeatures& f, int kernel_cpu_id) {
     if (!f.has_cpuid) log_info("cpuid: cpu %d has no CPUID instruction", kernel_cpu_id);

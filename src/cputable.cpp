@@ -88,6 +88,7 @@ void cpu_table_build(CpuTable* t, const MadtInfo* madt, const MpInfo* mp, bool a
         for (uint32_t i = 0; m && m->found && i < m->ncpus; ++i) if (m->cpus[i].enabled) return true;
         return false;
     };
+    /// [policy]
     if (acpi_off) {
         log_info("cpus: acpi=off: the ACPI MADT is ignored, using the MP table");
     } else if (usable_madt(madt)) {
@@ -96,6 +97,7 @@ void cpu_table_build(CpuTable* t, const MadtInfo* madt, const MpInfo* mp, bool a
         log_warn("cpus: the MADT lists no enabled CPU; trying the MP table");
     }
     if (t->source == CpuSource::None && usable_mp(mp)) t->source = CpuSource::Mp;
+    /// [policy]
 
     if (t->source == CpuSource::Acpi) {
         for (uint32_t i = 0; i < madt->ncpus; ++i)
@@ -112,6 +114,7 @@ void cpu_table_build(CpuTable* t, const MadtInfo* madt, const MpInfo* mp, bool a
         t->nioapics = mp->nioapics;
         memcpy(t->ioapics, mp->ioapics, sizeof t->ioapics);
         mp_overrides(t, mp);
+        /// [seabios hint]
         // SeaBIOS puts only the first logical CPU of each package in its MP
         // table, and QEMU's -smp N is one package of N cores.
         if (package_cpus > mp->ncpus)
@@ -119,10 +122,12 @@ void cpu_table_build(CpuTable* t, const MadtInfo* madt, const MpInfo* mp, bool a
                      "package: SeaBIOS lists only the first logical CPU of each package, and QEMU's "
                      "`-smp N` is one package of N cores; boot with `-smp N,sockets=N,cores=1` (or with "
                      "ACPI) to see them all", mp->ncpus, package_cpus);
+        /// [seabios hint]
     } else {
         log_warn("cpus: no usable ACPI MADT and no MP table: running on the boot CPU only (apic %u)", bsp_apic);
     }
 
+    /// [bsp always]
     // The BSP is running this code, whatever the table says about it.
     CpuEntry* bsp = nullptr;
     for (uint32_t i = 0; i < t->count; ++i) if (t->cpus[i].apic_id == bsp_apic) bsp = &t->cpus[i];
@@ -136,6 +141,7 @@ void cpu_table_build(CpuTable* t, const MadtInfo* madt, const MpInfo* mp, bool a
         log_warn("cpus: the boot CPU (apic %u) is listed as disabled; using it anyway", bsp_apic);
     }
     bsp->usable = bsp->bsp = true;
+    /// [bsp always]
     assign_kernel_ids(t);
 
     // maxcpus=: 0 and 1 both mean the BSP alone.

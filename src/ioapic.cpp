@@ -77,6 +77,7 @@ uint32_t ioapic_gsi_of_irq(uint32_t irq) {
     return o ? o->gsi : irq;
 }
 
+/// [ioapic route]
 bool ioapic_route(uint32_t irq, uint8_t vector, uint32_t cpu) {
     const IrqOverride* o = override_of(irq);
     uint32_t gsi = o ? o->gsi : irq, pin = 0;
@@ -103,6 +104,7 @@ bool ioapic_route(uint32_t irq, uint8_t vector, uint32_t cpu) {
              pin, vector, cpu, low ? "low" : "high", level ? "level" : "edge");
     return true;
 }
+/// [ioapic route]
 
 void ioapic_mask(uint32_t irq) {
     uint32_t pin = 0;

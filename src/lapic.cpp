@@ -52,6 +52,7 @@ void lapic_choose_mode(const CpuFeatures& bsp, bool nox2apic, uint64_t mmio_base
 
 ApicMode lapic_machine_mode() { return machine_mode; }
 
+/// [enable mode]
 void lapic_enable_mode() {
     // IA32_APIC_BASE transitions (SDM Vol. 3A 10.12.5, Figure 10-27):
     // disabled -> xAPIC -> x2APIC; x2APIC -> xAPIC only through disabled.
@@ -69,7 +70,9 @@ void lapic_enable_mode() {
     // LAB 04 STUB: lab_todo(4, "the APIC mode switch in lapic_enable_mode()");
     // LAB 04 END
 }
+/// [enable mode]
 
+/// [lapic access]
 uint32_t lapic_read(LapicReg r) {
     switch (mode_of_this_cpu()) {
     case ApicMode::X2Apic: return (uint32_t)rdmsr(x2apic_msr(r));
@@ -85,6 +88,7 @@ void lapic_write(LapicReg r, uint32_t v) {
     default: panic("lapic: write of 0x%x before this CPU chose its APIC mode", (unsigned)r);
     }
 }
+/// [lapic access]
 
 uint32_t lapic_id() {
     uint32_t id = lapic_read(LapicReg::Id);
@@ -98,6 +102,7 @@ uint32_t lapic_read_esr() {
     return lapic_read(LapicReg::Esr);
 }
 
+/// [lapic send]
 bool lapic_send(Icr icr) {
     uintptr_t f = read_flags();
     cli();  // an interrupt handler sending an IPI between our two writes would mix them
@@ -129,6 +134,7 @@ bool lapic_send(Icr icr) {
     write_flags(f);
     return ok;
 }
+/// [lapic send]
 
 void lapic_set_nmi_lint(uint8_t lint, uint16_t flags) {
     if (lint > 1) return;

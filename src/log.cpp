@@ -69,6 +69,7 @@ void logsink_enter_panic_mode(uint32_t owner) {
     __atomic_store_n(&panic_owner, owner, __ATOMIC_RELEASE);
 }
 
+/// [log line]
 void logsink_line(const char* line, size_t len) {
     uintptr_t flags = read_flags();
     cli();
@@ -99,7 +100,9 @@ void logsink_line(const char* line, size_t len) {
     // LAB 01 END
     write_flags(flags);
 }
+/// [log line]
 
+/// [log format]
 void log_vwrite(LogLevel lv, const char* fmt, va_list ap) {
     if ((int)lv > level) return;
     char line[384];
@@ -130,3 +133,4 @@ void log_vwrite(LogLevel lv, const char* fmt, va_list ap) {
     // LAB 01 STUB: lab_todo(1, "the message, truncation and newline in log_vwrite()");
     // LAB 01 END
 }
+/// [log format]

@@ -44,6 +44,7 @@ const BootOptions& boot_options() { return opts; }
 /// The parsed Multiboot2 information.
 const Mb2Info& boot_info() { return mb2; }
 
+/// [kmain]
 extern "C" [[noreturn]] void kmain(uint32_t magic, uintptr_t info) {
     // Requires: boot.asm set GS to cpus[0], so cpu_number() works. Serial first:
     // everything after this line can log.
@@ -135,3 +136,4 @@ extern "C" [[noreturn]] void kmain(uint32_t magic, uintptr_t info) {
     sti();
     monitor_run();
 }
+/// [kmain]

@@ -45,6 +45,7 @@ size_t add_elf_sections(uintptr_t info, size_t info_len, PhysRange* out, size_t 
 }
 }  // namespace
 
+/// [mem_init]
 void mem_init(const Mb2Info& mb, uintptr_t info, size_t info_len) {
     PhysRange res[48];
     size_t n = 0;
@@ -58,6 +59,7 @@ void mem_init(const Mb2Info& mb, uintptr_t info, size_t info_len) {
              frames.total_frames() / 256, frames.total_frames(), frames.low_total_frames(),
              (void*)__kernel_start, (void*)__kernel_end);
 }
+/// [mem_init]
 
 uint64_t frame_alloc(size_t n) {
     IrqSpinGuard g(lock);
@@ -74,6 +76,7 @@ uint64_t frame_reserve_low(const char* name, size_t n) {
     return frames.reserve_low(name, n);
 }
 
+/// [stack_alloc]
 uintptr_t stack_alloc(size_t size) {
     size_t pages = (size + 4095) / 4096 + 1;  // one more for the guard
     uint64_t base = frame_alloc(pages);
@@ -81,6 +84,7 @@ uintptr_t stack_alloc(size_t size) {
     vm_set_guard((uintptr_t)base);
     return (uintptr_t)(base + pages * 4096);
 }
+/// [stack_alloc]
 
 void stack_free(uintptr_t top, size_t size) {
     size_t pages = (size + 4095) / 4096 + 1;

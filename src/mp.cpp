@@ -48,6 +48,7 @@ void add_ioapic(MpInfo* out, uint8_t id, uint32_t addr) {
 
 MpIrq irq_of(const uint8_t* e) { return MpIrq{e[1], load_le16(e + 2), e[4], e[5], e[6], e[7]}; }
 
+/// [mp entry]
 void mp_entry(MpInfo* out, const uint8_t* e, uint32_t off) {
     switch (e[0]) {
     case 0: add_cpu(out, e[1], e[3], load_le32(e + 4), off); break;
@@ -71,6 +72,7 @@ void mp_entry(MpInfo* out, const uint8_t* e, uint32_t off) {
         break;
     }
 }
+/// [mp entry]
 
 }  // namespace
 

@@ -172,6 +172,7 @@ bool mb2_parse(const uint8_t* info, size_t avail, Mb2Info& out) {
     }
     if (total % 8 != 0) log_warn("multiboot2: total_size %u is not a multiple of 8", total);
 
+    /// [tag walk]
     for (size_t off = 8;;) {
         if (off > limit || limit - off < 8) {
             log_warn("multiboot2: no end tag within %zu bytes; walk stopped at offset %zu", limit, off);
@@ -192,6 +193,7 @@ bool mb2_parse(const uint8_t* info, size_t avail, Mb2Info& out) {
         if (!parse_tag(t, out)) ok = false;
         off += align_up(t.size, 8);  // tags start 8-byte aligned (section 3.6.1)
     }
+    /// [tag walk]
 }
 
 const char* mb2_mem_type_name(uint32_t type) {

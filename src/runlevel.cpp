@@ -9,6 +9,7 @@ void (*runlevel_resched_hook)() = nullptr;
 
 Runlevel current_runlevel() { return (Runlevel)this_cpu()->runlevel; }
 
+/// [raise]
 Runlevel raise_runlevel(Runlevel level) {
     uintptr_t f = read_flags();
     cli();  // the level and the CPU it belongs to must not change under us
@@ -20,6 +21,7 @@ Runlevel raise_runlevel(Runlevel level) {
     write_flags(f);
     return old;
 }
+/// [raise]
 
 void lower_runlevel(Runlevel old) {
     uintptr_t f = read_flags();

@@ -48,6 +48,7 @@ constexpr bool runlevel_masks(Runlevel r, uint8_t vector) { return (vector >> 4)
 
 /// The kernel's fixed interrupt vectors. Vectors 0x00..0x1F are the CPU's
 /// exceptions (SDM Vol. 3A 6.3), so the lowest usable class is 2.
+// [vectors]
 namespace vec {
 /// Reschedule IPI, class 2 (Dispatch): only asks the target to run its
 /// scheduler, so a CPU already at Dispatch (inside the scheduler or holding a
@@ -89,6 +90,7 @@ constexpr uint8_t irq(uint32_t gsi) { return static_cast<uint8_t>(irq_base + gsi
 /// True when a vector exists for IOAPIC input @p gsi.
 constexpr bool irq_fits(uint32_t gsi) { return gsi <= static_cast<uint32_t>(irq_last - irq_base); }
 }  // namespace vec
+// [vectors]
 
 /// @name Changing the calling CPU's runlevel (runlevel.cpp, arch backends)
 /// Not part of the host build: these touch the CPU. The level is kept in the

@@ -46,6 +46,7 @@ const char* stage_name(uint32_t s) {
     }
 }
 
+/// [layout check]
 /// The numbers the trampoline was assembled with must be the C++ layout.
 bool layout_matches(const uint8_t* t) {
     const uint32_t expect[] = {TRAMP_MAGIC,
@@ -67,6 +68,7 @@ bool layout_matches(const uint8_t* t) {
     }
     return true;
 }
+/// [layout check]
 
 void send_init(uint32_t apic) {
     lapic_send(Icr::init_assert(apic));  // (callers stamp Cpu::init_tsc)
@@ -93,6 +95,7 @@ bool prepare(Cpu& c, uint32_t kid, uint32_t apic) {
     return true;
 }
 
+/// [give up]
 /// An AP that did not answer: say who and how far it got, put it back into
 /// wait-for-SIPI with INIT so it cannot wake later on freed memory, and let it go.
 void give_up(Cpu& c) {
@@ -106,6 +109,7 @@ void give_up(Cpu& c) {
     stack_free((uintptr_t)c.dfstack_top, DFSTACK_SIZE);
     c.kstack_top = c.dfstack_top = 0;
 }
+/// [give up]
 
 /// Wait until CPU @p c is online or the AP timeout passed.
 bool wait_online(Cpu& c, uint64_t deadline) {
@@ -127,6 +131,7 @@ void smp_boot(const BootOptions& opts) {
     uint32_t wanted = 0;
     for (uint32_t k = 1; k < cpu_table.usable; ++k) wanted += cpu_table.cpus[k].will_start;
 
+    /// [reserve trampoline]
     uint64_t tramp = wanted ? frame_reserve_low("ap-trampoline", 1) : 0;
     size_t tsize = (size_t)(trampoline_end - trampoline_start);
     if (wanted && (!tramp || tramp >= 0x100000 || tsize > 4096)) {
@@ -134,6 +139,7 @@ void smp_boot(const BootOptions& opts) {
         wanted = 0;
     }
     if (wanted && !layout_matches(trampoline_start)) panic("smp: trampoline and kernel disagree on the start block");
+    /// [reserve trampoline]
 
     uint32_t started = 0;
     Cpu* targets[COHORT_MAX_CPUS];
@@ -179,6 +185,7 @@ void smp_boot(const BootOptions& opts) {
         lapic_read_esr();
     }
 
+    /// [start aps]
     if (started && opts.smpboot == SmpBoot::Sequential) {
         for (uint32_t i = 0; i < started; ++i) {
             Cpu& c = *targets[i];
@@ -221,6 +228,7 @@ void smp_boot(const BootOptions& opts) {
         for (uint32_t i = 0; i < started; ++i)
             if (!wait_online(*targets[i], deadline)) give_up(*targets[i]);
     }
+    /// [start aps]
 
     if (sb) {
         uint32_t esr = lapic_read_esr();
@@ -239,6 +247,7 @@ void smp_boot(const BootOptions& opts) {
              (unsigned long long)(tsc_to_ns(now - boot_tsc) / 1000000));
 }
 
+/// [mpmain]
 extern "C" [[noreturn]] void mpmain(Cpu* c) {
     // Requires: the trampoline gave us our stack, our GDT, GS = c, and the IDT.
     // This CPU's first APIC access is the mode switch: before it, no code may
@@ -281,3 +290,4 @@ extern "C" [[noreturn]] void mpmain(Cpu* c) {
     // Requires: online. This boot context becomes this CPU's idle thread.
     sched_run_ap();
 }
+/// [mpmain]

@@ -20,6 +20,7 @@ void SpinLock::record_owner(uintptr_t ra) {
     ++count_;
 }
 
+/// [spin bound]
 void SpinLock::lock() {
     uintptr_t ra = (uintptr_t)__builtin_return_address(0);
     uint32_t me = cpu_number();
@@ -42,6 +43,7 @@ void SpinLock::lock() {
     });
     record_owner(ra);
 }
+/// [spin bound]
 
 bool SpinLock::try_lock() {
     if (!ticket_try(t_)) return false;

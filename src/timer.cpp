@@ -14,6 +14,7 @@ constexpr uint32_t PIT_HZ = 1193182;  // 8254 input clock
 
 SpinLock legacy_lock("legacy-drivers");
 
+/// [pit wait]
 uint64_t pit_wait_us(uint32_t us) {
     IrqSpinGuard g(legacy_lock);  // the PIT is a legacy device (legacy.h)
     // Channel 2, mode 0 (OUT goes high at terminal count), gated through port
@@ -34,7 +35,9 @@ uint64_t pit_wait_us(uint32_t us) {
     outb(0x61, p61);
     return t1 - t0;
 }
+/// [pit wait]
 
+/// [tsc calibrate]
 void timer_calibrate_tsc() {
     uintptr_t f = read_flags();
     cli();
@@ -56,6 +59,7 @@ void timer_calibrate_tsc() {
     log_info("timer: tsc %llu.%03llu MHz (PIT channel 2, best of 5 x 10 ms)",
              (unsigned long long)(khz / 1000), (unsigned long long)(khz % 1000));
 }
+/// [tsc calibrate]
 
 bool time_ready() { return khz != 0; }
 uint64_t tsc_khz() { return khz; }
@@ -92,6 +96,7 @@ uint64_t apic_khz = 0;
 constexpr uint32_t MSR_TSC_DEADLINE = 0x6E0;
 }  // namespace
 
+/// [lapic calibrate]
 void lapic_timer_calibrate() {
     uintptr_t f = read_flags();
     cli();
@@ -117,6 +122,7 @@ void lapic_timer_calibrate() {
     log_info("timer: lapic timer %llu.%03llu MHz at divide 16 (PIT channel 2, best of 3 x 10 ms)",
              (unsigned long long)(apic_khz / 1000), (unsigned long long)(apic_khz % 1000));
 }
+/// [lapic calibrate]
 
 uint64_t lapic_timer_khz() { return apic_khz; }
 

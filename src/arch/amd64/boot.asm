@@ -10,6 +10,7 @@ MB2_MAGIC     equ 0xE85250D6
 MB2_ARCH_I386 equ 0
 
 section .multiboot2 progbits alloc noexec nowrite align=8
+; [mb2 header]
 mb2_header:
     dd MB2_MAGIC, MB2_ARCH_I386, mb2_header_end - mb2_header
     dd -(MB2_MAGIC + MB2_ARCH_I386 + (mb2_header_end - mb2_header))
@@ -17,6 +18,7 @@ mb2_header:
     dw 0, 0                     ; end tag
     dd 8
 mb2_header_end:
+; [mb2 header]
 
 section .boot.text progbits alloc exec nowrite align=16
 bits 32
@@ -57,6 +59,7 @@ _start:
     jz .no_long_mode
     mov ebp, edx                ; remember NX (bit 20)
 
+    ; [identity map]
     ; PML4[0] -> PDPT; PDPT[0..3] -> four page directories of 2 MiB pages.
     mov eax, boot_pdpt
     or eax, 0x3                 ; present, writable
@@ -83,7 +86,9 @@ _start:
     inc ecx
     cmp ecx, 2048
     jne .pd
+    ; [identity map]
 
+    ; [long mode]
     mov eax, cr4
     or eax, 1 << 5              ; PAE
     mov cr4, eax
@@ -102,6 +107,7 @@ _start:
     mov cr0, eax
     lgdt [boot_gdt_ptr]
     jmp 0x08:.long_mode
+    ; [long mode]
 
 .no_long_mode:
     ; Say why on COM1 and the VGA screen, then stop.
@@ -135,6 +141,7 @@ bits 64
     mov fs, ax
     mov gs, ax
     mov rsp, boot_stack_top
+    ; [gs for bsp]
     ; GS base = &cpus[0], and cpus[0].self = &cpus[0] (per-CPU block, offset 0).
     mov rax, cpus
     mov [rax], rax
@@ -142,6 +149,7 @@ bits 64
     shr rdx, 32
     mov ecx, 0xC0000101         ; IA32_GS_BASE
     wrmsr
+    ; [gs for bsp]
     mov eax, edi                ; kmain(magic, info): edi held info, esi magic;
     mov edi, esi                ; 32-bit moves zero-extend into the 64-bit registers
     mov esi, eax

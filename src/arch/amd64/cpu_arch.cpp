@@ -76,9 +76,11 @@ void arch_cpu_load(Cpu& c) {
         :
         : "m"(c.gdtr), "i"((uint64_t)SEL_KCODE), "i"(SEL_KDATA), "r"(SEL_TSS)
         : "rax", "memory");
+    /// [gs base]
     // Loading a selector into GS would clear the base: set the base last.
     wrmsr(MSR_GS_BASE, (uint64_t)&c);
     wrmsr(MSR_KERNEL_GS_BASE, 0);
+    /// [gs base]
 }
 
 void arch_print_frame(const TrapFrame* tf) {

@@ -6,6 +6,7 @@
 #include "labs.h"
 #include "runlevel.h"
 
+/// [cr8 write]
 void arch_write_runlevel(Cpu&, Runlevel level) {
     // LAB 04 BEGIN: write the level's priority class to CR8
     uint64_t v = runlevel_to_cr8(level);
@@ -13,3 +14,4 @@ void arch_write_runlevel(Cpu&, Runlevel level) {
     // LAB 04 STUB: lab_todo(4, "the amd64 runlevel backend in arch_write_runlevel()");
     // LAB 04 END
 }
+/// [cr8 write]

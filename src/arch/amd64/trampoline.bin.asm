@@ -12,9 +12,11 @@ bits 16
 org 0
     jmp near real_mode
     align 4
+; [layout header]
 header:
     dd TRAMP_MAGIC, SB_OFFSET, SB_SIZE, SB_TABLE, SB_IDTR, TE_SIZE, TE_CPU
     dd CPU_KSTACK, CPU_GDTR, CPU_STAGE
+; [layout header]
     times SB_OFFSET - ($ - $$) db 0
 start_block:
     times SB_SIZE db 0              ; filled by the BSP (smpboot.cpp)
@@ -36,6 +38,7 @@ farptr64:
     dd 0
     dw 0x18
 
+; [real mode]
 real_mode:
     cli
     cld
@@ -53,8 +56,10 @@ real_mode:
     or eax, 1                       ; PE
     mov cr0, eax
     jmp dword far [farptr32]
+; [real mode]
 
 bits 32
+; [find self]
 protected_mode:
     mov ax, 0x10
     mov ds, ax
@@ -92,7 +97,9 @@ protected_mode:
     cli
     hlt
     jmp .park
+; [find self]
 
+; [long mode]
 .found:
     mov edi, [edi + TE_CPU]         ; Cpu* (the kernel lives below 4 GiB)
     mov dword [edi + CPU_STAGE], 1  ; stage 1: in the trampoline
@@ -139,6 +146,7 @@ long_mode:
     mov rax, [rbp + SB_OFFSET + SB_ENTRY]
     xor ebp, ebp                    ; the end of the frame-pointer chain
     call rax                        ; mpmain(Cpu* rdi): never returns
+; [long mode]
 .hang:
     cli
     hlt

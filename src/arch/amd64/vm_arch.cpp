@@ -14,6 +14,7 @@ constexpr int POOL = 16;
 alignas(4096) uint64_t pool[POOL][512];
 int used = 0;
 
+/// [split large page]
 uint64_t* table_for(uintptr_t va) {
     if (va >= (4ull << 30)) return nullptr;
     uint64_t& pde = boot_pd[va >> 21];
@@ -26,6 +27,7 @@ uint64_t* table_for(uintptr_t va) {
     vm_flush_tlb();
     return pt;
 }
+/// [split large page]
 }  // namespace
 
 void vm_flush_tlb() { write_cr3(read_cr3()); }

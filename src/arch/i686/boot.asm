@@ -51,6 +51,7 @@ _start:
     test edx, 1 << 3            ; PSE
     jz .no_pse
 
+    ; [identity map]
     xor ecx, ecx
 .pd:
     mov eax, ecx
@@ -68,7 +69,9 @@ _start:
     mov eax, cr0
     or eax, (1 << 31) | (1 << 16) | 1   ; PG, WP, PE
     mov cr0, eax
+    ; [identity map]
 
+    ; [percpu segment]
     ; GDT entry 3 (selector 0x18) is the per-CPU segment: base = &cpus[0].
     mov eax, cpus
     mov [eax], eax              ; cpus[0].self = &cpus[0]
@@ -87,6 +90,7 @@ _start:
     mov fs, ax
     mov ax, 0x18
     mov gs, ax
+    ; [percpu segment]
     push edi                    ; kmain(magic, info)
     push esi
     call kmain

@@ -56,12 +56,14 @@ void idt_load() {
 
 void arch_cpu_prepare(Cpu& c, uintptr_t df_stack_top) {
     ArchCpu& a = c.arch;
+    /// [percpu segment]
     a.gdt[0] = 0;
     a.gdt[1] = segment(0, 0xFFFFF, 0x9A, 0xC);
     a.gdt[2] = segment(0, 0xFFFFF, 0x92, 0xC);
     a.gdt[3] = segment((uint32_t)&c, 0xFFFF, 0x92, 0x4);
     a.gdt[4] = segment((uint32_t)&a.tss, sizeof(Tss) - 1, 0x89, 0x0);
     a.gdt[5] = segment((uint32_t)&a.df_tss, sizeof(Tss) - 1, 0x89, 0x0);
+    /// [percpu segment]
     a.tss = Tss{};
     a.tss.ss0 = SEL_KDATA;
     a.tss.iopb = sizeof(Tss);

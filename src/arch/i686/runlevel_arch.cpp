@@ -9,6 +9,7 @@
 #include "lapic.h"
 #include "runlevel.h"
 
+/// [tpr write]
 void arch_write_runlevel(Cpu& c, Runlevel level) {
     // LAB 04 BEGIN: the TPR, by this CPU's own APIC mode; not at all before it has one
     if (c.apic_mode == ApicMode::None) return;  // tracked only; lapic_init() writes it
@@ -16,3 +17,4 @@ void arch_write_runlevel(Cpu& c, Runlevel level) {
     // LAB 04 STUB: lab_todo(4, "the i686 runlevel backend in arch_write_runlevel()");
     // LAB 04 END
 }
+/// [tpr write]

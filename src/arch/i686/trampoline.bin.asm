@@ -89,6 +89,7 @@ protected_mode:
     hlt
     jmp .park
 
+; [paging on]
 .found:
     mov edi, [edi + TE_CPU]         ; Cpu*
     mov dword [edi + CPU_STAGE], 1  ; stage 1: in the trampoline
@@ -119,6 +120,7 @@ protected_mode:
     xor ebp, ebp                    ; the end of the frame-pointer chain
     push edi                        ; mpmain(Cpu*): never returns
     call eax
+; [paging on]
 .hang:
     cli
     hlt
