@@ -23,3 +23,7 @@ for arch in ("i686", "amd64"):
         for n in COUNTS:
             bochs_case(arch, apic, n)
 bochs_case("amd64", "x2apic", 16)
+
+# The panic verdict comes from the exit line as well: #UD on purpose.
+case("amd64.bochs.exception", arch="amd64", emulator="bochs", cmdline="test=exception",
+     expect=[BANNER.format(arch="amd64"), r"EXCEPTION #UD", r"PANIC:"], exit="panic", token=False)
