@@ -7,6 +7,7 @@
 #include "format.h"
 #include "ipi.h"
 #include "kstring.h"
+#include "labs.h"
 #include "lapic.h"
 #include "log.h"
 #include "mem.h"
@@ -70,11 +71,15 @@ uint32_t load_of(uint32_t k) {
 /// The least-loaded online CPU @p t may run on (its last CPU wins ties).
 uint32_t choose_cpu(const Thread* t) {
     uint32_t best = NO_CPU, best_load = ~0u;
+    // LAB 07 BEGIN: the least-loaded online CPU in t's affinity; on a tie, the CPU it ran on last
     for_each_cpu(k, cpu_online_mask) {
         if (!t->affinity.test(k)) continue;
         uint32_t l = load_of(k);
         if (l < best_load || (l == best_load && k == t->last_cpu)) best = k, best_load = l;
     }
+    // LAB 07 STUB: lab_todo(7, "choosing a CPU for a thread in choose_cpu()");
+    // LAB 07 STUB: (void)load_of; (void)best_load;
+    // LAB 07 END
     if (best == NO_CPU) {
         log_warn("sched: thread %s may run on no online CPU; running it on cpu 0", t->name);
         best = 0;
@@ -141,7 +146,9 @@ void finish_switch() {
     bool dead = t->state == ThreadState::Dead;
     t->tlock.unlock();
     if (requeue) enqueue(t, t->affinity.test(cpu_number()) ? cpu_number() : choose_cpu(t));
-    if (dead && t->joiners) t->joiners->wake_all();
+    // The last touch of a dead thread: its joiner may free it (and the queue)
+    // as soon as it sees `exited`, which is set under the queue's lock.
+    if (dead) t->joiners->set_and_wake_all(&t->exited);
 }
 
 void on_timer(TrapFrame*) {
@@ -167,14 +174,24 @@ void on_timer(TrapFrame*) {
 
 void on_reschedule(TrapFrame*) {
     lapic_eoi();
-    Thread* cur = current_thread();
-    // An idle CPU leaves hlt and looks at its queue by itself; a busy one
-    // only switches at the end of its slice (equal priorities share by time).
-    if (cur && !cur->is_idle) {
-        PerCpu& p = percpu[cpu_number()];
-        if (!p.slice_end) p.slice_end = now_ns() + slice_ns;
-        rearm(p);
+    Cpu* c = this_cpu();
+    Thread* cur = (Thread*)c->current;
+    // An idle CPU leaves hlt and looks at its queue by itself. A busy one
+    // switches now only for a higher priority; equal priorities share by time.
+    if (!cur || cur->is_idle) return;
+    PerCpu& p = percpu[c->id];
+    uint32_t queued = __atomic_load_n(&p.rq.nonempty, __ATOMIC_RELAXED);
+    if (queued && 31u - (uint32_t)__builtin_clz(queued) > cur->prio) {
+        c->need_resched = 1;
+        if ((Runlevel)c->runlevel < Runlevel::Dispatch) {
+            Runlevel old = raise_runlevel(Runlevel::Dispatch);
+            schedule();
+            lower_runlevel(old);
+            return;
+        }
     }
+    if (!p.slice_end) p.slice_end = now_ns() + slice_ns;
+    rearm(p);
 }
 
 void deferred_preempt() {
@@ -193,6 +210,9 @@ void deferred_preempt() {
             lower_runlevel(old);
         }
         cli();
+        // finish_switch() may just have woken a thread onto this very CPU (a
+        // joiner, say): no IPI comes for that, so look before halting.
+        if (runq_count(p.rq)) continue;
         p.slice_end = 0;
         rearm(p);
         uint64_t t0 = now_ns();
@@ -266,6 +286,7 @@ void schedule() {
     Thread* prev = (Thread*)c->current;
     c->need_resched = 0;
 
+    // LAB 07 BEGIN: the next node: from this CPU's own queue, else steal one from the busiest queue (count it)
     runq_lock(p.rq, spin);
     RunqNode* n = runq_dequeue(p.rq);
     runq_unlock(p.rq);
@@ -275,6 +296,10 @@ void schedule() {
         n = runq_dequeue(p.rq);
         runq_unlock(p.rq);
     }
+    // LAB 07 STUB: lab_todo(7, "picking the next thread in schedule()");
+    // LAB 07 STUB: RunqNode* n = nullptr;
+    // LAB 07 STUB: (void)allowed;
+    // LAB 07 END
     Thread* next;
     bool prev_can_run = !prev->is_idle &&
                         (prev->state == ThreadState::Running || prev->state == ThreadState::Runnable);
@@ -382,10 +407,7 @@ void thread_exit(intptr_t value) {
 }
 
 namespace {
-bool is_gone(void* p) {
-    const Thread* t = (const Thread*)p;
-    return t->state == ThreadState::Dead && __atomic_load_n(&t->on_cpu, __ATOMIC_ACQUIRE) == NO_CPU;
-}
+bool is_gone(void* p) { return ((const Thread*)p)->exited; }
 }  // namespace
 
 intptr_t thread_join(Thread* t) {

@@ -43,6 +43,7 @@ struct Thread {
     void* arg = nullptr;             ///< its argument
     intptr_t exit_value = 0;         ///< thread_exit()'s value
     WaitQueue* joiners = nullptr;    ///< woken when it exits
+    volatile bool exited = false;    ///< off its CPU for good: set under joiners' lock
     uint64_t wake_ns = 0;            ///< sleep_ms() deadline
     Thread* sleep_next = nullptr;    ///< on the sleeper list
     Thread* all_next = nullptr;      ///< on the list of all threads

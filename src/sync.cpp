@@ -32,6 +32,13 @@ void WaitQueue::wake_all() {
     count = 0;
 }
 
+void WaitQueue::set_and_wake_all(volatile bool* flag) {
+    IrqSpinGuard g(lock);
+    *flag = true;
+    for (uint32_t i = 0; i < count; ++i) thread_wake(waiters[i]);
+    count = 0;
+}
+
 void WaitQueue::wake_one() {
     IrqSpinGuard g(lock);
     if (!count) return;

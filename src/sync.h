@@ -19,6 +19,10 @@ struct WaitQueue {
     void wake_all();
     /// Wake one waiter, if any.
     void wake_one();
+    /// Set @p *flag and wake every waiter in one critical section: once this
+    /// returns nothing touches the queue any more, so a waiter that saw the
+    /// flag may free the queue (thread_join() does).
+    void set_and_wake_all(volatile bool* flag);
 };
 
 /// A sleeping mutex: a contended lock blocks instead of spinning.
