@@ -92,6 +92,7 @@ bool callwait_done(const CallWait& w);
 /// True when CPU @p cpu has answered @p w.
 bool callwait_answered(const CallWait& w, uint32_t cpu);
 
+// [wait drains]
 /// Wait for @p w while draining @p own (the caller's mailbox). `spin()`
 /// runs between looks and returns false to give up (the kernel's checks a
 /// deadline). True when all answered; on false, callwait_answered() tells
@@ -104,6 +105,7 @@ bool callq_wait(CallWait& w, CallQueue& own, Spin&& spin) {
     }
     return true;
 }
+// [wait drains]
 
 /// Post @p r to @p target, draining @p own while @p target is full.
 /// `spin()` as for callq_wait(). True when posted.

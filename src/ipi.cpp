@@ -20,6 +20,7 @@ namespace {
 CallQueue mailboxes[COHORT_MAX_CPUS];
 volatile uint32_t halt_requested = 0;
 
+/// [on call]
 void on_call(TrapFrame*) {
     // LAB 06 BEGIN: acknowledge the interrupt and run what is in this CPU's mailbox, in the order that loses no request
     // EOI first: a request posted while we drain sends a new IPI we must not miss.
@@ -28,6 +29,7 @@ void on_call(TrapFrame*) {
     // LAB 06 STUB: lab_todo(6, "the call-function handler on_call()");
     // LAB 06 END
 }
+/// [on call]
 
 void on_reschedule(TrapFrame*) {
     lapic_eoi();  // the wake-up itself is the point; the scheduler looks at its queue
@@ -93,6 +95,7 @@ bool wait_for(CallWait& w, const CpuMask& targets, uint64_t deadline, const char
     return false;
 }
 
+/// [call]
 bool call(const CpuMask& targets, CallFn fn, void* arg, bool wait, uint8_t vector, const char* what) {
     uint32_t me = cpu_number();
     uint64_t deadline = deadline_after_ms(boot_options().ipi_timeout_ms);
@@ -105,12 +108,14 @@ bool call(const CpuMask& targets, CallFn fn, void* arg, bool wait, uint8_t vecto
     if (targets.test(me)) fn(arg);
     return !wait || wait_for(w, targets, deadline, what);
 }
+/// [call]
 
 struct FlushRange {
     uintptr_t va;
     size_t pages;
 };
 
+/// [flush]
 void flush_fn(void* p) {
     const FlushRange* f = (const FlushRange*)p;
     // LAB 06 BEGIN: drop this CPU's translations of the range: INVLPG page by page, or reload CR3 for many pages (or 0)
@@ -122,6 +127,7 @@ void flush_fn(void* p) {
     // LAB 06 STUB: lab_todo(6, "flushing the TLB in flush_fn()"); (void)f;
     // LAB 06 END
 }
+/// [flush]
 
 }  // namespace
 
@@ -165,6 +171,7 @@ bool ipi_call_one(uint32_t cpu, CallFn fn, void* arg, bool wait) {
 
 bool ipi_call_others(CallFn fn, void* arg, bool wait) { return ipi_call(other_cpus(), fn, arg, wait); }
 
+/// [shootdown]
 bool tlb_shootdown(const CpuMask& targets, uintptr_t va, size_t pages) {
     // LAB 06 BEGIN: run flush_fn on every target and on this CPU too, on the shootdown vector, and wait for all
     FlushRange f{va, pages};
@@ -175,6 +182,7 @@ bool tlb_shootdown(const CpuMask& targets, uintptr_t va, size_t pages) {
     // LAB 06 STUB: (void)targets; (void)va; (void)pages; (void)flush_fn; return false;
     // LAB 06 END
 }
+/// [shootdown]
 
 void ipi_halt_others() {
     uint32_t me = cpu_number();

@@ -135,6 +135,7 @@ void wake_sleepers(uint64_t now) {
 
 /// Run on the next thread's stack right after a switch: publish the thread
 /// that was switched out, now that its registers are saved.
+/// [finish switch]
 void finish_switch() {
     PerCpu& p = percpu[cpu_number()];
     Thread* t = p.prev;
@@ -150,6 +151,7 @@ void finish_switch() {
     // as soon as it sees `exited`, which is set under the queue's lock.
     if (dead) t->joiners->set_and_wake_all(&t->exited);
 }
+/// [finish switch]
 
 void on_timer(TrapFrame*) {
     lapic_eoi();
@@ -172,6 +174,7 @@ void on_timer(TrapFrame*) {
     rearm(p);
 }
 
+/// [reschedule]
 void on_reschedule(TrapFrame*) {
     lapic_eoi();
     Cpu* c = this_cpu();
@@ -193,6 +196,7 @@ void on_reschedule(TrapFrame*) {
     if (!p.slice_end) p.slice_end = now_ns() + slice_ns;
     rearm(p);
 }
+/// [reschedule]
 
 void deferred_preempt() {
     Runlevel old = raise_runlevel(Runlevel::Dispatch);
@@ -277,6 +281,7 @@ extern "C" [[noreturn]] void thread_bootstrap(Thread* t) {
     thread_exit(0);
 }
 
+/// [schedule]
 void schedule() {
     uintptr_t f = read_flags();
     cli();
@@ -337,6 +342,7 @@ void schedule() {
     finish_switch();  // back on prev's stack: maybe much later, maybe on another CPU
     write_flags(f);
 }
+/// [schedule]
 
 void sched_init() {
     slice_ns = (uint64_t)boot_options().timeslice_ms * 1000000;

@@ -213,13 +213,28 @@ Usage: cohort-cpu N [--static]"""
             ("gdtr", "base 0x%x limit %d" % (int(c["gdtr"]["base"]), int(c["gdtr"]["limit"]))),
             ("irq_count / nmi_count", "%d / %d" % (int(c["irq_count"]), int(c["nmi_count"]))),
             ("sipi_tsc / online_tsc", "%d / %d" % (int(c["sipi_tsc"]), int(c["online_tsc"]))),
-            ("current", "0x%x" % int(c["current"].cast(gdb.lookup_type("unsigned long")))),
+            ("current", _thread_text(c["current"])),
+            ("need_resched", str(int(c["need_resched"])) if _has(c, "need_resched") else "-"),
             ("cpuid", "%s family %d model %d stepping %d" % (
                 f["vendor_string"].string() or "?", int(f["family"]), int(f["model"]), int(f["stepping"]))),
         ]
         for name, text in rows:
             gdb.write("%-26s %s\n" % (name, text))
         gdb.write("(everything: print cpus[%d]; the descriptor tables: print cpus[%d].arch)\n" % (k, k))
+
+
+def _thread_text(ptr):
+    """The running thread (Cpu::current, a void*) by name, when the kernel
+    has a struct Thread (proc.h)."""
+    addr = int(ptr.cast(gdb.lookup_type("unsigned long")))
+    if addr == 0:
+        return "none"
+    try:
+        t = ptr.cast(gdb.lookup_type("Thread").pointer()).dereference()
+        return "0x%x thread %d \"%s\" (%s)" % (addr, int(t["tid"]), t["name"].string(),
+                                             str(t["state"]).split("::")[-1])
+    except (gdb.error, gdb.MemoryError, UnicodeDecodeError):
+        return "0x%x" % addr
 
 
 def _has(value, field):

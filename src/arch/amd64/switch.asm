@@ -11,6 +11,7 @@ section .text
 global switch_context, thread_trampoline
 extern thread_bootstrap
 
+; [switch]
 switch_context:
     push rbp
     push rbx
@@ -27,6 +28,7 @@ switch_context:
     pop rbx
     pop rbp
     ret
+; [switch]
 
 ; A new thread's first "return" lands here, with its Thread* in r12
 ; (planted by thread_create's initial frame).
