@@ -164,6 +164,18 @@ endif
 bench: build
 	tools/bench --build-dir $(BUILD) $(BENCH_FLAGS)
 
-# ---- Room for later targets (not yet present) ----
-# grade:      run a lab's graded tests (LAB=)
-# lab-export: write the student tree of a lab
+# make grade LAB=05 [TEST=name]: build, boot the lab's configurations and score
+# its tests (labs/README.md); failed tests keep their log in $(BUILD)/grade-logs/.
+# In a student tree LAB= may be left out. make lab-export LAB=05 DEST=dir writes
+# the student tree of lab 05 (the lab's holes stubbed, the others solved).
+LAB  ?=
+TEST ?=
+DEST ?=
+
+.PHONY: grade lab-export
+grade: configure
+	tools/grade --build $(BUILD) $(if $(LAB),--lab $(LAB)) $(if $(TEST),--test $(TEST))
+
+lab-export:
+	@test -n "$(LAB)" -a -n "$(DEST)" || { echo "usage: make lab-export LAB=NN DEST=dir"; exit 2; }
+	tools/lab-export --lab $(LAB) --dest $(DEST)

@@ -3,6 +3,7 @@
 /// bitmap of the non-empty ones.
 #include "runq.h"
 #include "log.h"
+#include "labs.h"
 
 static_assert(runq_levels <= 32, "the non-empty bitmap is one 32-bit word");
 
@@ -35,6 +36,7 @@ bool runq_enqueue(RunQueue& q, RunqNode* n) {
         log_warn("runq: priority %u is above %u; queued at %u", n->prio, runq_levels - 1, runq_levels - 1);
         n->prio = runq_levels - 1;
     }
+    // LAB 07 BEGIN: append n to the tail of its priority's FIFO; mark it queued here; set the level's bit; count it
     RunqLevel& l = q.level[n->prio];
     n->next = nullptr;
     n->prev = l.tail;
@@ -43,14 +45,20 @@ bool runq_enqueue(RunQueue& q, RunqNode* n) {
     n->queue = &q;
     q.nonempty |= 1u << n->prio;
     set_count(q, q.count + 1);
+    // LAB 07 STUB: lab_todo(7, "appending to a priority FIFO in runq_enqueue()");
+    // LAB 07 END
     return true;
 }
 
 RunqNode* runq_dequeue(RunQueue& q) {
+    // LAB 07 BEGIN: the head of the highest non-empty priority, found from the bitmap, unlinked
     if (!q.nonempty) return nullptr;
     RunqNode* n = q.level[31 - __builtin_clz(q.nonempty)].head;
     unlink(q, n);
     return n;
+    // LAB 07 STUB: lab_todo(7, "taking the next node in runq_dequeue()");
+    // LAB 07 STUB: (void)q; return nullptr;
+    // LAB 07 END
 }
 
 bool runq_remove(RunQueue& q, RunqNode* n) {

@@ -1,0 +1,44 @@
+"""Lab 06, IPIs and TLB shootdown: graded tests (tools/grade --lab 06).
+
+Call-function and shootdown at 2, 4 and 8 CPUs, on i686 and with x2APIC;
+every CPU calling every other at once (no deadlock); and the panic path,
+which uses the same mailboxes to stop the other CPUs.
+"""
+from labgrade import boot, passed, test
+
+two = boot("amd64-2cpus", arch="amd64", smp="2", cmdline="test=callfunc,ipi,shootdown")
+four = boot("amd64-4cpus", arch="amd64", smp="4", cmdline="test=callfunc,ipi,shootdown,spinlock")
+eight = boot("amd64-8cpus", arch="amd64", smp="8", cmdline="test=ipi,shootdown")
+i686 = boot("i686-4cpus", arch="i686", smp="4", cmdline="test=callfunc,ipi,shootdown")
+x2apic = boot("amd64-x2apic-4cpus", arch="amd64", smp="4", cpu="qemu64,+x2apic", cmdline="test=callfunc,ipi,shootdown")
+panic = boot("amd64-panic-4cpus", arch="amd64", smp="4", cmdline="test=panic")
+
+BAD = [r"ipi: .*no answer within", r"mailbox stayed full"]
+
+
+def ok(*tests, extra=()):
+    return dict(expect=[passed(t) for t in tests] + list(extra), forbid=BAD)
+
+
+test("callfunc_2cpus", two, 10, what="run a function on one CPU, a set, all others, all; sync and async",
+     **ok("callfunc"))
+test("callfunc_4cpus", four, 10, what="call-function at 4 CPUs", **ok("callfunc"))
+test("ipi_all_pairs_4cpus", four, 10, what="every CPU waits on every other at once, and serves while it waits",
+     **ok("ipi", extra=[r"ktest: ipi \.\.\. PASS 4 cpus, 12 pairs, 0 missing, 0 duplicated, 0 timeouts"]))
+test("ipi_all_pairs_8cpus", eight, 10, what="the same at 8 CPUs",
+     **ok("ipi", extra=[r"ktest: ipi \.\.\. PASS 8 cpus, 56 pairs, 0 missing"]))
+test("shootdown_2cpus", two, 5, what="a remapped page is seen remapped on both CPUs after the shootdown",
+     **ok("shootdown"))
+test("shootdown_4cpus", four, 10, what="the shootdown at 4 CPUs",
+     **ok("shootdown", extra=[r"after the shootdown 4 saw the new one"]))
+test("shootdown_8cpus", eight, 10, what="the shootdown at 8 CPUs",
+     **ok("shootdown", extra=[r"after the shootdown 8 saw the new one"]))
+test("i686", i686, 10, what="call-function, all pairs and shootdown in the 32-bit kernel",
+     **ok("callfunc", "ipi", "shootdown"))
+test("x2apic", x2apic, 10, what="the same with x2APIC ICR writes", **ok("callfunc", "ipi", "shootdown"))
+test("spinlock_4cpus", four, 5, what="every CPU, started by call-function, increments under one lock",
+     **ok("spinlock"))
+test("panic_stops_others", panic, 10, what="a panic on an AP stops the others (IPI, then NMI); one report",
+     expect=[r"PANIC: cpu1: ktest: deliberate panic on cpu 1",
+             r"panic: stopped 3 other cpu\(s\): 2 by the halt-all IPI, 1 by NMI, 0 did not stop"],
+     count={r"PANIC:": 1}, exit="panic", token=False, panic=True)

@@ -1,0 +1,37 @@
+# Lab tests (label "lab"), one pair per labs/NN-topic/ folder with a grade.py:
+#   lab.NN.reference  this tree's kernels score full marks on lab NN
+#   lab.NN.export     the student tree of lab NN (tools/lab-export) builds, boots,
+#                     and every test of lab NN fails as "not implemented"
+# In a student tree (labs/EXPORTED names its lab) there is one test instead,
+# lab.NN.grade: the student's own score, passing at full marks.
+file(GLOB cohort_lab_dirs LIST_DIRECTORIES true CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/labs/[0-9][0-9]-*)
+set(cohort_lab_exported "")
+if(EXISTS ${CMAKE_SOURCE_DIR}/labs/EXPORTED)
+  file(STRINGS ${CMAKE_SOURCE_DIR}/labs/EXPORTED cohort_lab_exported REGEX "^lab=")
+  string(REGEX REPLACE "^lab=" "" cohort_lab_exported "${cohort_lab_exported}")
+endif()
+
+foreach(dir ${cohort_lab_dirs})
+  if(NOT EXISTS ${dir}/grade.py)
+    continue()
+  endif()
+  get_filename_component(name ${dir} NAME)
+  string(SUBSTRING ${name} 0 2 nn)
+  if(cohort_lab_exported)
+    if(nn STREQUAL cohort_lab_exported)
+      add_test(NAME lab.${nn}.grade COMMAND ${PYTHON3} ${CMAKE_SOURCE_DIR}/tools/grade --lab ${nn}
+        --build ${CMAKE_BINARY_DIR} --no-build)
+      set_tests_properties(lab.${nn}.grade PROPERTIES LABELS "lab" TIMEOUT 900 PROCESSORS 2
+        FIXTURES_REQUIRED cohort_kernels)
+    endif()
+    continue()
+  endif()
+  # Boots of up to 8 vCPUs: PROCESSORS 2 keeps them from sharing the two cores.
+  add_test(NAME lab.${nn}.reference COMMAND ${PYTHON3} ${CMAKE_SOURCE_DIR}/tools/lab-ci reference ${nn}
+    --build ${CMAKE_BINARY_DIR})
+  set_tests_properties(lab.${nn}.reference PROPERTIES LABELS "lab" TIMEOUT 600 PROCESSORS 2
+    FIXTURES_REQUIRED cohort_kernels)
+  add_test(NAME lab.${nn}.export COMMAND ${PYTHON3} ${CMAKE_SOURCE_DIR}/tools/lab-ci export ${nn}
+    --build ${CMAKE_BINARY_DIR})
+  set_tests_properties(lab.${nn}.export PROPERTIES LABELS "lab" TIMEOUT 900 PROCESSORS 2)
+endforeach()
