@@ -5,6 +5,7 @@
 #include "apicregs.h"
 #include "cpu.h"
 #include "cputable.h"
+#include "lapic.h"
 #include "log.h"
 #include "spinlock.h"
 #include "vm.h"
@@ -49,6 +50,10 @@ const IrqOverride* override_of(uint32_t irq) {
 }  // namespace
 
 void ioapic_init() {
+    if (!lapic_available()) {
+        log_warn("ioapic: no local APIC to deliver to; device interrupts stay off");
+        return;
+    }
     uint32_t next_base = 0;
     for (uint32_t i = 0; i < cpu_table.nioapics && nchips < MAX_IOAPICS; ++i) {
         const IoApicInfo& info = cpu_table.ioapics[i];
@@ -79,6 +84,7 @@ uint32_t ioapic_gsi_of_irq(uint32_t irq) {
 
 /// [ioapic route]
 bool ioapic_route(uint32_t irq, uint8_t vector, uint32_t cpu) {
+    if (!nchips) return false;  // said once by ioapic_init()
     const IrqOverride* o = override_of(irq);
     uint32_t gsi = o ? o->gsi : irq, pin = 0;
     Chip* c = chip_of(gsi, &pin);

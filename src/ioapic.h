@@ -1,6 +1,6 @@
 /// @file ioapic.h
 /// The I/O APICs: device interrupts (GSIs) routed to a chosen CPU
-/// (82093AA datasheet; ACPI 6.5 5.2.12.5 and 5.2.12.5 for overrides).
+/// (82093AA datasheet; ACPI 6.5 5.2.12.3 IOAPIC, 5.2.12.5 overrides).
 #pragma once
 #include "types.h"
 

@@ -31,6 +31,13 @@ void on_error(TrapFrame*) {
 }  // namespace
 
 void lapic_choose_mode(const CpuFeatures& bsp, bool nox2apic, uint64_t mmio_base) {
+    if (!cpu_has(bsp, CpuFlag::Apic)) {
+        // No MSR 0x1B to read and nothing at 0xFEE00000 to trust: do without.
+        machine_mode = ApicMode::None;
+        log_error("lapic: CPUID says this CPU has no local APIC (CPUID.01H:EDX[9] = 0): running on the "
+                  "boot CPU alone, without APs, IPIs, device interrupts or the LAPIC timer");
+        return;
+    }
     uint64_t base = rdmsr(apic_base::msr);
     bool firmware_x2 = (base & apic_base::enable) && (base & apic_base::x2apic);
     bool has_x2 = cpu_has(bsp, CpuFlag::X2apic);
@@ -53,7 +60,10 @@ void lapic_choose_mode(const CpuFeatures& bsp, bool nox2apic, uint64_t mmio_base
 ApicMode lapic_machine_mode() { return machine_mode; }
 
 /// [enable mode]
+bool lapic_available() { return machine_mode != ApicMode::None; }
+
 void lapic_enable_mode() {
+    if (machine_mode == ApicMode::None) return;
     // IA32_APIC_BASE transitions (SDM Vol. 3A 10.12.5, Figure 10-27):
     // disabled -> xAPIC -> x2APIC; x2APIC -> xAPIC only through disabled.
     // LAB 04 BEGIN: move this CPU's IA32_APIC_BASE to the machine's mode by allowed steps, then record the mode
@@ -91,6 +101,7 @@ void lapic_write(LapicReg r, uint32_t v) {
 /// [lapic access]
 
 uint32_t lapic_id() {
+    if (mode_of_this_cpu() == ApicMode::None) return this_cpu()->apic_id;  // CPUID's word for it
     uint32_t id = lapic_read(LapicReg::Id);
     return mode_of_this_cpu() == ApicMode::X2Apic ? id : id >> 24;
 }
@@ -104,6 +115,7 @@ uint32_t lapic_read_esr() {
 
 /// [lapic send]
 bool lapic_send(Icr icr) {
+    if (this_cpu()->apic_mode == ApicMode::None) return false;
     uintptr_t f = read_flags();
     cli();  // an interrupt handler sending an IPI between our two writes would mix them
     bool ok = true;
@@ -144,6 +156,7 @@ void lapic_set_nmi_lint(uint8_t lint, uint16_t flags) {
 
 void lapic_init() {
     Cpu* c = this_cpu();
+    if (c->apic_mode == ApicMode::None) return;
     lapic_write(LapicReg::Svr, svr::enable | vec::spurious);
     lapic_write(LapicReg::LvtTimer, Lvt{}.encode());
     lapic_write(LapicReg::LvtLint0, Lvt{}.encode());  // no virtual wire: the IOAPIC delivers IRQs

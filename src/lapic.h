@@ -17,6 +17,9 @@ struct CpuFeatures;
 /// it and `nox2apic` was not given (or when the firmware already enabled it).
 /// @p mmio_base is the xAPIC base from the MADT (0: take IA32_APIC_BASE).
 void lapic_choose_mode(const CpuFeatures& bsp, bool nox2apic, uint64_t mmio_base);
+/// False when the BSP has no local APIC (CPUID.01H:EDX[9] = 0): the kernel
+/// then runs on the BSP alone and every LAPIC user steps aside.
+bool lapic_available();
 /// The mode chosen by the BSP, which every AP follows.
 ApicMode lapic_machine_mode();
 /// Put the calling CPU's LAPIC into the machine's mode and record it in its

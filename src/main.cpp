@@ -85,9 +85,11 @@ extern "C" [[noreturn]] void kmain(uint32_t magic, uintptr_t info) {
     cpu_probe_features(*this_cpu());
     cpuid_print(this_cpu()->features, 0);
     const CpuFeatures& f = this_cpu()->features;
+    timer_check_cpuid(f);
 
     // Requires: the BSP's APIC id (from CPUID: its LAPIC is not set up yet).
-    discover_cpus(opts, mb2, f.has_x2apic_id ? f.x2apic_id : f.initial_apic_id, f.logical_per_package());
+    this_cpu()->apic_id = f.has_x2apic_id ? f.x2apic_id : f.initial_apic_id;
+    discover_cpus(opts, mb2, this_cpu()->apic_id, f.logical_per_package());
 
     // Requires: nothing. The 8259s would deliver onto exception vectors: silence them.
     pic_disable();

@@ -458,6 +458,10 @@ void sched_block() {
 }
 
 void sleep_ms(uint32_t ms) {
+    if (!lapic_available()) {  // no timer interrupt to wake us: wait in place
+        mdelay(ms);
+        return;
+    }
     Thread* t = current_thread();
     uintptr_t f = read_flags();
     cli();

@@ -132,6 +132,10 @@ void smp_boot(const BootOptions& opts) {
     for (uint32_t k = 1; k < cpu_table.usable; ++k) wanted += cpu_table.cpus[k].will_start;
 
     /// [reserve trampoline]
+    if (wanted && !lapic_available()) {
+        log_error("smp: no local APIC to send INIT and SIPI with; the %u AP(s) stay stopped", wanted);
+        wanted = 0;
+    }
     uint64_t tramp = wanted ? frame_reserve_low("ap-trampoline", 1) : 0;
     size_t tsize = (size_t)(trampoline_end - trampoline_start);
     if (wanted && (!tramp || tramp >= 0x100000 || tsize > 4096)) {

@@ -1,7 +1,9 @@
 /// @file timer.cpp
 /// The PIT as the reference clock, the TSC as the working clock.
 #include "timer.h"
+#include "calib.h"
 #include "legacy.h"
+#include "cpuid.h"
 #include "log.h"
 #include "x86.h"
 
@@ -9,7 +11,6 @@ uint64_t boot_tsc = 0;  // declared extern "C" in timer.h: boot.asm writes it
 
 namespace {
 uint64_t khz = 0;
-constexpr uint32_t PIT_HZ = 1193182;  // 8254 input clock
 }  // namespace
 
 SpinLock legacy_lock("legacy-drivers");
@@ -19,9 +20,7 @@ uint64_t pit_wait_us(uint32_t us) {
     IrqSpinGuard g(legacy_lock);  // the PIT is a legacy device (legacy.h)
     // Channel 2, mode 0 (OUT goes high at terminal count), gated through port
     // 0x61 bit 0 with the speaker (bit 1) off; OUT2 is readable at bit 5.
-    uint32_t count = (uint32_t)((uint64_t)PIT_HZ * us / 1000000);
-    if (count > 0xFFFF) count = 0xFFFF;
-    if (count < 2) count = 2;
+    uint32_t count = pit_count_for_us(us);
     uint8_t p61 = inb(0x61);
     outb(0x61, (uint8_t)((p61 & ~0x03) | 0x00));
     outb(0x43, 0xB0);
@@ -48,9 +47,7 @@ void timer_calibrate_tsc() {
         if (d < best) best = d;
     }
     write_flags(f);
-    uint32_t count = (uint32_t)((uint64_t)PIT_HZ * 10000 / 1000000);
-    // ticks per ms = best / (count / PIT_HZ seconds) / 1000
-    khz = best * PIT_HZ / count / 1000;
+    khz = khz_from_pit(best, pit_count_for_us(10000));
     if (khz == 0) {
         khz = 1000000;
         log_warn("timer: the PIT did not count; assuming a 1 GHz TSC");
@@ -61,14 +58,27 @@ void timer_calibrate_tsc() {
 }
 /// [tsc calibrate]
 
+void timer_check_cpuid(const CpuFeatures& f) {
+    uint64_t leaf15 = tsc_khz_from_leaf15(f.tsc_ratio_den, f.tsc_ratio_num, f.crystal_hz);
+    uint64_t leaf16 = (uint64_t)f.base_mhz * 1000;
+    uint64_t cpuid = leaf15 ? leaf15 : leaf16;
+    const char* which = leaf15 ? "cpuid leaf 0x15" : "cpuid leaf 0x16 base frequency";
+    if (!cpuid) {
+        log_info("timer: cpuid gives no TSC frequency (leaf 0x15/0x16); keeping the PIT figure");
+    } else if (rates_agree(cpuid, khz, 2)) {
+        log_info("timer: tsc %llu kHz from %s (the PIT measured %llu kHz): using %s", (unsigned long long)cpuid,
+                 which, (unsigned long long)khz, which);
+        khz = cpuid;
+    } else {
+        log_warn("timer: %s says %llu kHz but the PIT measured %llu kHz; keeping the PIT figure", which,
+                 (unsigned long long)cpuid, (unsigned long long)khz);
+    }
+}
+
 bool time_ready() { return khz != 0; }
 uint64_t tsc_khz() { return khz; }
 
-uint64_t tsc_to_ns(uint64_t t) {
-    if (!khz) return 0;
-    // Split to keep the products within 64 bits for days of uptime.
-    return t / khz * 1000000 + t % khz * 1000000 / khz;
-}
+uint64_t tsc_to_ns(uint64_t t) { return ticks_to_ns(t, khz); }
 
 uint64_t now_ns() { return tsc_to_ns(rdtsc() - boot_tsc); }
 
@@ -98,6 +108,7 @@ constexpr uint32_t MSR_TSC_DEADLINE = 0x6E0;
 
 /// [lapic calibrate]
 void lapic_timer_calibrate() {
+    if (!lapic_available()) return;
     uintptr_t f = read_flags();
     cli();
     lapic_write(LapicReg::TimerDivide, timer_dcr(TimerDivide::By16));
@@ -113,7 +124,7 @@ void lapic_timer_calibrate() {
     }
     lapic_write(LapicReg::TimerInitial, 0);
     write_flags(f);
-    apic_khz = best / 10;
+    apic_khz = khz_from_pit(best, pit_count_for_us(10000));
     if (apic_khz == 0) {
         apic_khz = 1000;
         log_warn("timer: the LAPIC timer did not count; assuming 1 MHz");
@@ -129,6 +140,7 @@ uint64_t lapic_timer_khz() { return apic_khz; }
 bool lapic_timer_has_deadline() { return cpu_has(this_cpu()->features, CpuFlag::TscDeadline); }
 
 void lapic_timer_periodic(uint32_t hz, uint8_t vector) {
+    if (this_cpu()->apic_mode == ApicMode::None) return;
     uint64_t count = apic_khz * 1000 / (hz ? hz : 1);
     if (count == 0) count = 1;
     if (count > 0xFFFFFFFF) count = 0xFFFFFFFF;
@@ -138,6 +150,7 @@ void lapic_timer_periodic(uint32_t hz, uint8_t vector) {
 }
 
 void lapic_timer_oneshot(uint64_t us, uint8_t vector, bool use_deadline) {
+    if (this_cpu()->apic_mode == ApicMode::None) return;
     if (use_deadline && lapic_timer_has_deadline()) {
         // SDM 10.5.4.1: select the mode first, then arm with the MSR.
         lapic_write(LapicReg::LvtTimer, Lvt::timer(vector, TimerMode::TscDeadline).encode());
@@ -154,6 +167,7 @@ void lapic_timer_oneshot(uint64_t us, uint8_t vector, bool use_deadline) {
 }
 
 void lapic_timer_stop() {
+    if (this_cpu()->apic_mode == ApicMode::None) return;
     lapic_write(LapicReg::LvtTimer, Lvt{}.encode());
     lapic_write(LapicReg::TimerInitial, 0);
     if (lapic_timer_has_deadline()) wrmsr(MSR_TSC_DEADLINE, 0);

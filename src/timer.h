@@ -10,6 +10,11 @@ extern "C" uint64_t boot_tsc;
 /// Measure the TSC frequency against PIT channel 2 (interrupts off, best of
 /// several runs) and start the monotonic clock. Logs the figure and method.
 void timer_calibrate_tsc();
+struct CpuFeatures;
+/// Compare the PIT figure with CPUID leaf 0x15 (or 0x16) and use the CPUID
+/// one when both agree within 2% (a rate stated by the CPU is exact; one
+/// measured against the PIT is not). Logs which was chosen.
+void timer_check_cpuid(const CpuFeatures& f);
 /// True once the TSC frequency is known.
 bool time_ready();
 /// TSC ticks per millisecond (kHz), 0 before calibration.

@@ -69,6 +69,7 @@ constexpr uint32_t RX_SIZE = 256;
 volatile char rx_buf[RX_SIZE];
 volatile uint32_t rx_head = 0, rx_tail = 0;  // one producer (the handler), one consumer
 volatile uint64_t rx_total = 0;
+bool rx_by_irq = false;  // false: serial_getc() polls the UART itself
 
 void on_rx(TrapFrame*) {
     // Drain the FIFO: one interrupt may stand for several characters.
@@ -95,10 +96,15 @@ bool uart_start_rx(uint32_t cpu) {
     trap_set_handler(vec::irq(gsi), on_rx);
     if (!ioapic_route(4, vec::irq(gsi), cpu)) return false;
     uart_enable_rx_interrupt();
+    rx_by_irq = true;
     return true;
 }
 
 int serial_getc() {
+    if (!rx_by_irq) {  // no IOAPIC route (or no APIC): poll, and keep the keyboard's input too
+        int c = uart_getc();
+        if (c >= 0) return c;
+    }
     uint32_t t = rx_tail;
     if (t == __atomic_load_n(&rx_head, __ATOMIC_ACQUIRE)) return -1;
     char c = rx_buf[t % RX_SIZE];

@@ -24,3 +24,12 @@ for arch in ("i686", "amd64"):
          script=[(r"ktest: serial_rx: type a line", "hello cohort\r")],
          expect=[r"ioapic: irq 4 -> gsi 4 \(ioapic 0 pin 4\) -> vector 0x34 on cpu 0",
                  r'received "hello cohort"', r"ktest: serial_rx \.\.\. PASS"])
+
+# A CPU whose CPUID has no APIC: one clear error, then the boot CPU alone,
+# with threads but no APs, IPIs or LAPIC timer (QEMU still emulates the APIC
+# device, so only the kernel's restraint is tested here).
+for arch in ("i686", "amd64"):
+    case(f"{arch}.apic.no-apic", arch=arch, smp="2", cpu="qemu64,-apic", cmdline="test=boot,threads",
+         expect=[r"ERROR: lapic: CPUID says this CPU has no local APIC", r"smp: 1/2 cpus online",
+                 r"ktest: threads \.\.\. PASS", r"ktest: 2 passed, 0 failed"],
+         forbid=[r"lapic: mode x"])

@@ -1,0 +1,49 @@
+// The calibration arithmetic of timer.cpp (calib.h), with known figures.
+#include <boost/test/unit_test.hpp>
+#include "calib.h"
+
+BOOST_AUTO_TEST_SUITE(calib)
+
+BOOST_AUTO_TEST_CASE(pit_counts) {
+    BOOST_TEST(pit_count_for_us(10000) == 11931u);  // 10 ms
+    BOOST_TEST(pit_count_for_us(50000) == 59659u);
+    BOOST_TEST(pit_count_for_us(100000) == 0xFFFFu);  // past 55 ms: clamped
+    BOOST_TEST(pit_count_for_us(0) == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(rates_from_the_pit) {
+    // A 2.4 GHz TSC during 11931 PIT counts (9.99931 ms): 23,998,350 ticks. The
+    // integer division may lose the last kHz, never more.
+    uint64_t ticks = 2400000ull * 1000 * 11931 / PIT_HZ;
+    BOOST_TEST(ticks == 23998350u);
+    uint64_t khz = khz_from_pit(ticks, 11931);
+    BOOST_TEST((khz >= 2399999u && khz <= 2400000u));
+    // QEMU's LAPIC timer: 1 GHz / 16 = 62.5 MHz -> 625,000 ticks per 10 ms.
+    BOOST_TEST(khz_from_pit(625000ull * 11931 * 100 / PIT_HZ, 11931) == 62499u);
+    BOOST_TEST(khz_from_pit(12345, 0) == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(ticks_to_nanoseconds) {
+    BOOST_TEST(ticks_to_ns(2400000, 2400000) == 1000000u);       // 1 ms at 2.4 GHz
+    BOOST_TEST(ticks_to_ns(1, 1000000) == 1u);                    // 1 GHz: 1 ns a tick
+    BOOST_TEST(ticks_to_ns(0, 1000) == 0u);
+    BOOST_TEST(ticks_to_ns(1000, 0) == 0u);                       // uncalibrated: no time
+    // 30 days at 3 GHz does not overflow.
+    uint64_t khz = 3000000, ticks = 30ull * 86400 * 1000 * khz;
+    BOOST_TEST(ticks_to_ns(ticks, khz) == 30ull * 86400 * 1000000000ull);
+}
+
+BOOST_AUTO_TEST_CASE(cpuid_leaf_15) {
+    // A 24 MHz crystal with TSC/crystal = 188/2: 2.256 GHz.
+    BOOST_TEST(tsc_khz_from_leaf15(2, 188, 24000000) == 2256000u);
+    BOOST_TEST(tsc_khz_from_leaf15(0, 188, 24000000) == 0u);
+    BOOST_TEST(tsc_khz_from_leaf15(2, 188, 0) == 0u);  // crystal not enumerated
+}
+
+BOOST_AUTO_TEST_CASE(agreement) {
+    BOOST_TEST(rates_agree(2400000, 2401000, 1));
+    BOOST_TEST(!rates_agree(2400000, 2500000, 1));
+    BOOST_TEST(!rates_agree(0, 0, 5));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
