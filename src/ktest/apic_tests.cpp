@@ -57,8 +57,11 @@ bool wait_ticks(uint32_t n, uint64_t ms) {
 /// uses the median interval: under TCG on a busy host QEMU coalesces expiries
 /// its vCPU thread was not scheduled to see, which lengthens a few intervals
 /// and lowers the mean rate, while a wrongly programmed count or divider moves
-/// every interval and so the median. Both figures are printed.
-KTEST(lapic_timer, 10, "periodic LAPIC timer within 10% of 100 Hz over 100 ticks") {
+/// every interval and so the median. A heavily loaded host can still distort
+/// one measurement, so up to three are taken: a programming error fails all
+/// three, and every attempt is printed.
+namespace {
+bool measure_periodic(uint64_t* med_x10_out, uint64_t* mean_x10_out) {
     ticks = 0;
     sched_lend_timer(true);
     trap_set_handler(vec::test, on_tick);
@@ -67,19 +70,28 @@ KTEST(lapic_timer, 10, "periodic LAPIC timer within 10% of 100 Hz over 100 ticks
     lapic_timer_stop();
     trap_set_handler(vec::test, nullptr);
     sched_lend_timer(false);
-    if (!got) {
-        ktest_detail("only %u ticks in 3 s", ticks);
-        return false;
-    }
+    if (!got) return false;
     // 100 intervals between the first and the 101st tick.
     uint64_t ns = tsc_to_ns(last_tick_tsc - first_tick_tsc);
-    uint64_t mean_x10 = 100ull * 10000000000ull / (ns ? ns : 1);
+    *mean_x10_out = 100ull * 10000000000ull / (ns ? ns : 1);
     uint64_t med = tsc_to_ns(median_interval(101));
-    uint64_t med_x10 = 10000000000ull / (med ? med : 1);
-    ktest_detail("median interval %llu us = %llu.%llu Hz; mean %llu.%llu Hz", (unsigned long long)(med / 1000),
-                 (unsigned long long)(med_x10 / 10), (unsigned long long)(med_x10 % 10),
-                 (unsigned long long)(mean_x10 / 10), (unsigned long long)(mean_x10 % 10));
-    return med_x10 >= 900 && med_x10 <= 1100;
+    *med_x10_out = 10000000000ull / (med ? med : 1);
+    return true;
+}
+}  // namespace
+
+KTEST(lapic_timer, 10, "periodic LAPIC timer within 10% of 100 Hz over 100 ticks (median interval)") {
+    for (int attempt = 1; attempt <= 3; ++attempt) {
+        uint64_t med = 0, mean = 0;
+        if (!measure_periodic(&med, &mean)) {
+            ktest_detail("attempt %d: only %u ticks in 3 s;", attempt, ticks);
+            continue;
+        }
+        ktest_detail("attempt %d: median %llu.%llu Hz, mean %llu.%llu Hz;", attempt, (unsigned long long)(med / 10),
+                     (unsigned long long)(med % 10), (unsigned long long)(mean / 10), (unsigned long long)(mean % 10));
+        if (med >= 900 && med <= 1100) return true;
+    }
+    return false;
 }
 
 /// One-shot mode: one interrupt, and no second one.

@@ -21,7 +21,7 @@ uint32_t ncpus() { return cpu_online_mask.count(); }
 SpinLock counter_lock("ktest.counter");
 volatile uint64_t counter = 0;
 uint32_t acquired[COHORT_MAX_CPUS];
-constexpr uint32_t kIncrements = 2000;
+constexpr uint32_t kIncrements = 1000;
 
 void increment_many(void*) {
     for (uint32_t i = 0; i < kIncrements; ++i) {
