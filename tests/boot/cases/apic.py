@@ -2,18 +2,25 @@
 (lapic.cpp, runlevel*, timer.cpp, ioapic.cpp)."""
 from bootcase import case
 
+# Timing tests run under -icount: virtual time (timers, TSC) then follows the
+# instructions executed, not the host's load. QEMU cannot combine it with
+# x2APIC ("Bad icount read" on the timer MSRs), so x2APIC cases run without it
+# and leave out the periodic-rate test.
+ICOUNT = ["-icount", "shift=auto"]
+
 APIC_TESTS = "test=lapic_timer,oneshot,runlevel,esr,cpu_number,smp"
 PASSED = [rf"ktest: {t} \.\.\. PASS" for t in ("lapic_timer", "oneshot", "runlevel", "esr", "cpu_number", "smp")]
 
 for arch in ("i686", "amd64"):
-    case(f"{arch}.apic.xapic", arch=arch, smp="2", cmdline=APIC_TESTS,
+    case(f"{arch}.apic.xapic", arch=arch, smp="2", cmdline=APIC_TESTS, qemu_args=ICOUNT,
          expect=[r"lapic: mode xapic", r"runlevel \.\.\. PASS .*tpr path: xapic",
                  r"esr 0x80 illegal-register-address"] + PASSED)
     # i686 in x2APIC mode is the seed's case: every TPR write is a WRMSR to 0x808,
     # legal only on a CPU that has switched itself to x2APIC. APs included.
-    case(f"{arch}.apic.x2apic", arch=arch, smp="4", cpu="qemu64,+x2apic", cmdline=APIC_TESTS,
+    case(f"{arch}.apic.x2apic", arch=arch, smp="4", cpu="qemu64,+x2apic",
+         cmdline=APIC_TESTS.replace("lapic_timer,", ""),
          expect=[r"lapic: mode x2apic", r"online \(apic 3, x2apic\)",
-                 r"runlevel \.\.\. PASS .*tpr path: x2apic", r"#GP caught"] + PASSED,
+                 r"runlevel \.\.\. PASS .*tpr path: x2apic", r"#GP caught"] + PASSED[1:],
          needs_x2apic=True)
     case(f"{arch}.apic.nox2apic", arch=arch, smp="2", cpu="qemu64,+x2apic",
          cmdline="nox2apic test=cpu_number,smp",

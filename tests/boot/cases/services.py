@@ -2,19 +2,23 @@
 CPU counts in both APIC modes, the logger under load checked line by line, and
 the panic path.
 
-Under TCG, 8 vCPUs share the host's 2 cores with another QEMU: a lock hand-off
-can wait for the next holder's thread to be scheduled, and 8 CPUs logging 40
-lines each through one emulated UART take several seconds. The cases give the
-call-function wait 60 s (ipi_timeout_ms) so a slow host is not a failure; a lost
-answer still is."""
+Under multi-threaded TCG, 8 vCPU threads share the host's 2 cores with another
+QEMU: a ticket-lock hand-off waits until the next holder's thread gets a core,
+and 8 CPUs logging through one emulated UART take seconds. xAPIC cases run
+under -icount (all vCPUs in one host thread, virtual time by instructions),
+which is fast and independent of the host's load; QEMU cannot combine it with
+x2APIC, so those cases run multi-threaded and give the call-function wait 60 s
+(ipi_timeout_ms): a slow host is not a failure, a lost answer still is."""
 from bootcase import case
 
 TCG = "ipi_timeout_ms=60000 spin_timeout_ms=30000"
+ICOUNT = ["-icount", "shift=auto"]
 
 for arch in ("i686", "amd64"):
     for mode, cpu in (("xapic", None), ("x2apic", "qemu64,+x2apic")):
         for n in (1, 2, 4, 8):
             case(f"{arch}.services.{mode}{n}", arch=arch, smp=str(n), cpu=cpu, cmdline=f"{TCG} test=all",
+                 qemu_args=ICOUNT if cpu is None else [],
                  expect=[r"ktest: \d+ passed, 0 failed"] + [rf"ktest: {t} \.\.\. PASS" for t in
                          ("spinlock", "logger", "ipi", "callfunc", "shootdown", "cpu_number", "smp")],
                  forbid=[r"\.\.\. FAIL"], needs_x2apic=cpu is not None, timeout=120)
@@ -24,7 +28,7 @@ for arch in ("i686", "amd64"):
 # another CPU than its text fails.
 N, LINES = 4, 40
 for arch in ("i686", "amd64"):
-    case(f"{arch}.services.logger-lines", arch=arch, smp=str(N), cmdline=f"{TCG} test=logger",
+    case(f"{arch}.services.logger-lines", arch=arch, smp=str(N), cmdline=f"{TCG} test=logger", qemu_args=ICOUNT,
          expect=[rf"cpu{c}: ktest: logger: cpu {c} seq {s} of {LINES} end$" for c in range(N) for s in range(LINES)],
          count={rf"ktest: logger: cpu {c} seq {s} of": 1 for c in (0, N - 1) for s in (0, LINES - 1)},
          forbid=[r"cpu(\d+): ktest: logger: cpu (?!\1 )", r"ktest: logger: cpu \d+ seq \d+ of \d+ end.+",
@@ -49,5 +53,6 @@ SCHED = ("threads", "affinity", "balance", "sleep", "mutex", "exclusive")
 for arch in ("i686", "amd64"):
     for n in (1, 2, 4, 8):
         case(f"{arch}.sched.smp{n}", arch=arch, smp=str(n), cmdline=f"{TCG} test=" + ",".join(SCHED),
+             qemu_args=ICOUNT,
              expect=[rf"ktest: {t} \.\.\. PASS" for t in SCHED] + [rf"ktest: {len(SCHED)} passed, 0 failed"],
              forbid=[r"runs on two CPUs at once"], timeout=240)
