@@ -37,7 +37,7 @@ volatile uint32_t ran_on_cpu[COHORT_MAX_CPUS];
 Thread* handles[kThreads];
 
 void count_once(void* arg) {
-    burn_us(200);  // long enough that threads overlap and spread
+    burn_us(1000);  // long enough that queues build up and even the creating CPU steals work
     __atomic_fetch_add(&runs[(uintptr_t)arg], 1, __ATOMIC_RELAXED);
     __atomic_fetch_add(&ran_on_cpu[cpu_number()], 1, __ATOMIC_RELAXED);
 }
