@@ -7,7 +7,7 @@
 
 namespace {
 constexpr int kThreads = 8;
-constexpr int kRounds = 100000;
+constexpr int kRounds = 20000;
 
 // A test thread may stand in for a CPU the host has descheduled: give way.
 auto yield = [](uint32_t) { std::this_thread::yield(); };
