@@ -66,7 +66,7 @@ void cmd_cpus() {
     for (uint32_t k = 0; k < cpu_table.usable; ++k) {
         const Cpu& c = cpus[k];
         const SchedStats& s = sched_stats(k);
-        uint64_t idle_pct = up ? s.idle_ns * 100 / up : 0;
+        uint64_t idle_pct = up ? sched_idle_ns(k) * 100 / up : 0;
         log_info("monitor: %4u %5u %-7s %-6s %5u %2u %6u %9llu %5llu %7llu %4llu %6llu", k, cpu_table.cpus[k].apic_id,
                  apic_mode_name(c.apic_mode), c.online ? "yes" : "no", c.boot_stage, c.runlevel,
                  sched_queue_length(k), (unsigned long long)s.switches, (unsigned long long)s.migrations,

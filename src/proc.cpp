@@ -32,6 +32,7 @@ struct PerCpu {
     Thread* prev = nullptr;   // switched out here; published by finish_switch()
     uint64_t slice_end = 0;   // ns; 0 while idle
     bool timer_lent = false;  // a self-test owns the LAPIC timer
+    volatile uint64_t idle_since = 0;  // now_ns() when the current hlt began; 0 when not halted
     SchedStats stats{};
 };
 
@@ -220,8 +221,10 @@ void deferred_preempt() {
         p.slice_end = 0;
         rearm(p);
         uint64_t t0 = now_ns();
+        p.idle_since = t0;
         sti_hlt();  // sti's shadow: an interrupt pending now still wakes this hlt
         cli();
+        p.idle_since = 0;
         p.stats.idle_ns += now_ns() - t0;
     }
 }
@@ -490,6 +493,12 @@ void sched_lend_timer(bool on) {
 }
 
 const SchedStats& sched_stats(uint32_t cpu) { return percpu[cpu].stats; }
+
+uint64_t sched_idle_ns(uint32_t cpu) {
+    uint64_t since = percpu[cpu].idle_since;  // read once: the CPU may wake meanwhile
+    uint64_t now = now_ns();
+    return percpu[cpu].stats.idle_ns + (since && now > since ? now - since : 0);
+}
 uint32_t sched_queue_length(uint32_t cpu) { return runq_count(percpu[cpu].rq); }
 bool sched_ready() { return ready; }
 uint64_t sched_exclusive_violations() { return violations; }

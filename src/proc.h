@@ -96,6 +96,8 @@ void sleep_ms(uint32_t ms);
 
 /// Scheduler statistics of CPU @p cpu.
 const SchedStats& sched_stats(uint32_t cpu);
+/// Time CPU @p cpu has spent halted in its idle thread, the current halt included.
+uint64_t sched_idle_ns(uint32_t cpu);
 /// Threads queued on CPU @p cpu now.
 uint32_t sched_queue_length(uint32_t cpu);
 /// Call @p fn for every thread that has not been joined.
