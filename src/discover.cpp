@@ -43,10 +43,15 @@ void discover_cpus(const BootOptions& opts, const Mb2Info& mb, uint32_t bsp_apic
                     bsp_apic, package_cpus);
     cpu_table_log(cpu_table);
 
-    // LINT pins wired to NMI for every processor (MADT types 4/0xA, MP type 4).
+    // LINT pins wired to NMI for every processor (MADT types 4/0xA; MP local
+    // interrupt entries of type NMI, MP spec 1.4 4.3.4, destination 0xFF = all).
     if (have_madt) {
         for (uint32_t i = 0; i < madt.nlapic_nmis; ++i)
             if (madt.lapic_nmis[i].uid == LAPIC_NMI_ALL || madt.lapic_nmis[i].uid == 0xFF)
                 lapic_set_nmi_lint(madt.lapic_nmis[i].lint, madt.lapic_nmis[i].flags);
+    } else if (have_mp) {
+        for (uint32_t i = 0; i < mp.nlints; ++i)
+            if (mp.lints[i].irq_type == 1 && mp.lints[i].dst_id == 0xFF)
+                lapic_set_nmi_lint(mp.lints[i].dst_pin, mp.lints[i].flags);
     }
 }
