@@ -38,6 +38,13 @@ class Boot:
     firmware: str = "bios"
     qemu_args: list = dataclasses.field(default_factory=list)
     timeout: float = 60
+    # -icount shift=auto: virtual time follows the instructions executed, so
+    # timer rates and lock hand-offs do not depend on the host's load. QEMU
+    # cannot combine it with x2APIC (its timer MSRs), so x2APIC boots leave it off.
+    icount: bool = False
+
+    def all_qemu_args(self):
+        return (["-icount", "shift=auto"] if self.icount else []) + list(self.qemu_args)
 
     def describe(self):
         parts = [self.arch, self.machine, f"-smp {self.smp}"]
@@ -45,8 +52,8 @@ class Boot:
             parts.append(f"-cpu {self.cpu}")
         if self.firmware != "bios":
             parts.append(self.firmware)
-        if self.qemu_args:
-            parts.append(" ".join(self.qemu_args))
+        if self.all_qemu_args():
+            parts.append(" ".join(self.all_qemu_args()))
         return f"{' '.join(parts)}, \"{self.cmdline}\""
 
 

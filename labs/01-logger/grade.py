@@ -14,10 +14,14 @@ def whole_logger_lines(ncpus):
                 count={line: LINES * ncpus}, forbid=[mixed, r"\] cpu\d+: .*\[[ \d.?]+\] cpu\d+: "])
 
 
+# The storms run multi-threaded (no -icount): only CPUs that really run at the
+# same time mix their lines when the lock is wrong. Long IPI and spin timeouts
+# keep a busy host from failing a right one.
+TCG = "ipi_timeout_ms=60000 spin_timeout_ms=30000 "
 one_i686 = boot("i686-1cpu", arch="i686", smp="1", cmdline="test=log_lines")
-two = boot("amd64-2cpus", arch="amd64", smp="2", cmdline="test=log_lines,logger")
-four = boot("amd64-4cpus", arch="amd64", smp="4", cmdline="test=logger")
-four_i686 = boot("i686-4cpus", arch="i686", smp="4", cmdline="test=logger")
+two = boot("amd64-2cpus", arch="amd64", smp="2", cmdline=TCG + "test=log_lines,logger", timeout=180)
+four = boot("amd64-4cpus", arch="amd64", smp="4", cmdline=TCG + "test=logger", timeout=180)
+four_i686 = boot("i686-4cpus", arch="i686", smp="4", cmdline=TCG + "test=logger", timeout=180)
 
 test("banner", one_i686, 10, what="the first line, before the clock runs, has the '?' timestamp",
      expect=[r"^\[    \?\.\?{6}\] cpu0: Cohort kernel i686 booting$"])

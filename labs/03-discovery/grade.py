@@ -3,22 +3,25 @@
 ACPI MADT boots on pc and q35, MP table boots with QEMU's ACPI off (SeaBIOS
 then lists one CPU per socket, hence sockets=N,cores=1) or with acpi=off on
 the command line. ap_timeout_ms is short so that a CPU wrongly listed costs
-two seconds, not ten.
+two seconds, not ten, and xAPIC boots run under -icount so that a busy host
+cannot make a CPU miss that time.
 """
 from labgrade import boot, passed, test
 
 T = "ap_timeout_ms=2000 "
-madt4 = boot("amd64-madt-4cpus", arch="amd64", smp="4", cmdline=T + "test=smp,cpu_number")
-gaps = boot("i686-madt-gaps", arch="i686", smp="6,sockets=2,cores=3", cmdline=T + "test=smp,cpu_number")
-hotplug = boot("amd64-madt-hotplug", arch="amd64", smp="2,maxcpus=4", cmdline=T + "test=smp")
+madt4 = boot("amd64-madt-4cpus", arch="amd64", smp="4", cmdline=T + "test=smp,cpu_number", icount=True)
+gaps = boot("i686-madt-gaps", arch="i686", smp="6,sockets=2,cores=3", cmdline=T + "test=smp,cpu_number",
+            icount=True)
+hotplug = boot("amd64-madt-hotplug", arch="amd64", smp="2,maxcpus=4", cmdline=T + "test=smp", icount=True)
 # One AP with APIC id 256: QEMU describes it with a Processor Local x2APIC entry.
 x2 = boot("amd64-madt-x2apic", arch="amd64", machine="q35", cpu="qemu64,+x2apic",
           smp="1,sockets=2,cores=256,maxcpus=512",
           qemu_args=["-device", "qemu64-x86_64-cpu,socket-id=1,core-id=0,thread-id=0"],
           cmdline=T + "test=smp,cpu_number")
 mp4 = boot("amd64-mp-4cpus", arch="amd64", machine="pc,acpi=off", smp="4,sockets=4,cores=1",
-           cmdline=T + "test=smp,cpu_number")
-mp_off = boot("i686-mp-acpi-off", arch="i686", smp="4,sockets=4,cores=1", cmdline=T + "acpi=off test=smp")
+           cmdline=T + "test=smp,cpu_number", icount=True)
+mp_off = boot("i686-mp-acpi-off", arch="i686", smp="4,sockets=4,cores=1", cmdline=T + "acpi=off test=smp",
+              icount=True)
 
 
 def cpus(pairs):

@@ -6,12 +6,17 @@ which uses the same mailboxes to stop the other CPUs.
 """
 from labgrade import boot, passed, test
 
-two = boot("amd64-2cpus", arch="amd64", smp="2", cmdline="test=callfunc,ipi,shootdown")
-four = boot("amd64-4cpus", arch="amd64", smp="4", cmdline="test=callfunc,ipi,shootdown,spinlock")
-eight = boot("amd64-8cpus", arch="amd64", smp="8", cmdline="test=ipi,shootdown")
-i686 = boot("i686-4cpus", arch="i686", smp="4", cmdline="test=callfunc,ipi,shootdown")
-x2apic = boot("amd64-x2apic-4cpus", arch="amd64", smp="4", cpu="qemu64,+x2apic", cmdline="test=callfunc,ipi,shootdown")
-panic = boot("amd64-panic-4cpus", arch="amd64", smp="4", cmdline="test=panic")
+# Some boots run under -icount (virtual time: a busy host cannot make an answer
+# late), the others multi-threaded, where CPUs really run at once and a race
+# in the mailbox handling shows; those wait long for answers.
+TCG = "ipi_timeout_ms=60000 spin_timeout_ms=30000 "
+two = boot("amd64-2cpus", arch="amd64", smp="2", cmdline="test=callfunc,ipi,shootdown", icount=True)
+four = boot("amd64-4cpus", arch="amd64", smp="4", cmdline=TCG + "test=callfunc,ipi,shootdown,spinlock", timeout=180)
+eight = boot("amd64-8cpus", arch="amd64", smp="8", cmdline=TCG + "test=ipi,shootdown", timeout=180)
+i686 = boot("i686-4cpus", arch="i686", smp="4", cmdline="test=callfunc,ipi,shootdown", icount=True)
+x2apic = boot("amd64-x2apic-4cpus", arch="amd64", smp="4", cpu="qemu64,+x2apic",
+              cmdline=TCG + "test=callfunc,ipi,shootdown", timeout=180)
+panic = boot("amd64-panic-4cpus", arch="amd64", smp="4", cmdline="test=panic", icount=True)
 
 BAD = [r"ipi: .*no answer within", r"mailbox stayed full"]
 
