@@ -50,6 +50,19 @@ uint32_t next_tid = 1;
 
 SpinLock sleep_lock("sleepers");
 Thread* sleepers = nullptr;  // sorted by wake_ns
+// The first sleeper's deadline, written under sleep_lock and read without it:
+// every CPU looks at it whenever it arms its timer, so it must not cost a
+// global lock (with 64 CPUs that lock became the hottest in the kernel).
+// Two 32-bit halves and a sequence count: i686 has no plain 64-bit atomic.
+volatile uint32_t first_wake_seq = 0, first_wake_lo = ~0u, first_wake_hi = ~0u;
+
+void publish_first_wake() {  // caller holds sleep_lock
+    uint64_t d = sleepers ? sleepers->wake_ns : ~0ull;
+    __atomic_store_n(&first_wake_seq, first_wake_seq + 1, __ATOMIC_RELEASE);  // odd: writing
+    __atomic_store_n(&first_wake_lo, (uint32_t)d, __ATOMIC_RELEASE);
+    __atomic_store_n(&first_wake_hi, (uint32_t)(d >> 32), __ATOMIC_RELEASE);
+    __atomic_store_n(&first_wake_seq, first_wake_seq + 1, __ATOMIC_RELEASE);  // even: done
+}
 
 auto spin = [](uint32_t) { cpu_relax(); };
 
@@ -101,8 +114,13 @@ void enqueue(Thread* t, uint32_t cpu) {
 }
 
 uint64_t earliest_sleeper() {
-    IrqSpinGuard g(sleep_lock);
-    return sleepers ? sleepers->wake_ns : ~0ull;
+    for (;;) {
+        uint32_t seq = __atomic_load_n(&first_wake_seq, __ATOMIC_ACQUIRE);
+        if (seq & 1) { cpu_relax(); continue; }
+        uint64_t d = (uint64_t)__atomic_load_n(&first_wake_hi, __ATOMIC_ACQUIRE) << 32 |
+                     __atomic_load_n(&first_wake_lo, __ATOMIC_ACQUIRE);
+        if (__atomic_load_n(&first_wake_seq, __ATOMIC_ACQUIRE) == seq) return d;
+    }
 }
 
 /// Arm this CPU's one-shot timer for the end of the slice or the first
@@ -129,6 +147,7 @@ void wake_sleepers(uint64_t now) {
             if (!t || t->wake_ns > now) return;
             sleepers = t->sleep_next;
             t->sleep_next = nullptr;
+            publish_first_wake();
         }
         thread_wake(t);
     }
@@ -475,6 +494,7 @@ void sleep_ms(uint32_t ms) {
         while (*pp && (*pp)->wake_ns <= t->wake_ns) pp = &(*pp)->sleep_next;
         t->sleep_next = *pp;
         *pp = t;
+        publish_first_wake();
         t->tlock.lock();
         t->state = ThreadState::Blocked;
         t->tlock.unlock();

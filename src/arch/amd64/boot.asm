@@ -20,6 +20,8 @@ mb2_header:
 mb2_header_end:
 ; [mb2 header]
 
+%include "boot32.inc"
+
 section .boot.text progbits alloc exec nowrite align=16
 bits 32
 global _start
@@ -37,18 +39,7 @@ _start:
     mov esp, boot_stack_top
 
     ; CPUID present? (EFLAGS.ID toggles)
-    pushfd
-    pop eax
-    mov ecx, eax
-    xor eax, 1 << 21
-    push eax
-    popfd
-    pushfd
-    pop eax
-    push ecx
-    popfd
-    xor eax, ecx
-    jz .no_long_mode
+    JUMP_IF_NO_CPUID .no_long_mode
     mov eax, 0x80000000
     cpuid
     cmp eax, 0x80000001
@@ -111,25 +102,7 @@ _start:
 
 .no_long_mode:
     ; Say why on COM1 and the VGA screen, then stop.
-    mov ebx, no_lm_msg
-    mov edx, 0xB8000
-.msg:
-    mov al, [ebx]
-    test al, al
-    jz .halt
-    mov [edx], al
-    mov byte [edx + 1], 0x4F
-    add edx, 2
-    push edx
-    mov dx, 0x3F8
-    out dx, al
-    pop edx
-    inc ebx
-    jmp .msg
-.halt:
-    cli
-    hlt
-    jmp .halt
+    DIE_WITH_MESSAGE no_lm_msg
 
 bits 64
 .long_mode:

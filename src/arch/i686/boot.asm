@@ -17,6 +17,8 @@ mb2_header:
     dd 8
 mb2_header_end:
 
+%include "boot32.inc"
+
 section .boot.text progbits alloc exec nowrite align=16
 bits 32
 global _start
@@ -34,18 +36,7 @@ _start:
     mov esp, boot_stack_top
 
     ; CPUID with PSE is required for the 4 MiB identity map.
-    pushfd
-    pop eax
-    mov ecx, eax
-    xor eax, 1 << 21
-    push eax
-    popfd
-    pushfd
-    pop eax
-    push ecx
-    popfd
-    xor eax, ecx
-    jz .no_pse
+    JUMP_IF_NO_CPUID .no_pse
     mov eax, 1
     cpuid
     test edx, 1 << 3            ; PSE
@@ -100,21 +91,7 @@ _start:
     jmp .hang
 
 .no_pse:
-    mov ebx, no_pse_msg
-    mov edx, 0xB8000
-.msg:
-    mov al, [ebx]
-    test al, al
-    jz .hang
-    mov [edx], al
-    mov byte [edx + 1], 0x4F
-    add edx, 2
-    push edx
-    mov dx, 0x3F8
-    out dx, al
-    pop edx
-    inc ebx
-    jmp .msg
+    DIE_WITH_MESSAGE no_pse_msg
 
 section .rodata
 no_pse_msg: db "Cohort: this CPU lacks CPUID or PSE (4 MiB pages); it needs a Pentium or later.", 0
