@@ -6,19 +6,7 @@
 ; enable PAE, EFER.LME (and NXE when present) and paging, load a 64-bit GDT and
 ; call kmain(magic, info) in long mode with GS pointing at the BSP's per-CPU block.
 
-MB2_MAGIC     equ 0xE85250D6
-MB2_ARCH_I386 equ 0
-
-section .multiboot2 progbits alloc noexec nowrite align=8
-; [mb2 header]
-mb2_header:
-    dd MB2_MAGIC, MB2_ARCH_I386, mb2_header_end - mb2_header
-    dd -(MB2_MAGIC + MB2_ARCH_I386 + (mb2_header_end - mb2_header))
-    align 8
-    dw 0, 0                     ; end tag
-    dd 8
-mb2_header_end:
-; [mb2 header]
+%include "mb2header.inc"
 
 %include "boot32.inc"
 

@@ -1,28 +1,13 @@
 ; Interrupt and exception entry stubs for amd64 (SDM Vol. 3A 6.14).
-; Every vector gets a stub that makes the stack look the same (an error code is
-; pushed where the CPU does not push one), then trap_common saves the general
-; registers into a TrapFrame (trapframe.h) and calls trap_dispatch(frame).
+; The stubs come from trapstubs.inc (shared with the other arch); trap_common
+; saves the general registers into a TrapFrame (trapframe.h) and calls trap_dispatch(frame).
 bits 64
 section .text
 extern trap_dispatch
 
-%macro STUB 1
-align 16
-stub_%1:
-%if (%1 = 8) || (%1 >= 10 && %1 <= 14) || (%1 = 17) || (%1 = 21) || (%1 = 29) || (%1 = 30)
-    push qword %1
-%else
-    push qword 0
-    push qword %1
-%endif
-    jmp trap_common
-%endmacro
+%include "trapstubs.inc"
 
-%assign i 0
-%rep 256
-STUB i
-%assign i i + 1
-%endrep
+TRAP_STUBS qword
 
 trap_common:
     push rax
@@ -62,11 +47,4 @@ trap_common:
     iretq
 
 section .rodata
-global trap_stubs
-align 8
-trap_stubs:
-%assign i 0
-%rep 256
-    dq stub_ %+ i
-%assign i i + 1
-%endrep
+TRAP_STUB_TABLE dq

@@ -5,17 +5,7 @@
 ; page directory, no page tables), turn paging on, load a GDT whose GS segment
 ; is the BSP's per-CPU block, and call kmain(magic, info).
 
-MB2_MAGIC     equ 0xE85250D6
-MB2_ARCH_I386 equ 0
-
-section .multiboot2 progbits alloc noexec nowrite align=8
-mb2_header:
-    dd MB2_MAGIC, MB2_ARCH_I386, mb2_header_end - mb2_header
-    dd -(MB2_MAGIC + MB2_ARCH_I386 + (mb2_header_end - mb2_header))
-    align 8
-    dw 0, 0                     ; end tag
-    dd 8
-mb2_header_end:
+%include "mb2header.inc"
 
 %include "boot32.inc"
 
