@@ -282,14 +282,17 @@ extern "C" [[noreturn]] void mpmain(Cpu* c) {
     // Requires: IDT and LAPIC ready. The online bit is the last thing set.
     // LAB 05 BEGIN: check in (kernel id, LAPIC id), stamp online_tsc, then online, stage and the mask: the online bit last
     cpu_checkins[c->id] = CpuCheckin{cpu_number(), lapic_id()};
+    // The line goes out before the bit: once the BSP sees every bit it may
+    // report, run its tests and end the run, and a line still waiting for the
+    // logger's lock would be lost.
     c->online_tsc = rdtsc();
+    log_info("cpu %u: online (apic %u, %s) after %llu us", c->id, c->apic_id,
+             apic_mode_name(c->apic_mode), (unsigned long long)(tsc_to_ns(c->online_tsc - c->sipi_tsc) / 1000));
     c->online = 1;
     c->boot_stage = StageOnline;
     cpu_online_mask.set(c->id);
     // LAB 05 STUB: lab_todo(5, "the check-in in mpmain(): the online bit goes last");
     // LAB 05 END
-    log_info("cpu %u: online (apic %u, %s) after %llu us", c->id, c->apic_id,
-             apic_mode_name(c->apic_mode), (unsigned long long)(tsc_to_ns(c->online_tsc - c->sipi_tsc) / 1000));
 
     // Requires: online. This boot context becomes this CPU's idle thread.
     sched_run_ap();
