@@ -166,16 +166,29 @@ bench: build
 
 # make grade LAB=05 [TEST=name]: build, boot the lab's configurations and score
 # its tests (labs/README.md); failed tests keep their log in $(BUILD)/grade-logs/.
-# In a student tree LAB= may be left out. make lab-export LAB=05 DEST=dir writes
-# the student tree of lab 05 (the lab's holes stubbed, the others solved).
+# In a student tree LAB= may be left out. make handin (in a student tree) packs
+# the lab's hole files and answers.md for handing in.
+# Course staff: make lab-export LAB=05 DEST=dir writes the student tree of lab 05
+# (its holes stubbed, earlier labs solved, later labs as stand-ins; STAFF=1: every
+# other lab solved); make grade-submission SUB=path grades a student tree, a
+# hand-in archive or a folder of them on this tree's own tests (CSV and JSON).
 LAB  ?=
 TEST ?=
 DEST ?=
+SUB  ?=
+STAFF ?=
 
-.PHONY: grade lab-export
+.PHONY: grade lab-export grade-submission handin
 grade: configure
 	tools/grade --build $(BUILD) $(if $(LAB),--lab $(LAB)) $(if $(TEST),--test $(TEST))
 
+grade-submission: configure
+	@test -n "$(SUB)" || { echo "usage: make grade-submission SUB=dir-or-archive-or-folder [LAB=NN]"; exit 2; }
+	tools/grade --build $(BUILD) --submission $(SUB) $(if $(LAB),--lab $(LAB)) $(if $(TEST),--test $(TEST))
+
+handin:
+	tools/handin
+
 lab-export:
-	@test -n "$(LAB)" -a -n "$(DEST)" || { echo "usage: make lab-export LAB=NN DEST=dir"; exit 2; }
-	tools/lab-export --lab $(LAB) --dest $(DEST)
+	@test -n "$(LAB)" -a -n "$(DEST)" || { echo "usage: make lab-export LAB=NN DEST=dir [STAFF=1]"; exit 2; }
+	tools/lab-export --lab $(LAB) --dest $(DEST) $(if $(STAFF),--staff)

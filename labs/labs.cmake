@@ -1,7 +1,11 @@
 # Lab tests (label "lab"), one pair per labs/NN-topic/ folder with a grade.py:
-#   lab.NN.reference  this tree's kernels score full marks on lab NN
-#   lab.NN.export     the student tree of lab NN (tools/lab-export) builds, boots,
-#                     and every test of lab NN fails as "not implemented"
+#   lab.NN.reference  the solved tree of lab NN (its reference, later labs as
+#                     stand-ins) scores full marks; no hole prints an expected line
+#   lab.NN.export     the student tree of lab NN (tools/lab-export) holds no solution
+#                     of lab NN or later, builds, boots, and every test of lab NN
+#                     fails as "not implemented"
+#   lab.NN.mutants    every wrong solution of labs/NN-*/mutants.py loses points in
+#                     the tests it names; every variant scores full marks
 # In a student tree (labs/EXPORTED names its lab) there is one test instead,
 # lab.NN.grade: the student's own score, passing at full marks.
 file(GLOB cohort_lab_dirs LIST_DIRECTORIES true CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/labs/[0-9][0-9]-*)
@@ -27,11 +31,18 @@ foreach(dir ${cohort_lab_dirs})
     continue()
   endif()
   # Boots of up to 8 vCPUs: PROCESSORS 2 keeps them from sharing the two cores.
+  # lab.NN.reference builds the solved tree that lab.NN.mutants then reuses.
   add_test(NAME lab.${nn}.reference COMMAND ${PYTHON3} ${CMAKE_SOURCE_DIR}/tools/lab-ci reference ${nn}
     --build ${CMAKE_BINARY_DIR})
-  set_tests_properties(lab.${nn}.reference PROPERTIES LABELS "lab" TIMEOUT 600 PROCESSORS 2
-    FIXTURES_REQUIRED cohort_kernels)
+  set_tests_properties(lab.${nn}.reference PROPERTIES LABELS "lab" TIMEOUT 900 PROCESSORS 2
+    FIXTURES_SETUP lab_${nn}_solved)
   add_test(NAME lab.${nn}.export COMMAND ${PYTHON3} ${CMAKE_SOURCE_DIR}/tools/lab-ci export ${nn}
     --build ${CMAKE_BINARY_DIR})
   set_tests_properties(lab.${nn}.export PROPERTIES LABELS "lab" TIMEOUT 900 PROCESSORS 2)
+  if(EXISTS ${dir}/mutants.py)
+    add_test(NAME lab.${nn}.mutants COMMAND ${PYTHON3} ${CMAKE_SOURCE_DIR}/tools/lab-ci mutants ${nn}
+      --build ${CMAKE_BINARY_DIR})
+    set_tests_properties(lab.${nn}.mutants PROPERTIES LABELS "lab" TIMEOUT 1800 PROCESSORS 2
+      FIXTURES_REQUIRED lab_${nn}_solved)
+  endif()
 endforeach()

@@ -7,12 +7,15 @@
 ///     // LAB 05 BEGIN: send INIT, wait, SIPI, wait, a second SIPI only if needed
 ///     ...reference code...
 ///     // LAB 05 STUB: lab_todo(5, "INIT-SIPI-SIPI in smp_boot()");
+///     // LAB 05 LATER: lab_later(5, "the APs stay stopped"); return;
 ///     // LAB 05 END
 ///
 /// The kernel always builds and tests the reference. tools/lab-export writes a
 /// student tree in which each region of the chosen lab is replaced by its STUB
 /// lines, uncommented; those call lab_todo(), so a test that reaches a hole
-/// says so at once instead of hanging until the grader's timeout.
+/// says so at once instead of hanging until the grader's timeout. The regions
+/// of later labs get their LATER lines: a stand-in that holds no solution,
+/// degrades gracefully and says so once through lab_later().
 #pragma once
 #include "types.h"
 
@@ -23,6 +26,8 @@
 /// @param lab  the lab number
 /// @param what what is missing, naming the function
 inline void lab_todo(unsigned lab, const char* what) { log_warn("LAB%02u-TODO: %s", lab, what); }
+/// Host build: say that a later lab's stand-in ran (every time; tests are short).
+inline void lab_later(unsigned lab, const char* what) { log_info("lab %02u stand-in: %s", lab, what); }
 #else
 /// Kernel: print `WARN: LABNN-TODO: <what>` and end the run with the fail
 /// status (QEMU exit 35), from whichever CPU reached the hole; the grader
@@ -32,4 +37,11 @@ inline void lab_todo(unsigned lab, const char* what) { log_warn("LAB%02u-TODO: %
 /// @param lab  the lab number
 /// @param what what is missing, naming the function
 [[noreturn]] void lab_todo(unsigned lab, const char* what);
+/// A later lab's stand-in ran: say once per @p what (a string literal) that
+/// lab @p lab is not in this tree and what happens instead, as
+/// `lab 05 stand-in: <what>`, then go on. Safe on any CPU once the logger runs.
+/// @param lab  the lab whose hole this stands in for
+/// @param what what the stand-in does instead
+void lab_later(unsigned lab, const char* what);
 #endif
+

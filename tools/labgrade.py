@@ -14,12 +14,26 @@ regexes no line may match, and exact line counts. Tests that name the same
 boot share one run, as gradelib's child tests share a parent boot. Every test
 also forbids PANIC, EXCEPTION, unexpected interrupts and any LABNN-TODO line,
 and requires the run's token echo (`ktest: token <t>`) unless token=False.
+
+What QEMU cannot observe (a fence, a delivery-status poll, a wait's length, a
+race between real threads) is graded on the host: `unit(name, points,
+cases=[...])` runs the Boost.Test cases of the tree's own host build
+(`unit_tests --run_test=<case>`) and passes when they all pass.
+
+labs/NN-topic/mutants.py (read by tools/lab-ci, never shipped to students)
+declares wrong solutions that must lose points in the tests they name, and
+right ones written another way that must score full marks:
+
+    mutant("tas_lock", breaks=["fair_unit"], what="a test-and-set lock",
+           edits=[edit("src/log.cpp", "old text in the hole", "new text")])
+    variant("prefix_two_calls", edits=[hole("src/log.cpp", "the prefix", "...whole new hole...")])
 """
 import dataclasses
 import re
 
 BOOTS = {}
 TESTS = []
+MUTANTS = []
 
 # The kernel's log line prefix: "[    1.234567] cpu3: ".
 PREFIX = r"^\[[ \d.?]+\] cpu(\d+): "
@@ -70,6 +84,7 @@ class Test:
     token: bool = True        # the run must echo its token (it reached the end of its self-tests)
     panic: bool = False       # the run panics on purpose: PANIC and EXCEPTION lines are allowed
     what: str = ""            # one line for the listing
+    unit: list = None         # host test cases (Boost.Test --run_test specs): a unit test, no boot
 
 
 def boot(name, **kw):
@@ -94,6 +109,54 @@ def test(name, on, points, **kw):
     return t
 
 
+def unit(name, points, cases, what=""):
+    """Declare a scored test that runs host unit test @p cases (Boost.Test specs) of the tree's build."""
+    if isinstance(cases, str):
+        cases = [cases]
+    t = Test(name=name, boot=None, points=points, what=what, unit=list(cases), token=False)
+    if any(x.name == name for x in TESTS):
+        raise ValueError(f"test {name} declared twice")
+    TESTS.append(t)
+    return t
+
+
+@dataclasses.dataclass
+class Mutant:
+    """A solution applied to the reference: wrong ones must lose points in `breaks`, variants score 100."""
+    name: str
+    edits: list
+    breaks: list = None       # None: a right solution written another way (a variant)
+    what: str = ""
+
+
+def edit(path, old, new):
+    """Replace text @p old, found once in the lab's regions of @p path, by @p new."""
+    return (path, old, new)
+
+
+def hole(path, what, code):
+    """Replace the whole hole of @p path whose description starts with @p what by @p code."""
+    return (path, None, code, what)
+
+
+def mutant(name, breaks, edits, what=""):
+    """A plausible wrong solution: it must lose points in each test of @p breaks."""
+    if isinstance(breaks, str):
+        breaks = [breaks]
+    if not breaks:
+        raise ValueError(f"mutant {name}: name the tests it must fail (breaks=)")
+    if any(m.name == name for m in MUTANTS):
+        raise ValueError(f"mutant {name} declared twice")
+    MUTANTS.append(Mutant(name, list(edits), list(breaks), what))
+
+
+def variant(name, edits, what=""):
+    """A right solution written another way: it must score full marks."""
+    if any(m.name == name for m in MUTANTS):
+        raise ValueError(f"variant {name} declared twice")
+    MUTANTS.append(Mutant(name, list(edits), None, what))
+
+
 def passed(ktest):
     """The result line of in-kernel self-test @p ktest, passed."""
     return rf"ktest: {ktest} \.\.\. PASS"
@@ -108,3 +171,4 @@ def reset():
     """Forget every declaration (tools/grade loads one lab at a time)."""
     BOOTS.clear()
     TESTS.clear()
+    MUTANTS.clear()
