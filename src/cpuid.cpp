@@ -149,6 +149,8 @@ void decode_vendor(const CpuidRegs& r0, CpuFeatures& out) {
     out.vendor_string[12] = '\0';
     // LAB 02 STUB: lab_todo(2, "the vendor string in decode_vendor()");
     // LAB 02 STUB: (void)r0;
+    // LAB 02 LATER: lab_later(2, "the vendor string is not read");
+    // LAB 02 LATER: strcpy(out.vendor_string, "unknown"); (void)r0;
     // LAB 02 END
     if (strcmp(out.vendor_string, "GenuineIntel") == 0)
         out.vendor = CpuVendor::Intel;
@@ -172,6 +174,8 @@ void decode_signature(const CpuidRegs& r1, CpuFeatures& out) {
                                                        : base_family == 0x6 || base_family == 0xF;
     out.model = with_ext_model ? (ext_model << 4) + base_model : base_model;
     // LAB 02 STUB: lab_todo(2, "family, model and stepping in decode_signature()");
+    // LAB 02 LATER: lab_later(2, "family, model and stepping are not decoded");
+    // LAB 02 LATER: out.signature = r1.eax;
     // LAB 02 END
     out.initial_apic_id = r1.ebx >> 24;
     bool htt = (r1.edx >> 28) & 1;
@@ -226,6 +230,7 @@ bool decode_leaf_b(Source& s, CpuFeatures& out) {
         t.logical_per_package = count;
     }
     // LAB 02 STUB: lab_todo(2, "the topology levels of leaf 0xB in decode_leaf_b()");
+    // LAB 02 LATER: lab_later(2, "the topology levels of leaf 0xB are not read: one thread per core, one CPU per package");
     // LAB 02 END
     return true;
 }
@@ -308,6 +313,10 @@ void cpuid_probe(CpuidFn fn, void* ctx, bool has_cpuid, CpuFeatures& out) {
         if ((reg_of(s.get0(row.leaf), row.reg) >> row.bit) & 1) set_flag(out, row.flag);
     // LAB 02 STUB: lab_todo(2, "the feature flags of kFlags in cpuid_probe()");
     // LAB 02 STUB: (void)reg_of; (void)set_flag;
+    // LAB 02 LATER: lab_later(2, "of the feature flags only apic and tsc are read (no x2APIC)");
+    // LAB 02 LATER: CpuidRegs l1 = s.get0(1); (void)reg_of;
+    // LAB 02 LATER: if (l1.edx & (1u << 9)) set_flag(out, CpuFlag::Apic);
+    // LAB 02 LATER: if (l1.edx & (1u << 4)) set_flag(out, CpuFlag::Tsc);
     // LAB 02 END
     decode_brand(s, out);
     if (!decode_leaf_b(s, out)) decode_legacy_topology(s, out);

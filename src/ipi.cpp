@@ -27,6 +27,8 @@ void on_call(TrapFrame*) {
     lapic_eoi();
     callq_drain(mailboxes[cpu_number()]);
     // LAB 06 STUB: lab_todo(6, "the call-function handler on_call()");
+    // LAB 06 LATER: lab_later(6, "call-function requests are not served");
+    // LAB 06 LATER: lapic_eoi();
     // LAB 06 END
 }
 /// [on call]
@@ -72,6 +74,8 @@ uint32_t post_all(const CpuMask& targets, const CallReq& r, uint8_t vector, uint
         ++n;
         // LAB 06 STUB: lab_todo(6, "posting a request and sending the IPI in post_all()");
         // LAB 06 STUB: (void)r; (void)vector; (void)deadline; (void)own;
+        // LAB 06 LATER: lab_later(6, "call-function runs on the calling CPU only: requests to the others are dropped");
+        // LAB 06 LATER: (void)r; (void)vector; (void)deadline; (void)own; (void)k;
         // LAB 06 END
     }
     return n;
@@ -125,6 +129,7 @@ void flush_fn(void* p) {
     }
     for (size_t i = 0; i < f->pages; ++i) invlpg(f->va + i * 4096);
     // LAB 06 STUB: lab_todo(6, "flushing the TLB in flush_fn()"); (void)f;
+    // LAB 06 LATER: (void)f; write_cr3(read_cr3());  // a stand-in: the whole TLB
     // LAB 06 END
 }
 /// [flush]
@@ -180,6 +185,8 @@ bool tlb_shootdown(const CpuMask& targets, uintptr_t va, size_t pages) {
     return call(all, flush_fn, &f, true, vec::tlb_shootdown, "tlb shootdown");
     // LAB 06 STUB: lab_todo(6, "the shootdown in tlb_shootdown()");
     // LAB 06 STUB: (void)targets; (void)va; (void)pages; (void)flush_fn; return false;
+    // LAB 06 LATER: lab_later(6, "a TLB shootdown flushes the calling CPU only");
+    // LAB 06 LATER: FlushRange mine{va, pages}; (void)targets; flush_fn(&mine); return true;
     // LAB 06 END
 }
 /// [shootdown]

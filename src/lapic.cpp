@@ -78,6 +78,9 @@ void lapic_enable_mode() {
     }
     this_cpu()->apic_mode = machine_mode;
     // LAB 04 STUB: lab_todo(4, "the APIC mode switch in lapic_enable_mode()");
+    // LAB 04 LATER: lab_later(4, "every CPU runs its local APIC in xAPIC mode, switched on in one write");
+    // LAB 04 LATER: wrmsr(apic_base::msr, (rdmsr(apic_base::msr) & ~apic_base::x2apic) | apic_base::enable);
+    // LAB 04 LATER: this_cpu()->apic_mode = ApicMode::XApic;
     // LAB 04 END
 }
 /// [enable mode]
@@ -142,6 +145,8 @@ bool lapic_send(Icr icr) {
         }
     }
     // LAB 04 STUB: lab_todo(4, "sending an IPI in lapic_send()");
+    // LAB 04 LATER: lab_later(4, "no IPI is sent");
+    // LAB 04 LATER: ok = false; (void)icr;
     // LAB 04 END
     write_flags(f);
     return ok;

@@ -93,6 +93,10 @@ uint32_t choose_cpu(const Thread* t) {
     }
     // LAB 07 STUB: lab_todo(7, "choosing a CPU for a thread in choose_cpu()");
     // LAB 07 STUB: (void)load_of; (void)best_load;
+    // LAB 07 LATER: lab_later(7, "a thread runs on the CPU that made it (or the first it may use): no balancing");
+    // LAB 07 LATER: if (t->affinity.test(cpu_number())) best = cpu_number();
+    // LAB 07 LATER: for_each_cpu(k, cpu_online_mask) if (best == NO_CPU && t->affinity.test(k)) best = k;
+    // LAB 07 LATER: (void)load_of; (void)best_load;
     // LAB 07 END
     if (best == NO_CPU) {
         log_warn("sched: thread %s may run on no online CPU; running it on cpu 0", t->name);
@@ -326,6 +330,8 @@ void schedule() {
     // LAB 07 STUB: lab_todo(7, "picking the next thread in schedule()");
     // LAB 07 STUB: RunqNode* n = nullptr;
     // LAB 07 STUB: (void)allowed;
+    // LAB 07 LATER: lab_later(7, "no stealing: each CPU runs what is on its own queue");
+    // LAB 07 LATER: runq_lock(p.rq, spin); RunqNode* n = runq_dequeue(p.rq); runq_unlock(p.rq); (void)allowed;
     // LAB 07 END
     Thread* next;
     bool prev_can_run = !prev->is_idle &&

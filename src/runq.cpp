@@ -46,6 +46,10 @@ bool runq_enqueue(RunQueue& q, RunqNode* n) {
     q.nonempty |= 1u << n->prio;
     set_count(q, q.count + 1);
     // LAB 07 STUB: lab_todo(7, "appending to a priority FIFO in runq_enqueue()");
+    // LAB 07 LATER: lab_later(7, "run queues are stacks: the newest thread of a priority runs first");
+    // LAB 07 LATER: RunqLevel& top = q.level[n->prio]; n->prev = nullptr; n->next = top.head;
+    // LAB 07 LATER: if (top.head) top.head->prev = n; else top.tail = n;
+    // LAB 07 LATER: top.head = n; n->queue = &q; q.nonempty |= 1u << n->prio; set_count(q, q.count + 1);
     // LAB 07 END
     return true;
 }
@@ -58,6 +62,9 @@ RunqNode* runq_dequeue(RunQueue& q) {
     return n;
     // LAB 07 STUB: lab_todo(7, "taking the next node in runq_dequeue()");
     // LAB 07 STUB: (void)q; return nullptr;
+    // LAB 07 LATER: lab_later(7, "priorities are not looked at: the lowest non-empty level runs first");
+    // LAB 07 LATER: for (uint32_t lv = 0; lv < runq_levels; ++lv) if (RunqNode* h = q.level[lv].head) { unlink(q, h); return h; }
+    // LAB 07 LATER: return nullptr;
     // LAB 07 END
 }
 

@@ -167,6 +167,8 @@ void smp_boot(const BootOptions& opts) {
         sb->idt_limit = idtr.limit;
         sb->idt_base = idtr.base;
         // LAB 05 STUB: lab_todo(5, "copy the trampoline and fill its start block in smp_boot()");
+        // LAB 05 LATER: lab_later(5, "no trampoline is copied and no AP is started: the boot CPU runs alone");
+        // LAB 05 LATER: (void)tsize;
         // LAB 05 END
         // INIT level de-assert is for the Pentium and P6 APICs only (SDM 10.6.1).
         init_deassert = lapic_machine_mode() == ApicMode::XApic &&
@@ -205,6 +207,8 @@ void smp_boot(const BootOptions& opts) {
                 udelay(opts.sipi_delay_us);
             }
             // LAB 05 STUB: lab_todo(5, "INIT-SIPI-SIPI to one AP in smp_boot() (smpboot=sequential)");
+            // LAB 05 LATER: started = 0;
+            // LAB 05 LATER: break;
             // LAB 05 END
             if (!wait_online(c, rdtsc() + ms_to_tsc(opts.ap_timeout_ms))) give_up(c);
         }
@@ -227,6 +231,7 @@ void smp_boot(const BootOptions& opts) {
         if (resent) udelay(opts.sipi_delay_us);
         // LAB 05 STUB: lab_todo(5, "INIT to all, SIPI to all, a second SIPI where needed in smp_boot() (smpboot=parallel)");
         // LAB 05 STUB: (void)send_sipi;
+        // LAB 05 LATER: started = 0; (void)send_sipi;
         // LAB 05 END
         uint64_t deadline = rdtsc() + ms_to_tsc(opts.ap_timeout_ms);
         for (uint32_t i = 0; i < started; ++i)
@@ -272,6 +277,8 @@ extern "C" [[noreturn]] void mpmain(Cpu* c) {
     // Requires: our mode. Spurious and error vectors, LINTs, TPR from our runlevel.
     lapic_init();
     // LAB 05 STUB: lab_todo(5, "the AP's set-up steps, in order, in mpmain()");
+    // LAB 05 LATER: lab_later(5, "an AP woke without lab 05's bring-up; it stops here");
+    // LAB 05 LATER: halt_forever();
     // LAB 05 END
 
     if (options->ap_noanswer == c->id) {
@@ -292,6 +299,7 @@ extern "C" [[noreturn]] void mpmain(Cpu* c) {
     c->boot_stage = StageOnline;
     cpu_online_mask.set(c->id);
     // LAB 05 STUB: lab_todo(5, "the check-in in mpmain(): the online bit goes last");
+    // LAB 05 LATER: halt_forever();
     // LAB 05 END
 
     // Requires: online. This boot context becomes this CPU's idle thread.

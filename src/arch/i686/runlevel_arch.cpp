@@ -15,6 +15,8 @@ void arch_write_runlevel(Cpu& c, Runlevel level) {
     if (c.apic_mode == ApicMode::None) return;  // tracked only; lapic_init() writes it
     lapic_write(LapicReg::Tpr, runlevel_to_tpr(level));
     // LAB 04 STUB: lab_todo(4, "the i686 runlevel backend in arch_write_runlevel()");
+    // LAB 04 LATER: lab_later(4, "runlevels reach the TPR in xAPIC mode only");
+    // LAB 04 LATER: if (c.apic_mode == ApicMode::XApic) lapic_write(LapicReg::Tpr, runlevel_to_tpr(level));
     // LAB 04 END
 }
 /// [tpr write]
