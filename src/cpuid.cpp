@@ -150,7 +150,7 @@ void decode_vendor(const CpuidRegs& r0, CpuFeatures& out) {
     // LAB 02 STUB: lab_todo(2, "the vendor string in decode_vendor()");
     // LAB 02 STUB: (void)r0;
     // LAB 02 LATER: lab_later(2, "the vendor string is not read");
-    // LAB 02 LATER: strcpy(out.vendor_string, "unknown"); (void)r0;
+    // LAB 02 LATER: memcpy(out.vendor_string, "unknown", 8); (void)r0;
     // LAB 02 END
     if (strcmp(out.vendor_string, "GenuineIntel") == 0)
         out.vendor = CpuVendor::Intel;
