@@ -46,3 +46,10 @@ foreach(dir ${cohort_lab_dirs})
       FIXTURES_REQUIRED lab_${nn}_solved)
   endif()
 endforeach()
+
+# The instructor's workflow (make handin, tools/grade --submission) on lab 07.
+if(NOT cohort_lab_exported AND EXISTS ${CMAKE_SOURCE_DIR}/labs/07-sched/grade.py)
+  add_test(NAME lab.instructor COMMAND ${PYTHON3} ${CMAKE_SOURCE_DIR}/tools/lab-ci instructor 7
+    --build ${CMAKE_BINARY_DIR})
+  set_tests_properties(lab.instructor PROPERTIES LABELS "lab" TIMEOUT 900 PROCESSORS 2)
+endif()

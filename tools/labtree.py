@@ -319,8 +319,9 @@ def merge_holes(pristine, spans, submitted):
         if tag == "equal":
             merged.extend(a[i1:i2])
             continue
-        # Inside a hole: strictly after its `// LAB NN:` line, up to its end (an insertion may sit at the end).
-        ok = any(s < i1 and i2 <= e and (i1 < e or tag == "insert") for s, e in spans)
+        # Inside a hole: from its `// LAB NN:` line (which may go) to its end (an insertion may sit at the end).
+        ok = any(s <= i1 and i2 <= e and (i1 < e or tag == "insert") and (i1 > s or tag != "insert")
+                 for s, e in spans)
         if ok:
             merged.extend(b[j1:j2])
         else:
