@@ -100,10 +100,24 @@ def judge(case, run, token):
         n = sum(1 for l in lines if re.search(rx, l))
         if n != want:
             fails.append(f"COUNT '{rx}' matched {n} line(s), expected exactly {want}")
+    online = case.expected_online()
+    if online and not run.timed_out:
+        rx = rf"smp: {online.replace('/', '/')} cpus online"
+        if not any(re.search(rx, l) for l in lines):
+            seen = [l for l in lines if re.search(r"smp: \d+/\d+ cpus online", l)]
+            fails.append(f"MISSING '{rx}' (every CPU of -smp {case.smp} must come up"
+                         + (f"; saw '{seen[-1].strip()}')" if seen else ")"))
+    allowed = [re.compile(a) for a in case.allow]
+    custom = set(case.forbid)
     for rx in case.forbidden():
-        hit = next((l for l in lines if re.search(rx, l)), None)
+        hit = next((l for l in lines if re.search(rx, l)
+                    and (rx in custom or not any(a.search(l) for a in allowed))), None)
         if hit is not None:
             fails.append(f"FORBIDDEN '{rx}' matched: {hit.strip()}")
+    if run.emulator == "Bochs":  # Bochs's own panic and error log lines (bochs.py problems())
+        for l in (run.stderr or "").splitlines():
+            if l.strip() and not any(a.search(l) for a in allowed) and not run.triple_fault:
+                fails.append(f"BOCHS said: {l.strip()}")
     banners = [l for l in lines if re.search(bootcase.ANY_BANNER, l)]
     if len(banners) > 1:
         fails.append(f"FORBIDDEN '{bootcase.ANY_BANNER}' matched a second time "

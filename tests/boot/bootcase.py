@@ -24,9 +24,15 @@ STATUS = {name: (code << 1) | 1 for name, code in EXITS.items()}  # pass 33, fai
 BANNER = r"Cohort kernel {arch} booting"
 ANY_BANNER = r"Cohort kernel \S+ booting"
 
-# Lines no boot may print, unless the case says otherwise (allow_panic).
+# Lines no boot may print, unless the case says otherwise (allow_panic, allow).
 PANIC_LINES = [r"PANIC", r"EXCEPTION"]
-FORBIDDEN = PANIC_LINES + [r"WARN: (\w+: )?unexpected interrupt"]  # trap.cpp: "WARN: trap: ..."
+FORBIDDEN = PANIC_LINES + [
+    r"WARN: (\w+: )?unexpected interrupt",      # trap.cpp: "WARN: trap: ..."
+    r"APIC errors during bring-up",              # smpboot.cpp: the ESR after INIT/SIPI
+    r"APIC id missing from the table",           # an AP woke that the BSP did not start
+    r"took an NMI at .* that nobody asked for",  # ipi.cpp: an unrequested NMI
+    r"ERROR: (?!ktest: log_lines: an error$)",   # any error but the one log_lines prints on purpose
+]
 
 ARCHES = ("i686", "amd64")
 FIRMWARES = ("bios", "uefi")
@@ -58,6 +64,10 @@ class Case:
     script: list = dataclasses.field(default_factory=list)  # [(wait-for regex, text to send)]
     needs_x2apic: bool = False     # x2APIC under TCG: QEMU >= 9; in Bochs: CPUs with x2APIC
     emulator: str = "qemu"         # "qemu" or "bochs" (smp is then a plain count)
+    online: str = None             # "k/u": the run must print "smp: k/u cpus online"; "" checks nothing;
+                                   # None: derived from smp (and maxcpus=) for a run that passes
+    allow: list = dataclasses.field(default_factory=list)  # regexes of lines (or Bochs log lines)
+                                   # exempt from the common FORBIDDEN list: what the case provokes
     source: str = ""               # the cases file that registered it
 
     def forbidden(self):
@@ -65,6 +75,18 @@ class Case:
         allow = self.allow_panic if self.allow_panic is not None else self.exit == "panic"
         base = [f for f in FORBIDDEN if not (allow and f in PANIC_LINES)]
         return base + list(self.forbid)
+
+    def expected_online(self):
+        """The "smp: k/u cpus online" the run must print, as "k/u", or None: every CPU of -smp
+        (the first number: present CPUs), as many as maxcpus= lets run."""
+        if self.online is not None:
+            return self.online or None
+        if self.exit != "pass" or not self.token:
+            return None
+        n = int(re.match(r"\d+", self.smp).group(0))
+        m = re.search(r"(?:^| )maxcpus=(\d+)(?: |$)", self.cmdline)
+        k = n if not m else max(1, min(n, int(m.group(1))))
+        return f"{k}/{n}"
 
     def all_labels(self):
         """Labels for CTest: always boot, the arch, the emulator and the firmware."""
@@ -94,7 +116,9 @@ def check_case(c):
         raise ValueError(f"{c.name}: exit must be one of {tuple(EXITS)} or None")
     if c.exit is None and not c.expect:
         raise ValueError(f"{c.name}: exit=None stops on the expected lines, so give some")
-    for rx in list(c.expect) + list(c.forbid) + list(c.count) + [w for w, _ in c.script]:
+    if c.online and not re.fullmatch(r"\d+/\d+", c.online):
+        raise ValueError(f"{c.name}: online is 'k/u' (CPUs online / usable), '' or None")
+    for rx in list(c.expect) + list(c.forbid) + list(c.count) + list(c.allow) + [w for w, _ in c.script]:
         try:
             re.compile(rx)
         except re.error as e:
