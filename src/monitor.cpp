@@ -138,8 +138,16 @@ void lapic_dump_fn(void*) { lapic_dump(); }
 void nothing(void*) {}
 
 void cmd_ipi(const char* a) {
+    if (!a) {
+        log_info("monitor: usage: ipi <cpu> (another online cpu; see 'cpus')");
+        return;
+    }
     long k = cpu_arg(a);
     if (k < 0) return;
+    if ((uint32_t)k == cpu_number()) {
+        log_info("monitor: cpu %ld is this cpu: a call to it runs here, without an IPI", k);
+        return;
+    }
     uint64_t best = ~0ull;
     for (int i = 0; i < 10; ++i) {
         uint64_t t0 = rdtsc();
@@ -156,6 +164,10 @@ void run_test(const char* name) {
         ktest_foreach([](const KTest& t) {
             log_info("monitor:   %-14s %s%s", t.name, t.help, t.order < 0 ? " (ends the boot or only by name)" : "");
         });
+        return;
+    }
+    if (!ktest_find(name)) {
+        log_info("monitor: no test or benchmark '%s' (try 'test list')", name);
         return;
     }
     char names[1][32] = {};

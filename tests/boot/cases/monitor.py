@@ -11,3 +11,33 @@ for arch in ("i686", "amd64"):
                  r"monitor: +\d+ main +running", r"monitor: +\d+ idle3 +running +3",
                  r"cpu2: lapic: cpu 2 apic id 2 mode xapic", r"monitor: halting every cpu"],
          exit="pass")
+
+# Every other command, each with a wrong argument too: a clear message, never a
+# hang or a silent nothing. Each step waits for the previous command's answer.
+STEPS = [
+    (r"cohort> ", "help\r"),
+    (r"monitor: halt +stop every CPU", "cpuid 1\r"),
+    (r"cpuid: features ", "cpuid x\r"),
+    (r"no online cpu 'x'", "lapic 77\r"),
+    (r"no online cpu '77'", "madt\r"),
+    (r"monitor: +ioapic 0 at 0x", "ioapic\r"),
+    (r"ioapic 0 pin 4 \(gsi 4\): vector", "ipi 2\r"),
+    (r"round trip to cpu 2: \d+ ns", "ipi\r"),
+    (r"usage: ipi <cpu>", "ipi 9\r"),
+    (r"no online cpu '9'", "test list\r"),
+    (r"monitor: +cpu_number +every online CPU", "test boot\r"),
+    (r"ktest: boot \.\.\. PASS", "test nosuch\r"),
+    (r"no test or benchmark 'nosuch'", "bench bench_ipi\r"),
+    (r"ktest: bench_ipi \.\.\. PASS", "frobnicate\r"),
+    (r"unknown command 'frobnicate'", "halt\r"),
+]
+for arch in ("i686", "amd64"):
+    case(f"{arch}.monitor.commands", arch=arch, smp="4", token=False, script=STEPS,
+         expect=[r"monitor: cpuid \[cpu\] ", r"cpuid: cpu 1 signature 0x", r"monitor: no online cpu 'x'",
+                 r"monitor: no online cpu '77'", r"monitor: MADT revision \d+, .* 4 processor entries",
+                 r"monitor: +lapic +apic 3 uid 3 enabled", r"ioapic 0 pin 4 \(gsi 4\): vector 0x[0-9a-f]+ dest apic 0",
+                 r"monitor: call-function round trip to cpu 2: \d+ ns", r"monitor: usage: ipi <cpu>",
+                 r"monitor: no online cpu '9'", r"ktest: boot \.\.\. PASS", r"monitor: no test or benchmark 'nosuch'",
+                 r"bench: ipi cpus=4 ", r"ktest: bench_ipi \.\.\. PASS", r"monitor: unknown command 'frobnicate'",
+                 r"monitor: halting every cpu"],
+         exit="pass", timeout=120)
