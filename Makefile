@@ -158,6 +158,14 @@ endif
 	  --out $(BUILD)/bochs-$(ARCH) $(if $(filter x2apic,$(APIC)),--x2apic) \
 	  $(if $(IPS),--ips $(IPS)) $(if $(HEADLESS),--headless)
 
+# make fuzz: the long fuzz run, 10^7 inputs per parser (RUNS=, FUZZ_JOBS=),
+# executions and coverage in $(BUILD)/fuzz/results.md (docs/testing.md).
+RUNS ?= 10000000
+FUZZ_JOBS ?= 2
+.PHONY: fuzz
+fuzz: configure
+	tools/fuzz --build $(BUILD) --runs $(RUNS) --jobs $(FUZZ_JOBS)
+
 # make bench: boot the benchmark set in QEMU (tens of minutes) and write
 # $(BUILD)/bench/results.md, results.json and SVG pictures (docs/bench.md).
 # BENCH_FLAGS=--short: the quick set that make test runs as bench.short.

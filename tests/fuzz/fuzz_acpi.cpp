@@ -4,10 +4,65 @@
 // as the boot loader's RSDP tag, so table pointers are offsets into the
 // input; then it sits at 0xE0000, where the BIOS scan looks; last, the
 // input is handed to madt_parse() as a table. Seeds: tests/fuzz/make-seeds.
+//
+// Most random inputs fail a checksum at once, so a last pass wraps the input
+// in a valid RSDP, XSDT and MADT header, checksums fixed, and takes the whole
+// acpi_discover() path to the entries. The oracles (fuzz_oracles.h) check the
+// MADT counts against an independent walk and the CPU table's consistency.
 #include <memory>
+#include <vector>
 #include "acpi.h"
 #include "cputable.h"
 #include "fuzz_log.h"
+#include "fuzz_oracles.h"
+
+namespace {
+void put32(std::vector<uint8_t>& m, size_t at, uint32_t v) { std::memcpy(&m[at], &v, 4); }
+void put64(std::vector<uint8_t>& m, size_t at, uint64_t v) { std::memcpy(&m[at], &v, 8); }
+void fix_sum(std::vector<uint8_t>& m, size_t at, size_t len, size_t sum_at) {
+    m[sum_at] = 0;
+    uint8_t s = 0;
+    for (size_t i = 0; i < len; ++i) s = uint8_t(s + m[at + i]);
+    m[sum_at] = uint8_t(-s);
+}
+void header(std::vector<uint8_t>& m, size_t at, const char* sig, uint32_t len, uint8_t rev) {
+    std::memcpy(&m[at], sig, 4);
+    put32(m, at + 4, len);
+    m[at + 8] = rev;
+    std::memcpy(&m[at + 10], "COHORT", 6);
+}
+
+/// RSDP at 0 (36 bytes), XSDT at 64 (one entry), MADT at 128: its flags and
+/// entries are the input, its length, revision and checksum made valid.
+void wrapped(const uint8_t* data, size_t size, MadtInfo* madt, CpuTable* table) {
+    size_t body = size > 2 ? size - 2 : 0;  // the first two bytes pick the revision and the BSP
+    std::vector<uint8_t> m(128 + 44 + body, 0);
+    std::memcpy(&m[0], "RSD PTR ", 8);
+    std::memcpy(&m[9], "COHORT", 6);
+    m[15] = 2;
+    put32(m, 20, 36);
+    put64(m, 24, 64);
+    fix_sum(m, 0, 20, 8);
+    fix_sum(m, 0, 36, 32);
+    header(m, 64, "XSDT", 44, 1);
+    put64(m, 64 + 36, 128);
+    fix_sum(m, 64, 44, 64 + 9);
+    header(m, 128, "APIC", uint32_t(44 + body), size > 0 ? data[0] % 8 : 3);
+    put32(m, 128 + 36, 0xFEE00000u);
+    if (body) std::memcpy(&m[128 + 40], data + 2, body);  // flags, then the entries
+    fix_sum(m, 128, 44 + body, 128 + 9);
+    PhysWindow mem{0, m.data(), m.size()};
+    AcpiRsdpTags tags;
+    tags.v2 = m.data();
+    tags.v2_len = 36;
+    acpi_discover(physmem_window(&mem), tags, madt);
+    ORACLE(madt->found, "a valid MADT was not found");
+    check_madt(*madt, &m[128], 44 + body);
+    uint32_t bsp = size > 1 ? data[1] : 0;
+    cpu_table_build(table, madt, nullptr, false, CPU_LIMIT_NONE, bsp, 0);
+    check_cpu_table(*table);
+}
+}  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     static auto madt = std::make_unique<MadtInfo>();
@@ -24,6 +79,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     tags.v1_len = size < 20 ? size : 20;
     acpi_discover(physmem_window(&low), tags, madt.get());
     cpu_table_build(table.get(), madt.get(), nullptr, false, CPU_LIMIT_NONE, 0, 0);
+    check_cpu_table(*table);
     cpu_table_log(*table);
     for (uint32_t i = 0; i < table->count; ++i) (void)cpu_table_kernel_id(*table, table->cpus[i].apic_id);
 
@@ -31,7 +87,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     acpi_discover(physmem_window(&bios), AcpiRsdpTags{}, madt.get());
 
     madt_parse(data, size, madt.get());
+    check_madt(*madt, data, size);
     cpu_table_build(table.get(), madt.get(), nullptr, false, 2, size > 0 ? data[0] : 0, 0);
+    check_cpu_table(*table);
     cpu_table_log(*table);
+
+    wrapped(data, size, madt.get(), table.get());
     return 0;
 }
