@@ -5,7 +5,8 @@
 #                                         warning and fails if there was one
 #   docs.doxygen       Doxygen with WARN_AS_ERROR=YES: the first warning fails the
 #                      test (an undocumented public symbol, a \snippet marker that
-#                      moved, a \ref to a name that is gone)
+#                      moved, a \ref to a name that is gone), and so does a
+#                      lab marker line (// LAB nn BEGIN) left in a page
 #   docs.gdb_helpers   tools/gdb/cohort.py loads in a batch-mode gdb against both
 #                      kernel ELFs, no QEMU, and its commands read struct Cpu and
 #                      cpus[] from the debug information
@@ -51,6 +52,16 @@ if(CMAKE_SCRIPT_MODE_FILE)
       execute_process(COMMAND ${DOXYGEN} ${OUT}/Doxyfile.${pass}
         WORKING_DIRECTORY ${SRC} OUTPUT_VARIABLE out ERROR_VARIABLE out RESULT_VARIABLE rc)
       cohort_fail_if_warned("doxygen (${pass} pass)" "${out}" "${rc}")
+    endforeach()
+    # The lab markers are filtered out of what Doxygen reads
+    # (tools/doxygen-lab-filter): no published page may show one.
+    file(GLOB pages ${OUT}/html/*.html)
+    foreach(page ${pages})
+      file(STRINGS ${page} hits REGEX "LAB [0-9][0-9] (BEGIN|STUB|LATER|END)")
+      if(hits)
+        list(GET hits 0 first)
+        message(FATAL_ERROR "doxygen: ${page} shows a lab marker (is tools/doxygen-lab-filter in FILTER_PATTERNS?):\n${first}")
+      endif()
     endforeach()
     message(STATUS "docs: ${OUT}/html/index.html")
 

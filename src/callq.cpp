@@ -25,6 +25,7 @@ bool ready(const CallQueue& q) {
     return __atomic_load_n(&q.slots[pos & slot_mask].seq, __ATOMIC_ACQUIRE) == pos + 1;
 }
 
+/// [take]
 /// Take the request at `tail` into @p out, if it is published. The caller
 /// holds `draining`, which makes it the only consumer.
 bool take(CallQueue& q, CallReq& out) {
@@ -37,6 +38,7 @@ bool take(CallQueue& q, CallReq& out) {
     __atomic_store_n(&s.seq, pos + callq_capacity, __ATOMIC_RELEASE);
     return true;
 }
+/// [take]
 
 }  // namespace
 
@@ -46,6 +48,7 @@ void callq_init(CallQueue& q, uint32_t cpu) {
         log_warn("callq: cpu%u is beyond %u; its answers cannot be named", cpu, callq_max_cpus);
 }
 
+/// [post]
 bool callq_post(CallQueue& q, const CallReq& r) {
     uint32_t pos = __atomic_load_n(&q.head, __ATOMIC_RELAXED);
     for (;;) {
@@ -64,6 +67,7 @@ bool callq_post(CallQueue& q, const CallReq& r) {
         }
     }
 }
+/// [post]
 
 size_t callq_drain(CallQueue& q) {
     size_t ran = 0;

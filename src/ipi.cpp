@@ -22,8 +22,11 @@ volatile uint32_t halt_requested = 0;
 
 /// [on call]
 void on_call(TrapFrame*) {
-    // LAB 06 BEGIN: acknowledge the interrupt and run what is in this CPU's mailbox, in the order that loses no request
-    // EOI first: a request posted while we drain sends a new IPI we must not miss.
+    // LAB 06 BEGIN: acknowledge the interrupt, then run what is in this CPU's mailbox
+    // Every post sends its own IPI, and one that arrives while this vector is
+    // in service waits in the IRR (SDM 10.8.4), so either order loses nothing.
+    // EOI first, so that no request function runs with the vector in service,
+    // holding this CPU's priority at class 14 (SDM 10.8.3.1).
     lapic_eoi();
     callq_drain(mailboxes[cpu_number()]);
     // LAB 06 STUB: lab_todo(6, "the call-function handler on_call()");

@@ -4,11 +4,13 @@
 /// Code that a lab asks students to write stays in the tree as the reference,
 /// between two comment lines, with the stub that replaces it in a student tree:
 ///
-///     // LAB 05 BEGIN: send INIT, wait, SIPI, wait, a second SIPI only if needed
+///     // LAB NN BEGIN: what the student writes here
 ///     ...reference code...
-///     // LAB 05 STUB: lab_todo(5, "INIT-SIPI-SIPI in smp_boot()");
-///     // LAB 05 LATER: lab_later(5, "the APs stay stopped"); return;
-///     // LAB 05 END
+///     // LAB NN STUB: lab_todo(NN, "the hole, naming its function");
+///     // LAB NN LATER: lab_later(NN, "what happens instead"); return;
+///     // LAB NN END
+///
+/// (NN is the lab's two-digit number.)
 ///
 /// The kernel always builds and tests the reference. tools/lab-export writes a
 /// student tree in which each region of the chosen lab is replaced by its STUB

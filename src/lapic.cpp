@@ -122,11 +122,14 @@ bool lapic_send(Icr icr) {
     uintptr_t f = read_flags();
     cli();  // an interrupt handler sending an IPI between our two writes would mix them
     bool ok = true;
-    // LAB 04 BEGIN: x2APIC: fence, one 64-bit ICR write; xAPIC: high then low half, poll delivery status with a timeout
+    // LAB 04 BEGIN: x2APIC: mfence; lfence, one 64-bit ICR write; xAPIC: high then low half, poll delivery status with a timeout
     if (mode_of_this_cpu() == ApicMode::X2Apic) {
-        // WRMSR to the ICR is not ordered after earlier stores (SDM 10.12.3):
-        // fence so the target sees what we wrote before it sees the IPI.
-        asm volatile("mfence" ::: "memory");
+        // A WRMSR to an x2APIC register is not serializing and may complete
+        // before earlier stores are globally visible (SDM 10.12.3). MFENCE
+        // drains the stores but orders only loads and stores, and WRMSR is
+        // neither; LFENCE keeps the WRMSR from executing until the MFENCE is
+        // done. So the target sees what we wrote before it sees the IPI.
+        asm volatile("mfence; lfence" ::: "memory");
         wrmsr(x2apic_msr(LapicReg::IcrLow), icr.x2apic_value());
     } else if (!icr.fits_xapic() && icr.shorthand() == Shorthand::None) {
         log_error("lapic: APIC id %u does not fit xAPIC's 8-bit destination", icr.destination());

@@ -4,8 +4,9 @@
 ; a SIPI with vector = page >> 12 starts an AP here at CS = vector << 8, IP = 0.
 ;
 ; The code is position independent: it learns its own address from CS, and
-; never patches itself with anything but that address, so every AP, and an AP
-; that gets a second SIPI, may run it at the same time.
+; never patches itself with anything but that address, so every AP may run it
+; at the same time. (A second SIPI does not restart an AP already running it:
+; only a CPU in wait-for-SIPI acts on a SIPI, SDM 8.4.4.1.)
 %include "trampoline.inc"
 
 ; [paging on]
