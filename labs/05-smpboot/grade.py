@@ -13,8 +13,14 @@ T = "test=smp,cpu_number"
 ORDER = T + ",bringup_order,bringup_init_wait,bringup_sipis,bringup"
 # xAPIC boots under -icount: a busy host cannot stretch an AP past its timeout,
 # and the vCPUs take turns, so a right parallel bring-up is never overtaken by an AP.
-par4 = boot("amd64-parallel-4cpus", arch="amd64", smp="4", cmdline=ORDER, icount=True)
-seq4 = boot("amd64-sequential-4cpus", arch="amd64", smp="4", cmdline="smpboot=sequential " + ORDER, icount=True)
+# Under -icount an AP runs only when the BSP's turn ends (QEMU switches vCPUs
+# every 100 ms of virtual time), so with the SDM's 200 us SIPI wait no AP has
+# started when the BSP looks, and a second SIPI is always due. A long SIPI wait
+# gives every AP its turn first: then a second SIPI is never due.
+SLOW_SIPI = "sipi_delay_us=250000 "
+par4 = boot("amd64-parallel-4cpus", arch="amd64", smp="4", cmdline=SLOW_SIPI + ORDER, icount=True)
+seq4 = boot("amd64-sequential-4cpus", arch="amd64", smp="4", cmdline="smpboot=sequential " + SLOW_SIPI + ORDER,
+            icount=True)
 # As students run it: 8 vCPUs on a laptop's few cores, no -icount. Only what a
 # preempted vCPU cannot change is checked here; the timeouts are generous.
 par8 = boot("amd64-parallel-8cpus", arch="amd64", smp="8",
