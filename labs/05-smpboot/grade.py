@@ -22,9 +22,10 @@ par4 = boot("amd64-parallel-4cpus", arch="amd64", smp="4", cmdline=SLOW_SIPI + O
 seq4 = boot("amd64-sequential-4cpus", arch="amd64", smp="4", cmdline="smpboot=sequential " + SLOW_SIPI + ORDER,
             icount=True)
 # As students run it: 8 vCPUs on a laptop's few cores, no -icount. Only what a
-# preempted vCPU cannot change is checked here; the timeouts are generous.
+# preempted vCPU cannot change is checked here (an AP may start between the
+# BSP's look at its stage and its SIPI); the timeouts are generous.
 par8 = boot("amd64-parallel-8cpus", arch="amd64", smp="8",
-            cmdline="ap_timeout_ms=30000 " + T + ",bringup_init_wait,bringup_sipis", timeout=150)
+            cmdline="ap_timeout_ms=30000 " + T + ",bringup_init_wait", timeout=150)
 i686_seq = boot("i686-sequential-2cpus", arch="i686", smp="2",
                 cmdline="smpboot=sequential sipi_drop=1 " + ORDER, icount=True)
 gaps = boot("i686-apic-gaps", arch="i686", smp="6,sockets=2,cores=3", cmdline=ORDER, icount=True)
@@ -60,7 +61,7 @@ test("sequential_4cpus", seq4, 10, what="smpboot=sequential: each AP's INIT afte
      **up(4, extra=[r"ktest: bringup_order \.\.\. PASS sequential: 3 AP\(s\)", passed("bringup_init_wait"),
                     passed("bringup_sipis")]))
 test("parallel_8cpus", par8, 10, what="8 vCPUs without -icount (as on a laptop): 8 online",
-     **up(8, extra=[passed("bringup_init_wait"), passed("bringup_sipis")]))
+     **up(8, extra=[passed("bringup_init_wait")]))
 test("i686_sequential", i686_seq, 5, what="i686, sequential, its first SIPI lost: the second starts it",
      **up(2, extra=[r"ktest: bringup_order \.\.\. PASS sequential", passed("bringup_sipis"), passed("bringup_init_wait")]))
 test("apic_gaps_i686", gaps, 10, what="i686, APIC ids 0-2 and 4-6: the 32-bit start block, each AP finds its own entry",
