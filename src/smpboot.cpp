@@ -301,6 +301,11 @@ extern "C" [[noreturn]] void mpmain(Cpu* c) {
         halt_forever();
     }
 
+    // What the check-in promises the BSP: this CPU's LAPIC mode is the
+    // machine's and its LAPIC is software-enabled (SVR bit 8, SDM 10.9).
+    if (c->apic_mode != lapic_machine_mode() || !(lapic_read(LapicReg::Svr) & svr::enable))
+        log_error("cpu %u: checking in with its LAPIC not set up (mode %s)", c->id, apic_mode_name(c->apic_mode));
+
     // Requires: IDT and LAPIC ready. The line goes out before the online bit:
     // once the BSP sees every bit it may report, run its tests and end the
     // run, and a line still waiting for the logger's lock would be lost.

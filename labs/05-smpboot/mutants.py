@@ -56,7 +56,7 @@ mutant("second_sipi_never", breaks=["lost_sipi", "i686_sequential"],
             }""", "")])
 
 mutant("lapic_before_mode", breaks=["parallel_4cpus", "apic_id_256"],
-       what="lapic_init() first, before this CPU chose its APIC mode",
+       what="lapic_init() first, before this CPU chose its APIC mode: it does nothing, the LAPIC stays off",
        edits=[edit(SMP, """    lapic_enable_mode();
     c->boot_stage = StageLapic;
 """, """    lapic_init();
