@@ -119,7 +119,7 @@ variant("parallel_one_pass", what="a parallel loop that re-sends, then waits, in
         if (again) udelay(opts.sipi_delay_us);
 """)])
 
-variant("sequential_check_in_first", what="check-in with the mask set before the online bit, stage last",
+variant("checkin_mask_first", what="check-in through a local, the mask bit before the online bit, stage last",
         edits=[hole(SMP, "check in (kernel id", """\
     CpuCheckin mine{};
     mine.kid = cpu_number();
