@@ -139,7 +139,6 @@ bool wait_online(Cpu& c, uint64_t deadline) {
         if (rdtsc() > deadline) return false;
         cpu_relax();
     }
-    bringup_records[c.id].seen_online_tsc = rdtsc();
     return true;
 }
 

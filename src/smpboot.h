@@ -64,14 +64,13 @@ struct CpuCheckin {
 /// Check-ins by kernel id.
 extern CpuCheckin cpu_checkins[];
 
-/// What the BSP sent one AP and saw of it, noted by smp_boot()'s INIT and SIPI
-/// helpers and its wait (the bring-up self-tests read them; Cpu holds the times
-/// of the INIT, the first SIPI and the AP's check-in).
+/// What the BSP sent one AP, noted by smp_boot()'s INIT and SIPI helpers (the
+/// bring-up self-tests read them; Cpu holds the times of the INIT, the first
+/// SIPI and the AP's check-in).
 struct BringupRecord {
     uint32_t inits;             ///< INITs sent to start it (a park after a timeout not counted)
     uint32_t sipis;             ///< SIPIs sent, a dropped one (`sipi_drop=`) included
     uint32_t sipis_to_started;  ///< SIPIs sent when its boot_stage was past StageNotStarted
-    uint64_t seen_online_tsc;   ///< TSC when the BSP saw its online bit
 };
 /// Bring-up records by kernel id.
 extern BringupRecord bringup_records[];
