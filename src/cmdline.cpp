@@ -62,6 +62,8 @@ const Row kRows[] = {
      "scheduler time slice, in milliseconds"},
     {"ap_noanswer", Kind::Number, FIELD(ap_noanswer), 1, kMax - 1, "none", false,
      "kernel id of an AP that skips its check-in (self-test)"},
+    {"sipi_drop", Kind::Number, FIELD(sipi_drop), 1, kMax - 1, "none", false,
+     "kernel id of an AP whose first SIPI is not sent (self-test)"},
     {"help", Kind::Flag, FIELD(help), 0, 0, nullptr, false,
      "list these options in the boot log"},
 };

@@ -66,6 +66,9 @@ struct BootOptions {
     uint32_t timeslice_ms = 10;
     /// `ap_noanswer=N`: kernel id of an AP that skips its check-in (a self-test of the timeout path).
     uint32_t ap_noanswer = kNoCpu;
+    /// `sipi_drop=N`: kernel id of an AP whose first SIPI is not sent, as if it
+    /// had missed it (a self-test of the second SIPI, SDM Vol. 3A 8.4.4.1).
+    uint32_t sipi_drop = kNoCpu;
     /// `help`: list every option with its values in the boot log (log_cmdline_help()).
     bool help = false;
 

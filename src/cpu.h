@@ -57,7 +57,7 @@ struct alignas(64) Cpu {
     uint64_t dfstack_top;         ///< top of the double-fault stack
     uint64_t init_tsc;            ///< TSC when the BSP sent this CPU its INIT
     uint64_t sipi_tsc;            ///< TSC when the BSP sent this CPU its first SIPI
-    uint64_t online_tsc;          ///< TSC when this CPU set its online bit
+    uint64_t online_tsc;          ///< TSC when this CPU reported online, just before its check-in
     void* current;                ///< the running thread (proc.cpp), or null
     CpuFeatures features;         ///< this CPU's CPUID probe (cpuid.h)
     ArchCpu arch;                 ///< GDT, TSS: see archcpu.h

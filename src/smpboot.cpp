@@ -23,6 +23,7 @@ void cpu_probe_features(Cpu& c);
 
 CpuMask cpu_online_mask;
 CpuCheckin cpu_checkins[COHORT_MAX_CPUS];
+BringupRecord bringup_records[COHORT_MAX_CPUS];
 uint64_t bringup_start_tsc, bringup_end_tsc;
 bool bringup_parallel;
 
@@ -70,12 +71,33 @@ bool layout_matches(const uint8_t* t) {
 }
 /// [layout check]
 
-void send_init(uint32_t apic) {
-    lapic_send(Icr::init_assert(apic));  // (callers stamp Cpu::init_tsc)
+void init_apic(uint32_t apic) {
+    lapic_send(Icr::init_assert(apic));
     if (init_deassert) lapic_send(Icr::init_deassert());
 }
 
-void send_sipi(uint32_t apic) { lapic_send(Icr::startup(apic, vector_page)); }
+/// [send helpers]
+/// INIT to AP @p c. The helpers, not their callers, note what was sent and
+/// when, so that the bring-up self-tests judge what happened (bringup_order).
+void send_init(Cpu& c) {
+    c.init_tsc = rdtsc();
+    ++bringup_records[c.id].inits;
+    init_apic(c.apic_id);
+}
+
+/// Start-Up IPI to AP @p c, at the trampoline's page. Notes the first SIPI's
+/// time, and whether the AP had already left wait-for-SIPI (a SIPI it did not need).
+void send_sipi(Cpu& c) {
+    BringupRecord& r = bringup_records[c.id];
+    if (!r.sipis) c.sipi_tsc = rdtsc();
+    if (c.boot_stage != StageNotStarted) ++r.sipis_to_started;
+    if (++r.sipis == 1 && options->sipi_drop == c.id) {
+        log_warn("cpu %u: sipi_drop=%u: its first SIPI is not sent, as if the AP had missed it", c.id, c.id);
+        return;
+    }
+    lapic_send(Icr::startup(c.apic_id, vector_page));
+}
+/// [send helpers]
 
 bool prepare(Cpu& c, uint32_t kid, uint32_t apic) {
     c.self = &c;
@@ -102,7 +124,7 @@ void give_up(Cpu& c) {
     uint32_t stage = c.boot_stage;
     log_error("cpu %u: apic %u did not come online within %u ms (last stage %u: %s); parked with INIT",
               c.id, c.apic_id, options->ap_timeout_ms, stage, stage_name(stage));
-    send_init(c.apic_id);
+    init_apic(c.apic_id);
     for (uint32_t i = 0; i < sb->count; ++i)
         if (table[i].kid == c.id) table[i].apic_id = 0xFFFFFFFF;  // a late wake finds no entry
     stack_free((uintptr_t)c.kstack_top, KSTACK_SIZE);
@@ -195,15 +217,13 @@ void smp_boot(const BootOptions& opts) {
     if (started && opts.smpboot == SmpBoot::Sequential) {
         for (uint32_t i = 0; i < started; ++i) {
             Cpu& c = *targets[i];
-            // LAB 05 BEGIN: INIT, wait, SIPI, wait, a second SIPI only if the first was not taken (note init_tsc, sipi_tsc)
-            c.init_tsc = rdtsc();
-            send_init(c.apic_id);
+            // LAB 05 BEGIN: INIT, wait, SIPI, wait, a second SIPI only if the first was not taken
+            send_init(c);
             udelay(opts.init_delay_us);
-            c.sipi_tsc = rdtsc();
-            send_sipi(c.apic_id);
+            send_sipi(c);
             udelay(opts.sipi_delay_us);
             if (c.boot_stage == StageNotStarted) {  // only if the first was not taken
-                send_sipi(c.apic_id);
+                send_sipi(c);
                 udelay(opts.sipi_delay_us);
             }
             // LAB 05 STUB: lab_todo(5, "INIT-SIPI-SIPI to one AP in smp_boot() (smpboot=sequential)");
@@ -215,23 +235,17 @@ void smp_boot(const BootOptions& opts) {
     } else if (started) {
         // Parallel (as Zircon and Linux 6.5): INIT to all, one wait, SIPI to all.
         // LAB 05 BEGIN: INIT to every target, one wait, SIPI to every target, one wait, a second SIPI to those not started
-        for (uint32_t i = 0; i < started; ++i) {
-            targets[i]->init_tsc = rdtsc();
-            send_init(targets[i]->apic_id);
-        }
+        for (uint32_t i = 0; i < started; ++i) send_init(*targets[i]);
         udelay(opts.init_delay_us);
-        for (uint32_t i = 0; i < started; ++i) {
-            targets[i]->sipi_tsc = rdtsc();
-            send_sipi(targets[i]->apic_id);
-        }
+        for (uint32_t i = 0; i < started; ++i) send_sipi(*targets[i]);
         udelay(opts.sipi_delay_us);
         uint32_t resent = 0;
         for (uint32_t i = 0; i < started; ++i)
-            if (targets[i]->boot_stage == StageNotStarted) { send_sipi(targets[i]->apic_id); ++resent; }
+            if (targets[i]->boot_stage == StageNotStarted) { send_sipi(*targets[i]); ++resent; }
         if (resent) udelay(opts.sipi_delay_us);
         // LAB 05 STUB: lab_todo(5, "INIT to all, SIPI to all, a second SIPI where needed in smp_boot() (smpboot=parallel)");
-        // LAB 05 STUB: (void)send_sipi;
-        // LAB 05 LATER: started = 0; (void)send_sipi;
+        // LAB 05 STUB: (void)send_init; (void)send_sipi;
+        // LAB 05 LATER: started = 0; (void)send_init; (void)send_sipi;
         // LAB 05 END
         uint64_t deadline = rdtsc() + ms_to_tsc(opts.ap_timeout_ms);
         for (uint32_t i = 0; i < started; ++i)
@@ -286,15 +300,20 @@ extern "C" [[noreturn]] void mpmain(Cpu* c) {
         halt_forever();
     }
 
-    // Requires: IDT and LAPIC ready. The online bit is the last thing set.
-    // LAB 05 BEGIN: check in (kernel id, LAPIC id), stamp online_tsc, then online, stage and the mask: the online bit last
-    cpu_checkins[c->id] = CpuCheckin{cpu_number(), lapic_id()};
-    // The line goes out before the bit: once the BSP sees every bit it may
-    // report, run its tests and end the run, and a line still waiting for the
-    // logger's lock would be lost.
+    // What the check-in promises the BSP: this CPU's LAPIC mode is the
+    // machine's and its LAPIC is software-enabled (SVR bit 8, SDM 10.9).
+    if (c->apic_mode != lapic_machine_mode() || !(lapic_read(LapicReg::Svr) & svr::enable))
+        log_error("cpu %u: checking in with its LAPIC not set up (mode %s)", c->id, apic_mode_name(c->apic_mode));
+
+    // Requires: IDT and LAPIC ready. The line goes out before the online bit:
+    // once the BSP sees every bit it may report, run its tests and end the
+    // run, and a line still waiting for the logger's lock would be lost.
     c->online_tsc = rdtsc();
     log_info("cpu %u: online (apic %u, %s) after %llu us", c->id, c->apic_id,
              apic_mode_name(c->apic_mode), (unsigned long long)(tsc_to_ns(c->online_tsc - c->sipi_tsc) / 1000));
+
+    // LAB 05 BEGIN: check in (kernel id, LAPIC id), then online, stage and the mask: the online bit last
+    cpu_checkins[c->id] = CpuCheckin{cpu_number(), lapic_id()};
     c->online = 1;
     c->boot_stage = StageOnline;
     cpu_online_mask.set(c->id);

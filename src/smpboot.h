@@ -64,6 +64,17 @@ struct CpuCheckin {
 /// Check-ins by kernel id.
 extern CpuCheckin cpu_checkins[];
 
+/// What the BSP sent one AP, noted by smp_boot()'s INIT and SIPI helpers (the
+/// bring-up self-tests read them; Cpu holds the times of the INIT, the first
+/// SIPI and the AP's check-in).
+struct BringupRecord {
+    uint32_t inits;             ///< INITs sent to start it (a park after a timeout not counted)
+    uint32_t sipis;             ///< SIPIs sent, a dropped one (`sipi_drop=`) included
+    uint32_t sipis_to_started;  ///< SIPIs sent when its boot_stage was past StageNotStarted
+};
+/// Bring-up records by kernel id.
+extern BringupRecord bringup_records[];
+
 ///@{
 /// TSC at the start and the end of smp_boot() (the bring-up alone).
 extern uint64_t bringup_start_tsc, bringup_end_tsc;
