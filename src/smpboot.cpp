@@ -16,6 +16,7 @@
 #include "panic.h"
 #include "proc.h"
 #include "timer.h"
+#include "wait.h"
 #include "x86.h"
 
 extern "C" const uint8_t trampoline_start[], trampoline_end[];
@@ -112,11 +113,13 @@ void give_up(Cpu& c) {
 /// [give up]
 
 /// Wait until CPU @p c is online or the AP timeout passed.
+/// Wait for @p c's online bit (wait.h). During the boot the BSP's interrupts
+/// are off, so this spins with `pause`; with them on it would halt between
+/// looks, and the AP's wait_wake() after its check-in would end the halt.
 bool wait_online(Cpu& c, uint64_t deadline) {
-    while (!c.online) {
-        if (rdtsc() > deadline) return false;
-        cpu_relax();
-    }
+    Waiter w(deadline);
+    while (!c.online)
+        if (!w.pause([&] { return c.online != 0; })) return c.online != 0;
     return true;
 }
 
@@ -293,6 +296,7 @@ extern "C" [[noreturn]] void mpmain(Cpu* c) {
     cpu_online_mask.set(c->id);
     // LAB 05 STUB: lab_todo(5, "the check-in in mpmain(): the online bit goes last");
     // LAB 05 END
+    wait_wake(0);  // the BSP may be halted in wait_online()
 
     // Requires: online. This boot context becomes this CPU's idle thread.
     sched_run_ap();
