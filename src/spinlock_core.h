@@ -108,7 +108,7 @@ struct Backoff {
     template <typename Relax>
     void operator()(Relax&& relax) {
         for (uint32_t i = 0; i < delay; ++i) relax();
-        delay = delay >= cap / 2 ? cap : delay * 2;
+        delay = delay > cap / 2 ? cap : delay * 2;
     }
 };
 
