@@ -112,10 +112,10 @@ void give_up(Cpu& c) {
 }
 /// [give up]
 
-/// Wait until CPU @p c is online or the AP timeout passed.
-/// Wait for @p c's online bit (wait.h). During the boot the BSP's interrupts
-/// are off, so this spins with `pause`; with them on it would halt between
-/// looks, and the AP's wait_wake() after its check-in would end the halt.
+/// Wait until CPU @p c is online or @p deadline passed (wait.h). During the
+/// boot the BSP's interrupts are off, so this spins with `pause`; with them on
+/// it would halt between looks, and the AP's wait_wake() after its check-in
+/// would end the halt.
 bool wait_online(Cpu& c, uint64_t deadline) {
     Waiter w(deadline);
     while (!c.online)
