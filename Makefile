@@ -9,6 +9,7 @@
 #   make test-quick               leave out the slow, fuzzing and Bochs lanes
 #   make test TESTS=boot.amd64    only tests whose name matches (ctest -R)
 #   make iso [ARCH= CMDLINE= ISO=]  ISOs to boot elsewhere
+#   make stress [STRESS_FLAGS=]  20 boots of test=all beside a busy host process: N/20 and times
 #   make bochs [HEADLESS=1]       the same ISO in Bochs 2.7 (ARCH=, CPUS= up to 16, APIC=x2apic)
 #   make bench                    measure the SMP path: build/bench/results.md and pictures
 #   make qemu-gdb / make gdb      boot stopped, then attach gdb (docs/debugging.md)
@@ -171,6 +172,14 @@ fuzz: configure
 # BENCH_FLAGS=--short: the quick set that make test runs as bench.short.
 bench: build
 	tools/bench --build-dir $(BUILD) $(BENCH_FLAGS)
+
+# make stress: boot test=all again and again (multi-threaded TCG, no -icount)
+# beside a busy host process, the way a student's laptop runs it, and print
+# N/20 with the run times. STRESS_FLAGS=--arch amd64 --smp 16 --runs 5 ...
+STRESS_FLAGS ?=
+.PHONY: stress
+stress: build
+	tools/stress --build-dir $(BUILD) $(STRESS_FLAGS)
 
 # make grade LAB=05 [TEST=name]: build, boot the lab's configurations and score
 # its tests (labs/README.md); failed tests keep their log in $(BUILD)/grade-logs/.

@@ -10,12 +10,15 @@ constexpr uint32_t slot_mask = callq_capacity - 1;
 static_assert((callq_capacity & slot_mask) == 0, "callq_capacity must be a power of two");
 static_assert(callq_max_cpus % 32 == 0, "CallWait::answered holds whole words of CPUs");
 
-/// Acknowledge to @p w on behalf of CPU @p cpu. The bit goes first: once
-/// `pending` reaches 0 the sender may return and its CallWait may be gone.
+/// Acknowledge to @p w on behalf of CPU @p cpu. The bit goes first, and
+/// `wake` is read before the decrement: once `pending` reaches 0 the sender
+/// may return and its CallWait may be gone.
 void ack(CallWait* w, uint32_t cpu) {
     if (!w) return;
     if (cpu < callq_max_cpus) __atomic_fetch_or(&w->answered[cpu / 32], 1u << (cpu % 32), __ATOMIC_RELAXED);
-    __atomic_fetch_sub(&w->pending, 1u, __ATOMIC_RELEASE);
+    void (*wake)(uint32_t) = w->wake;
+    uint32_t waiter = w->waiter;
+    if (__atomic_fetch_sub(&w->pending, 1u, __ATOMIC_RELEASE) == 1 && wake) wake(waiter);
 }
 
 /// True when the slot at `tail` is published. Reads `tail` without owning it,
@@ -96,8 +99,10 @@ uint32_t callq_pending(const CallQueue& q) {
     return __atomic_load_n(&q.head, __ATOMIC_RELAXED) - tail;
 }
 
-void callwait_init(CallWait& w, uint32_t targets) {
+void callwait_init(CallWait& w, uint32_t targets, void (*wake)(uint32_t), uint32_t waiter) {
     for (uint32_t& word : w.answered) word = 0;
+    w.wake = wake;
+    w.waiter = waiter;
     __atomic_store_n(&w.pending, targets, __ATOMIC_RELEASE);
 }
 

@@ -40,6 +40,10 @@ constexpr uint32_t callq_capacity = 64;
 struct CallWait {
     uint32_t pending;                         ///< Targets that have not answered yet.
     uint32_t answered[callq_max_cpus / 32];   ///< Bit n: CPU n has answered.
+    /// Called as `wake(waiter)` by the last target to answer, so a sender that
+    /// halts while it waits (wait.h) is woken; null: nobody to wake.
+    void (*wake)(uint32_t cpu);
+    uint32_t waiter;                          ///< The argument of `wake`: the sender's CPU.
 };
 
 /// One request: run `fn(arg)`, then acknowledge to `done` (if not null).
@@ -85,8 +89,9 @@ size_t callq_drain(CallQueue& q);
 /// Requests posted to @p q and not yet taken (a snapshot).
 uint32_t callq_pending(const CallQueue& q);
 
-/// Prepare @p w for @p targets acknowledgements.
-void callwait_init(CallWait& w, uint32_t targets);
+/// Prepare @p w for @p targets acknowledgements; the last calls
+/// `wake(waiter)` when @p wake is not null.
+void callwait_init(CallWait& w, uint32_t targets, void (*wake)(uint32_t) = nullptr, uint32_t waiter = 0);
 /// True when every target of @p w has answered.
 bool callwait_done(const CallWait& w);
 /// True when CPU @p cpu has answered @p w.

@@ -54,6 +54,8 @@ const Row kRows[] = {
      "how long to wait for CPUs to answer an IPI request, in milliseconds"},
     {"spin_timeout_ms", Kind::Number, FIELD(spin_timeout_ms), 1, 600000, nullptr, false,
      "report a spinlock held longer than this, in milliseconds"},
+    {"spinlock", Kind::Choice, FIELD(spinlock), 0, 0, "auto|ticket|tas", false,
+     "spinlock kind: ticket, test-and-set with backoff, or auto (tas under a hypervisor)"},
     {"e9", Kind::OnOff, FIELD(e9), 0, 0, nullptr, false,
      "mirror the log to port 0xE9"},
     {"vga", Kind::OnOff, FIELD(vga), 0, 0, nullptr, false,

@@ -10,6 +10,7 @@
 /// twice, the later word wins.
 #pragma once
 #include "log.h"
+#include "spinlock_core.h"
 #include "types.h"
 
 /// How the boot CPU starts the application processors (PITFALLS: parallel
@@ -58,6 +59,8 @@ struct BootOptions {
     uint32_t ipi_timeout_ms = 5000;
     /// `spin_timeout_ms=`: a spinlock waited on this long is reported with its holder.
     uint32_t spin_timeout_ms = 1000;
+    /// `spinlock=auto|ticket|tas`: what every kernel spinlock is (spinlock_set_policy()).
+    SpinPolicy spinlock = SpinPolicy::Auto;
     /// `e9` or `e9=on|off`: mirror the log to port 0xE9 (QEMU/Bochs debug console).
     bool e9 = false;
     /// `vga=on|off`: mirror the log to the VGA text screen.

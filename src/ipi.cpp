@@ -11,6 +11,7 @@
 #include "runlevel.h"
 #include "timer.h"
 #include "trap.h"
+#include "wait.h"
 #include "x86.h"
 
 const BootOptions& boot_options();
@@ -86,9 +87,12 @@ uint32_t post_all(const CpuMask& targets, const CallReq& r, uint8_t vector, uint
 
 bool wait_for(CallWait& w, const CpuMask& targets, uint64_t deadline, const char* what) {
     uint32_t me = cpu_number();
-    bool ok = callq_wait(w, mailboxes[me], [&] {
-        cpu_relax();
-        return rdtsc() < deadline;
+    // Spin, then halt (wait.h): the last target to answer wakes us, and an
+    // IPI with new requests for our mailbox does too.
+    Waiter waiter(deadline);
+    CallQueue& own = mailboxes[me];
+    bool ok = callq_wait(w, own, [&] {
+        return waiter.pause([&] { return callwait_done(w) || callq_pending(own) != 0; });
     });
     if (ok) return true;
     char names[160];
@@ -109,7 +113,7 @@ bool call(const CpuMask& targets, CallFn fn, void* arg, bool wait, uint8_t vecto
     CallWait w;
     uint32_t n = 0;
     for_each_cpu(k, targets) n += (k != me && cpu_online_mask.test(k));
-    callwait_init(w, n);
+    callwait_init(w, n, wait_wake, me);
     CallReq r{fn, arg, wait ? &w : nullptr, 0};
     post_all(targets, r, vector, deadline);
     if (targets.test(me)) fn(arg);

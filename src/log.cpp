@@ -4,7 +4,8 @@
 ///
 /// The lock is a ticket lock (FIFO: no CPU starves while others log). It does
 /// not use the general SpinLock class on purpose: SpinLock reports problems
-/// through the log, and a logger whose lock can log would recurse.
+/// through the log, and a logger whose lock can log would recurse. Under a
+/// hypervisor a CPU queues only once the lock looks free (queue_when_free()).
 #include "cpu.h"
 #include "console.h"
 #include "format.h"
@@ -13,6 +14,7 @@
 #include "labs.h"
 #include "log.h"
 #include "logsink.h"
+#include "spinlock.h"
 #include "timer.h"
 #include "uart.h"
 #include "x86.h"
@@ -69,9 +71,27 @@ void logsink_enter_panic_mode(uint32_t owner) {
     __atomic_store_n(&panic_owner, owner, __ATOMIC_RELEASE);
 }
 
+/// Before taking a ticket under a hypervisor (spinlock_uses_tas()): wait,
+/// backing off, until the lock looks free, for a bounded number of rounds.
+/// A ticket holder whose vCPU loses its host core stalls every ticket behind
+/// it; a CPU that queues only when the lock is free keeps that queue short.
+/// No ticket is held here, so interrupts may stay on (a handler that logs
+/// meanwhile takes its own turn), and after the bound the CPU queues anyway,
+/// so the ticket lock's fairness still holds in the end.
+void queue_when_free() {
+    if (!spinlock_uses_tas()) return;
+    Backoff backoff(spin_backoff_cap);
+    for (uint32_t round = 0; round < 64; ++round) {
+        if (__atomic_load_n(&lock.serving, __ATOMIC_RELAXED) == __atomic_load_n(&lock.next, __ATOMIC_RELAXED))
+            return;
+        backoff([] { cpu_relax(); });
+    }
+}
+
 /// [log line]
 void logsink_line(const char* line, size_t len) {
     uintptr_t flags = read_flags();
+    if (__atomic_load_n(&panic_owner, __ATOMIC_RELAXED) == 0xFFFFFFFF) queue_when_free();
     cli();
     uint32_t owner = __atomic_load_n(&panic_owner, __ATOMIC_ACQUIRE);
     if (owner != 0xFFFFFFFF) {

@@ -87,6 +87,14 @@ extern "C" [[noreturn]] void kmain(uint32_t magic, uintptr_t info) {
     const CpuFeatures& f = this_cpu()->features;
     timer_check_cpuid(f);
 
+    // Requires: the BSP's features, and no other CPU running yet: every lock
+    // must be taken the same way on all CPUs. Under a hypervisor a vCPU may
+    // have no host core; a FIFO lock would then wait for it (docs/logging.md).
+    bool tas = spinlock_set_policy(opts.spinlock, cpu_has(f, CpuFlag::Hypervisor));
+    log_info("spinlock: %s locks (spinlock=%s, hypervisor bit %s)", tas ? "test-and-set" : "ticket",
+             opts.spinlock == SpinPolicy::Auto ? "auto" : opts.spinlock == SpinPolicy::Tas ? "tas" : "ticket",
+             cpu_has(f, CpuFlag::Hypervisor) ? "set" : "clear");
+
     // Requires: the BSP's APIC id (from CPUID: its LAPIC is not set up yet).
     this_cpu()->apic_id = f.has_x2apic_id ? f.x2apic_id : f.initial_apic_id;
     discover_cpus(opts, mb2, this_cpu()->apic_id, f.logical_per_package());

@@ -527,6 +527,7 @@ uint64_t sched_idle_ns(uint32_t cpu) {
 }
 uint32_t sched_queue_length(uint32_t cpu) { return runq_count(percpu[cpu].rq); }
 bool sched_ready() { return ready; }
+bool sched_timer_free() { return ready && !percpu[cpu_number()].timer_lent; }
 uint64_t sched_exclusive_violations() { return violations; }
 
 void thread_foreach(void (*fn)(const Thread&, void*), void* ctx) {

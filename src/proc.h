@@ -104,6 +104,9 @@ uint32_t sched_queue_length(uint32_t cpu);
 void thread_foreach(void (*fn)(const Thread&, void*), void* ctx);
 /// True once sched_init() ran.
 bool sched_ready();
+/// True when this CPU's LAPIC timer is the scheduler's (not lent to a test), so
+/// a short one-shot may be armed and on_timer() will arm the scheduler's again.
+bool sched_timer_free();
 /// Panic when a thread is found running on two CPUs (the scheduler checks
 /// every switch); the count of such findings (always 0 unless broken).
 uint64_t sched_exclusive_violations();

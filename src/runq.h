@@ -8,7 +8,8 @@
 /// thread is runnable on exactly one queue, or on none while it runs, and
 /// runq_enqueue() refuses a node that is already queued somewhere.
 ///
-/// Each queue has its own ticket lock. Most operations expect the caller to
+/// Each queue has its own lock (a PolicyLock: ticket, or test-and-set under a
+/// hypervisor, as every kernel spinlock). Most operations expect the caller to
 /// hold it (the scheduler holds it across its decision). Stealing needs two
 /// queues at once and takes both locks itself, always the lower CPU's first,
 /// so two CPUs stealing from each other cannot deadlock.
@@ -38,7 +39,7 @@ struct RunqLevel {
 
 /// One CPU's run queue. Fields other than `lock` and `cpu` belong to runq.cpp.
 struct RunQueue {
-    TicketLock lock;                 ///< Protects everything below except `count` reads.
+    PolicyLock lock;                 ///< Protects everything below except `count` reads.
     uint32_t cpu = 0;                ///< Kernel id of the owning CPU (the lock order key).
     uint32_t count = 0;              ///< Queued nodes; readable without the lock (runq_count()).
     uint32_t nonempty = 0;           ///< Bit p set when level[p] is not empty.
@@ -78,9 +79,9 @@ RunQueue* runq_busiest(RunQueue* const* queues, size_t n, const RunQueue* self);
 
 /// Lock @p q, calling `spin(ahead)` while waiting (spinlock_core.h).
 template <typename Spin>
-void runq_lock(RunQueue& q, Spin&& spin) { ticket_acquire(q.lock, spin); }
+void runq_lock(RunQueue& q, Spin&& spin) { policy_acquire(q.lock, spin); }
 /// Unlock @p q.
-inline void runq_unlock(RunQueue& q) { ticket_release(q.lock); }
+inline void runq_unlock(RunQueue& q) { policy_release(q.lock); }
 
 /// Lock two different queues in the one global order: lower CPU id first
 /// (and, should two queues share an id, lower address first).

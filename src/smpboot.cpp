@@ -16,6 +16,7 @@
 #include "panic.h"
 #include "proc.h"
 #include "timer.h"
+#include "wait.h"
 #include "x86.h"
 
 extern "C" const uint8_t trampoline_start[], trampoline_end[];
@@ -133,12 +134,14 @@ void give_up(Cpu& c) {
 }
 /// [give up]
 
-/// Wait until CPU @p c is online or the AP timeout passed.
+/// Wait until CPU @p c is online or @p deadline passed (wait.h). During the
+/// boot the BSP's interrupts are off, so this spins with `pause`; with them on
+/// it would halt between looks, and the AP's wait_wake() after its check-in
+/// would end the halt.
 bool wait_online(Cpu& c, uint64_t deadline) {
-    while (!c.online) {
-        if (rdtsc() > deadline) return false;
-        cpu_relax();
-    }
+    Waiter w(deadline);
+    while (!c.online)
+        if (!w.pause([&] { return c.online != 0; })) return c.online != 0;
     return true;
 }
 
@@ -320,6 +323,7 @@ extern "C" [[noreturn]] void mpmain(Cpu* c) {
     // LAB 05 STUB: lab_todo(5, "the check-in in mpmain(): the online bit goes last");
     // LAB 05 LATER: halt_forever();
     // LAB 05 END
+    wait_wake(0);  // the BSP may be halted in wait_online()
 
     // Requires: online. This boot context becomes this CPU's idle thread.
     sched_run_ap();

@@ -1,5 +1,6 @@
 /// @file spinlock.cpp
-/// Ticket spinlocks with owners and a bounded spin.
+/// Spinlocks with owners and a bounded spin: ticket, or test-and-set with
+/// backoff under a hypervisor (spinlock_set_policy()).
 #include "spinlock.h"
 #include "cpu.h"
 #include "panic.h"
@@ -14,6 +15,13 @@ uint64_t timeout_ticks = 0;  // 0 until calibrated: no bound before the TSC is k
 
 void spinlock_set_timeout_ms(uint32_t ms) { timeout_ticks = tsc_khz() * ms; }
 
+bool spinlock_set_policy(SpinPolicy policy, bool hypervisor) {
+    spin_tas_chosen = spin_policy_uses_tas(policy, hypervisor);
+    return spin_tas_chosen;
+}
+
+bool spinlock_uses_tas() { return spin_tas_chosen; }
+
 void SpinLock::record_owner(uintptr_t ra) {
     owner_ = cpu_number();
     owner_ra_ = ra;
@@ -27,10 +35,10 @@ void SpinLock::lock() {
     if (owner_ == me)
         panic("spinlock %s: cpu %u takes it again (already taken at %p)", name_, me, (void*)owner_ra_);
     uint64_t start = 0;
-    uint32_t spins = 0;
-    ticket_acquire(t_, [&](uint32_t) {
+    uint32_t looks = 0;
+    policy_acquire(l_, [&](uint32_t) {
         cpu_relax();
-        if (!timeout_ticks || (++spins & 1023)) return;
+        if (!timeout_ticks || (++looks & 1023)) return;
         uint64_t now = rdtsc();
         if (!start) start = now;
         if (now - start > timeout_ticks) {
@@ -46,7 +54,7 @@ void SpinLock::lock() {
 /// [spin bound]
 
 bool SpinLock::try_lock() {
-    if (!ticket_try(t_)) return false;
+    if (!policy_try(l_)) return false;
     record_owner((uintptr_t)__builtin_return_address(0));
     return true;
 }
@@ -56,10 +64,10 @@ void SpinLock::unlock() {
         panic("spinlock %s: cpu %u releases it, but cpu %d holds it", name_, cpu_number(),
               owner_ == NO_CPU ? -1 : (int)owner_);
     owner_ = NO_CPU;
-    ticket_release(t_);
+    policy_release(l_);
 }
 
-bool SpinLock::holding() const { return ticket_locked(t_) && owner_ == cpu_number(); }
+bool SpinLock::holding() const { return policy_locked(l_) && owner_ == cpu_number(); }
 
 SpinGuard::SpinGuard(SpinLock& l, Runlevel level) : l_(l) {
     old_ = current_runlevel();

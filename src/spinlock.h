@@ -2,6 +2,11 @@
 /// The kernel's spinlock: a fair ticket lock (spinlock_core.h) with a name, the
 /// owner's CPU and return address, and a bounded spin.
 ///
+/// Under a hypervisor (and by `spinlock=tas`) every SpinLock is a test-and-set
+/// lock with exponential backoff instead: when vCPUs outnumber host cores, the
+/// ticket lock's next waiter may have no host core, and then nobody can take
+/// the lock (docs/logging.md has the figures). `spinlock=ticket` keeps FIFO.
+///
 /// Spinning longer than `spin_timeout_ms=` (default 1 s) is a bug: the waiter
 /// panics with the lock's name, the owner's CPU id and the address it took
 /// the lock from. Taking a lock this CPU already holds is reported at once.
@@ -34,7 +39,7 @@ public:
 
 private:
     void record_owner(uintptr_t ra);
-    TicketLock t_;
+    PolicyLock l_;
     const char* name_;
     volatile uint32_t owner_ = 0xFFFFFFFF;  // kernel id of the holder
     uintptr_t owner_ra_ = 0;                // where the holder took it
@@ -76,3 +81,13 @@ private:
 
 /// Set the spin bound (milliseconds) once the TSC is calibrated.
 void spinlock_set_timeout_ms(uint32_t ms);
+
+/// Choose the lock every SpinLock uses from now on: @p policy, with
+/// @p hypervisor (CPUID.1:ECX[31] of the boot CPU) deciding `auto`. Call it on
+/// the boot CPU before the APs start, while no SpinLock is held (a lock taken
+/// as ticket is still released as ticket, but two CPUs must never take one
+/// lock by different policies). Returns true when test-and-set was chosen.
+bool spinlock_set_policy(SpinPolicy policy, bool hypervisor);
+
+/// True when SpinLocks are test-and-set locks (spinlock_set_policy()).
+bool spinlock_uses_tas();

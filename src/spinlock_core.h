@@ -94,3 +94,85 @@ inline void tas_release(TasLock& l) { __atomic_store_n(&l.held, 0u, __ATOMIC_REL
 
 /// True when @p l is held (a snapshot).
 inline bool tas_locked(const TasLock& l) { return __atomic_load_n(&l.held, __ATOMIC_RELAXED) != 0; }
+
+/// Bounded exponential backoff for a test-and-set waiter: the n-th call runs
+/// `relax()` min(2^n, @p cap) times. Under a hypervisor a waiter that backs off
+/// leaves the lock's cache line (and, under TCG, host time) to the vCPU that
+/// holds it; the cap keeps a waiter from sleeping through many releases.
+struct Backoff {
+    uint32_t delay = 1; ///< relax() calls of the next round.
+    uint32_t cap;       ///< Most relax() calls in one round.
+    /// Backoff starting at 1 and doubling up to @p most.
+    constexpr explicit Backoff(uint32_t most) : cap(most ? most : 1) {}
+    /// One round: `relax()` `delay` times, then double `delay` up to `cap`.
+    template <typename Relax>
+    void operator()(Relax&& relax) {
+        for (uint32_t i = 0; i < delay; ++i) relax();
+        delay = delay > cap / 2 ? cap : delay * 2;
+    }
+};
+
+/// How a kernel spinlock makes its waiters wait (the boot option `spinlock=`).
+enum class SpinPolicy : uint8_t {
+    Auto,   ///< Ticket on bare metal; test-and-set under a hypervisor (CPUID.1:ECX[31]).
+    Ticket, ///< Always the fair ticket lock.
+    Tas,    ///< Always test-and-set with exponential backoff.
+};
+
+/// The lock a @p policy picks on a CPU that @p hypervisor says runs under a
+/// hypervisor: true means test-and-set. Linux's virt_spin_lock() makes the
+/// same choice: a FIFO lock stalls when the next waiter's vCPU has no host
+/// core (lock-waiter preemption); with test-and-set any running waiter wins.
+constexpr bool spin_policy_uses_tas(SpinPolicy policy, bool hypervisor) {
+    return policy == SpinPolicy::Tas || (policy == SpinPolicy::Auto && hypervisor);
+}
+
+/// The policy every PolicyLock follows: true for test-and-set. The kernel
+/// sets it once, on the boot CPU before the APs start (spinlock_set_policy());
+/// host tests set it to try both kinds.
+inline bool spin_tas_chosen = false;
+
+/// Most `spin()` calls between two looks of a test-and-set waiter that backs off.
+constexpr uint32_t spin_backoff_cap = 256;
+
+/// A lock that is a ticket lock or a test-and-set lock, as `spin_tas_chosen`
+/// said when it was taken. It remembers which, so that a release always
+/// matches its acquisition. All zero is unlocked.
+struct PolicyLock {
+    TicketLock ticket; ///< Used while the policy is ticket.
+    TasLock tas;       ///< Used while the policy is test-and-set.
+    uint32_t by_tas;   ///< The holder took `tas` (written by the holder only).
+    /// An unlocked lock.
+    constexpr PolicyLock() : by_tas(0) {}
+};
+
+/// Acquire @p l by the policy, calling `spin(ahead)` between looks (ticket)
+/// or min(2^n, spin_backoff_cap) times in the n-th round (test-and-set).
+template <typename Spin>
+void policy_acquire(PolicyLock& l, Spin&& spin) {
+    bool tas = spin_tas_chosen;
+    if (tas) {
+        Backoff backoff(spin_backoff_cap);
+        tas_acquire(l.tas, [&](uint32_t) { backoff([&] { spin(1u); }); });
+    } else {
+        ticket_acquire(l.ticket, spin);
+    }
+    l.by_tas = tas;
+}
+
+/// Acquire @p l by the policy if it is free. True on success.
+inline bool policy_try(PolicyLock& l) {
+    bool tas = spin_tas_chosen;
+    if (!(tas ? tas_try(l.tas) : ticket_try(l.ticket))) return false;
+    l.by_tas = tas;
+    return true;
+}
+
+/// Release @p l (the caller holds it), the way it was taken.
+inline void policy_release(PolicyLock& l) {
+    if (l.by_tas) tas_release(l.tas);
+    else ticket_release(l.ticket);
+}
+
+/// True when @p l is held (a snapshot).
+inline bool policy_locked(const PolicyLock& l) { return ticket_locked(l.ticket) || tas_locked(l.tas); }

@@ -22,7 +22,7 @@ std::string formatted(const BootOptions& o) {
 }
 const char* kDefaultLine =
     "maxcpus=all acpi=on nox2apic=off loglevel=info test=none token=none smpboot=parallel "
-    "init_delay_us=10000 sipi_delay_us=200 ap_timeout_ms=10000 ipi_timeout_ms=5000 spin_timeout_ms=1000 e9=off "
+    "init_delay_us=10000 sipi_delay_us=200 ap_timeout_ms=10000 ipi_timeout_ms=5000 spin_timeout_ms=1000 spinlock=auto e9=off "
     "vga=on timeslice_ms=10 ap_noanswer=none sipi_drop=none help=off";
 struct Case {
     const char* in;    // a command line of one bad word
@@ -60,6 +60,7 @@ BOOST_AUTO_TEST_CASE(null_and_empty_give_defaults) {
         BOOST_TEST(o.ap_timeout_ms == 10000u);
         BOOST_TEST(o.ipi_timeout_ms == 5000u);
         BOOST_TEST(o.spin_timeout_ms == 1000u);
+        BOOST_TEST(int(o.spinlock) == int(SpinPolicy::Auto));
         BOOST_TEST(!o.e9);
         BOOST_TEST(o.vga);
         BOOST_TEST(o.timeslice_ms == 10u);
@@ -73,7 +74,7 @@ BOOST_AUTO_TEST_CASE(every_option_set) {
     BootOptions o = parse(
         "maxcpus=4 acpi=off nox2apic loglevel=debug test=smp,ipi.all,tlb-1 token=run_42-a "
         "smpboot=sequential init_delay_us=0 sipi_delay_us=300 ap_timeout_ms=50 ipi_timeout_ms=70 "
-        "spin_timeout_ms=2000 e9 vga=off timeslice_ms=5 ap_noanswer=3 sipi_drop=2 help");
+        "spin_timeout_ms=2000 spinlock=tas e9 vga=off timeslice_ms=5 ap_noanswer=3 sipi_drop=2 help");
     BOOST_TEST(warnings() == 0u);
     BOOST_TEST(o.maxcpus == 4u);
     BOOST_TEST(o.cpu_limit() == 4u);
@@ -91,6 +92,7 @@ BOOST_AUTO_TEST_CASE(every_option_set) {
     BOOST_TEST(o.ap_timeout_ms == 50u);
     BOOST_TEST(o.ipi_timeout_ms == 70u);
     BOOST_TEST(o.spin_timeout_ms == 2000u);
+    BOOST_TEST(int(o.spinlock) == int(SpinPolicy::Tas));
     BOOST_TEST(o.e9);
     BOOST_TEST(!o.vga);
     BOOST_TEST(o.timeslice_ms == 5u);
@@ -100,7 +102,7 @@ BOOST_AUTO_TEST_CASE(every_option_set) {
     BOOST_TEST(formatted(o) ==
                "maxcpus=4 acpi=off nox2apic=on loglevel=debug test=smp,ipi.all,tlb-1 "
                "token=run_42-a smpboot=sequential init_delay_us=0 sipi_delay_us=300 "
-               "ap_timeout_ms=50 ipi_timeout_ms=70 spin_timeout_ms=2000 e9=on vga=off timeslice_ms=5 "
+               "ap_timeout_ms=50 ipi_timeout_ms=70 spin_timeout_ms=2000 spinlock=tas e9=on vga=off timeslice_ms=5 "
                "ap_noanswer=3 sipi_drop=2 help=on");
 }
 
@@ -117,6 +119,8 @@ BOOST_AUTO_TEST_CASE(alternative_spellings) {
     BOOST_TEST(int(parse("loglevel=3").loglevel) == int(LogLevel::Debug));
     BOOST_TEST(!parse("e9=off").e9);
     BOOST_TEST(int(parse("smpboot=0").smpboot) == int(SmpBoot::Sequential));
+    BOOST_TEST(int(parse("spinlock=ticket").spinlock) == int(SpinPolicy::Ticket));
+    BOOST_TEST(int(parse("spinlock=2").spinlock) == int(SpinPolicy::Tas));
     BOOST_TEST(!parse("acpi").acpi_off);  // a bare on/off word means on
     BOOST_TEST(parse("vga").vga);
     BOOST_TEST(warnings() == 0u);
@@ -172,6 +176,7 @@ BOOST_AUTO_TEST_CASE(malformed_values_of_every_kind) {
         {"acpi=maybe", "WARN: cmdline: acpi=maybe is neither on nor off; using the default (on)"},
         {"nox2apic=1", "WARN: cmdline: nox2apic=1 takes no value; using the default (off)"},
         {"smpboot=fast", "WARN: cmdline: smpboot=fast is not one of sequential|parallel (or 0..1); using the default (parallel)"},
+        {"spinlock=mcs", "WARN: cmdline: spinlock=mcs is not one of auto|ticket|tas (or 0..2); using the default (auto)"},
         {"init_delay_us=2000000", "WARN: cmdline: init_delay_us=2000000 is out of range (0..1000000); using the default (10000)"},
         {"ap_timeout_ms=0", "WARN: cmdline: ap_timeout_ms=0 is out of range (1..600000); using the default (10000)"},
         {"timeslice_ms=", "WARN: cmdline: timeslice_ms= has no value; using the default (10)"},
@@ -291,6 +296,7 @@ BOOST_AUTO_TEST_CASE(help_lists_every_option) {
     BOOST_TEST(log_count("WARN: ") == 0u);
     BOOST_TEST(log_contains("cmdline: maxcpus          0..4294967295|all"));
     BOOST_TEST(log_contains("cmdline: loglevel         error|warn|info|debug"));
+    BOOST_TEST(log_contains("cmdline: spinlock         auto|ticket|tas"));
     BOOST_TEST(log_contains("default on"));
 }
 

@@ -175,12 +175,12 @@ BOOST_AUTO_TEST_CASE(locks_lower_cpu_first) {
         runq_lock_two(q5, q2, yield);
         runq_unlock_two(q5, q2);
     });
-    while (__atomic_load_n(&q5.lock.next, __ATOMIC_RELAXED) != 2) std::this_thread::yield();
-    BOOST_TEST(ticket_locked(q2.lock));
+    while (__atomic_load_n(&q5.lock.ticket.next, __ATOMIC_RELAXED) != 2) std::this_thread::yield();
+    BOOST_TEST(policy_locked(q2.lock));
     runq_unlock(q5);
     t.join();
-    BOOST_TEST(!ticket_locked(q2.lock));
-    BOOST_TEST(!ticket_locked(q5.lock));
+    BOOST_TEST(!policy_locked(q2.lock));
+    BOOST_TEST(!policy_locked(q5.lock));
 }
 
 BOOST_AUTO_TEST_CASE(concurrent_enqueue_run_and_steal) {
@@ -252,7 +252,7 @@ BOOST_AUTO_TEST_CASE(concurrent_enqueue_run_and_steal) {
     uint64_t from = 0, to = 0;
     for (RunQueue* x : all) {
         BOOST_TEST(runq_count(*x) == 0u);
-        BOOST_TEST(!ticket_locked(x->lock));
+        BOOST_TEST(!policy_locked(x->lock));
         from += x->stolen_from;
         to += x->stolen_to;
     }

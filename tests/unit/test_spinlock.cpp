@@ -1,5 +1,6 @@
-// The ticket and test-and-set lock cores, with host threads standing in for
-// CPUs: exact totals under contention, and FIFO service for the ticket lock.
+// The ticket and test-and-set lock cores and the PolicyLock that picks one,
+// with host threads standing in for CPUs (also more threads than host cores):
+// exact totals under contention, and FIFO service for the ticket lock.
 #include <boost/test/unit_test.hpp>
 #include <thread>
 #include <vector>
@@ -42,14 +43,15 @@ struct Shared {
     }
 };
 
-// kThreads threads each take the lock kRounds times and run Shared::critical
-// inside: the total must be exact and no two holders may overlap.
+// @p threads threads (kThreads by default) each take the lock @p rounds times
+// and run Shared::critical inside: the total must be exact and no two holders
+// may overlap.
 template <typename Acquire, typename Release>
-void count_under_lock(Acquire acquire, Release release) {
+void count_under_lock(Acquire acquire, Release release, int threads = kThreads, int rounds = kRounds) {
     Shared sh;
-    std::vector<int> per_thread(kThreads);
-    run_threads(kThreads, [&](int id) {
-        for (int i = 0; i < kRounds; ++i) {
+    std::vector<int> per_thread(threads);
+    run_threads(threads, [&](int id) {
+        for (int i = 0; i < rounds; ++i) {
             acquire();
             sh.critical();
             ++per_thread[id];
@@ -57,9 +59,23 @@ void count_under_lock(Acquire acquire, Release release) {
         }
     });
     BOOST_TEST(sh.overlaps == 0u);
-    BOOST_TEST(sh.counter == uint64_t(kThreads) * kRounds);
-    for (int n : per_thread) BOOST_TEST(n == kRounds);
+    BOOST_TEST(sh.counter == uint64_t(threads) * rounds);
+    for (int n : per_thread) BOOST_TEST(n == rounds);
 }
+
+// More threads than the host has cores, as vCPUs outnumber host cores under
+// TCG: some holders and waiters are always descheduled.
+int oversubscribed() {
+    unsigned cores = std::thread::hardware_concurrency();
+    return int(4 * (cores ? cores : 2));
+}
+
+// Sets spin_tas_chosen for one scope (the policy is a global).
+struct PolicyScope {
+    bool old = spin_tas_chosen;
+    explicit PolicyScope(bool tas) { spin_tas_chosen = tas; }
+    ~PolicyScope() { spin_tas_chosen = old; }
+};
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(spinlock)
@@ -170,6 +186,89 @@ BOOST_AUTO_TEST_CASE(tas_exact_total) {
     TasLock l;
     count_under_lock([&] { tas_acquire(l, yield); }, [&] { tas_release(l); });
     BOOST_TEST(!tas_locked(l));
+}
+
+BOOST_AUTO_TEST_CASE(backoff_doubles_up_to_its_cap) {
+    Backoff b(8);
+    std::vector<int> rounds;
+    for (int i = 0; i < 6; ++i) {
+        int n = 0;
+        b([&] { ++n; });
+        rounds.push_back(n);
+    }
+    std::vector<int> expect{1, 2, 4, 8, 8, 8};
+    BOOST_TEST(rounds == expect, boost::test_tools::per_element());
+    Backoff odd(5);  // a cap that is not a power of two is still reached, not passed
+    int total = 0;
+    for (int i = 0; i < 5; ++i) odd([&] { ++total; });
+    BOOST_TEST(total == 1 + 2 + 4 + 5 + 5);
+    Backoff zero(0);  // a cap of 0 still relaxes once per round
+    int z = 0;
+    zero([&] { ++z; });
+    zero([&] { ++z; });
+    BOOST_TEST(z == 2);
+}
+
+BOOST_AUTO_TEST_CASE(policy_choice) {
+    BOOST_TEST(!spin_policy_uses_tas(SpinPolicy::Auto, false));
+    BOOST_TEST(spin_policy_uses_tas(SpinPolicy::Auto, true));
+    BOOST_TEST(!spin_policy_uses_tas(SpinPolicy::Ticket, true));
+    BOOST_TEST(!spin_policy_uses_tas(SpinPolicy::Ticket, false));
+    BOOST_TEST(spin_policy_uses_tas(SpinPolicy::Tas, false));
+    BOOST_TEST(spin_policy_uses_tas(SpinPolicy::Tas, true));
+}
+
+BOOST_AUTO_TEST_CASE(policy_lock_released_the_way_it_was_taken) {
+    // Taken as a ticket lock, released after the policy changed: the ticket is
+    // served and the test-and-set word never touched; and the other way round.
+    PolicyLock l;
+    {
+        PolicyScope p(false);
+        BOOST_TEST(policy_try(l));
+        BOOST_TEST(ticket_locked(l.ticket));
+        BOOST_TEST(!tas_locked(l.tas));
+    }
+    {
+        PolicyScope p(true);
+        BOOST_TEST(policy_locked(l));
+        policy_release(l);
+        BOOST_TEST(!policy_locked(l));
+        BOOST_TEST(l.ticket.owner == 1u);
+        policy_acquire(l, yield);
+        BOOST_TEST(tas_locked(l.tas));
+        BOOST_TEST(!ticket_locked(l.ticket));
+    }
+    PolicyScope p(false);
+    policy_release(l);
+    BOOST_TEST(!policy_locked(l));
+    BOOST_TEST(l.ticket.next == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(policy_lock_exact_total_ticket_oversubscribed) {
+    PolicyScope p(false);
+    PolicyLock l;
+    int n = oversubscribed();
+    count_under_lock([&] { policy_acquire(l, yield); }, [&] { policy_release(l); }, n, 500);
+    BOOST_TEST(!policy_locked(l));
+    BOOST_TEST(l.ticket.owner == uint32_t(n * 500));
+}
+
+BOOST_AUTO_TEST_CASE(policy_lock_exact_total_tas) {
+    PolicyScope p(true);
+    PolicyLock l;
+    count_under_lock([&] { policy_acquire(l, yield); }, [&] { policy_release(l); });
+    BOOST_TEST(!policy_locked(l));
+    BOOST_TEST(l.ticket.next == 0u);  // test-and-set never took a ticket
+}
+
+BOOST_AUTO_TEST_CASE(policy_lock_exact_total_tas_oversubscribed) {
+    PolicyScope p(true);
+    PolicyLock l;
+    int n = oversubscribed();
+    count_under_lock([&] {
+        if (!policy_try(l)) policy_acquire(l, yield);  // try_lock beside lock, as the kernel mixes them
+    }, [&] { policy_release(l); }, n, 500);
+    BOOST_TEST(!policy_locked(l));
 }
 
 BOOST_AUTO_TEST_SUITE_END()
