@@ -4,7 +4,13 @@
 #pragma once
 #include "types.h"
 
-/// Clear the screen and start mirroring.
-void console_init();
-/// Write @p n characters, scrolling at the bottom.
+/// Clear the screen and start mirroring; false when there is no VGA card
+/// (its CRTC index does not read back: QEMU `-vga none`, as `make run` uses).
+bool console_init();
+/// Put @p n characters into the screen's RAM shadow, scrolling at the bottom.
+/// Callers serialise (the logger's lock); nothing reaches the device yet.
 void console_write(const char* s, size_t n);
+/// Copy what changed to the screen, if no other CPU is doing it (then that CPU
+/// copies it). Call with interrupts off and without the logger's lock; the
+/// panic CPU passes @p panic_mode and copies without taking the legacy lock.
+void console_flush(bool panic_mode = false);
