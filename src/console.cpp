@@ -15,7 +15,9 @@
 /// (console_write(), inside the logger's lock: RAM only) and copies the rows
 /// it changed to the device later (console_flush(), after the logger's lock is
 /// released, by whichever CPU gets the legacy lock: lines that pile up meanwhile
-/// go out in one flush). A row goes out as 20 eight-byte stores on amd64 (40
+/// go out in one flush). After a log line the copy is paced, at most one every
+/// 20 ms (CONSOLE_FLUSH_US); what a paced flush leaves waiting is copied by the
+/// next line after that, or by the first CPU to go idle (logsink_idle()). A row goes out as 20 eight-byte stores on amd64 (40
 /// four-byte ones on i686), the start address as two 16-bit port writes, the
 /// empty row after the last line is not copied until it gets text, and the
 /// hardware cursor is switched off: about 22 device calls per line. Scrolling writes down the window and
@@ -25,6 +27,7 @@
 #include "console.h"
 #include "kstring.h"
 #include "legacy.h"
+#include "timer.h"
 #include "x86.h"
 
 namespace {
@@ -42,6 +45,9 @@ int row = 0, col = 0;
 uint32_t dirty[(ROWS + 31) / 32];
 int top = 0;
 int shown_top = -1;  // the flusher's: what the CRTC holds
+// The flusher's: when it last copied. Read without the lock by the pacing
+// check; on i686 such a read may tear, which costs one early or late copy.
+volatile uint64_t last_flush_tsc = 0;
 
 void crtc(uint8_t reg, uint8_t v) { outw(0x3D4, (uint16_t)(reg | v << 8)); }  // index and data in one write
 
@@ -100,6 +106,14 @@ void flush_rows() {
         crtc(0x0D, (uint8_t)start);
         shown_top = t;
     }
+    last_flush_tsc = rdtsc();
+}
+
+/// Too soon after the last flush for a paced one (always false before the TSC
+/// is calibrated: then every line goes out).
+bool too_soon() {
+    uint64_t khz = tsc_khz();
+    return khz && rdtsc() - last_flush_tsc < khz * CONSOLE_FLUSH_US / 1000;
 }
 }  // namespace
 
@@ -131,11 +145,12 @@ void console_write(const char* s, size_t n) {
     set_top();
 }
 
-void console_flush(bool panic_mode) {
-    if (panic_mode) {  // a stopped CPU may hold the legacy lock
+void console_flush(ConsoleFlush how) {
+    if (how == ConsoleFlush::Panic) {
         flush_rows();
         return;
     }
+    if (how == ConsoleFlush::Paced && too_soon()) return;  // an idle CPU or a later line copies it
     // Re-check after unlocking: a row marked while we copied, by a CPU whose
     // try_lock failed because we held the lock, is ours to copy.
     while (pending() && legacy_lock.try_lock()) {

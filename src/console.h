@@ -10,7 +10,15 @@ bool console_init();
 /// Put @p n characters into the screen's RAM shadow, scrolling at the bottom.
 /// Callers serialise (the logger's lock); nothing reaches the device yet.
 void console_write(const char* s, size_t n);
+/// When console_flush() copies to the screen.
+enum class ConsoleFlush {
+    Paced,  ///< after a log line: at most every CONSOLE_FLUSH_US, the rest waits
+    Now,    ///< an idle CPU: whatever is waiting, at once
+    Panic,  ///< the panic CPU: at once, without the legacy lock (a stopped CPU may hold it)
+};
+/// The shortest time between two paced flushes: 50 screen updates a second
+/// are more than a reader can follow.
+constexpr uint32_t CONSOLE_FLUSH_US = 20000;
 /// Copy what changed to the screen, if no other CPU is doing it (then that CPU
-/// copies it). Call with interrupts off and without the logger's lock; the
-/// panic CPU passes @p panic_mode and copies without taking the legacy lock.
-void console_flush(bool panic_mode = false);
+/// copies it). Call with interrupts off and without the logger's lock.
+void console_flush(ConsoleFlush how);
