@@ -20,9 +20,10 @@ constexpr uint64_t khz_from_pit(uint64_t ticks, uint32_t pit_count) {
     return pit_count ? ticks * PIT_HZ / pit_count / 1000 : 0;
 }
 
-/// The PIT window the TSC is calibrated over, and how many windows (the
-/// smallest count wins: a disturbance only ever makes a window longer).
+/// The PIT window the TSC is calibrated over, in microseconds.
 constexpr uint32_t PIT_WINDOW_US = 2000;
+/// How many windows: the smallest count wins, as a disturbance only ever
+/// makes a window longer.
 constexpr uint32_t PIT_WINDOWS = 3;
 /// What one read of port 0x61 may take (an ISA-speed read on real chipsets is
 /// about 1 us; under QEMU TCG it is a fraction of that).
