@@ -5,6 +5,7 @@
 #   make run                      boot amd64 with 4 CPUs, serial on this terminal
 #   make run ARCH=i686 CPUS=8 CMDLINE="maxcpus=2 test=all"
 #   make run FIRMWARE=uefi        amd64 under OVMF (q35)
+#   make run SCREEN=gtk           a QEMU window too: the log mirrored on its VGA text screen
 #   make test                     every unit and boot test
 #   make test-quick               leave out the slow, fuzzing and Bochs lanes
 #   make test TESTS=boot.amd64    only tests whose name matches (ctest -R)
@@ -25,6 +26,7 @@ CPU      ?=
 MEMORY   ?= 128M
 ISO      ?=
 QEMU_EXTRA ?=
+SCREEN   ?= none
 JOBS     ?= $(shell nproc)
 TEST_JOBS ?= 2
 TESTS    ?=
@@ -37,9 +39,11 @@ OVMF := /usr/share/OVMF
 # -serial mon:stdio: the serial console is this terminal, Ctrl-A X quits and
 # Ctrl-A C switches to the QEMU monitor. isa-debug-exit lets the kernel end the
 # run itself (33 pass, 35 fail, 37 panic); -no-reboot turns a triple fault
-# into an exit instead of a reboot loop.
+# into an exit instead of a reboot loop. With no window (SCREEN=none) there is
+# no VGA card either: the kernel finds no text memory and leaves the VGA mirror
+# off, which under TCG with many CPUs saves most of the boot (docs/logging.md).
 QEMU_FLAGS = -machine $(MACHINE) $(if $(CPU),-cpu $(CPU)) -smp $(CPUS) -m $(MEMORY) \
-	-display none -serial mon:stdio -no-reboot \
+	-display $(SCREEN) $(if $(filter none,$(SCREEN)),-vga none) -serial mon:stdio -no-reboot \
 	-device isa-debug-exit,iobase=0xf4,iosize=0x04 \
 	$(if $(filter uefi,$(FIRMWARE)),$(OVMF_FLAGS)) $(QEMU_EXTRA)
 # UEFI: OVMF's code read-only, and a private copy of its variable store.
@@ -50,7 +54,7 @@ OVMF_FLAGS = -drive if=pflash,format=raw,readonly=on,file=$(OVMF)/OVMF_CODE_4M.f
 # without it, the build's ISO shows its menu of useful command lines.
 RUN_ISO = $(if $(CMDLINE),$(BUILD)/run-$(ARCH).iso,$(BUILD)/cohort-$(ARCH).iso)
 
-.PHONY: all deps configure build run test test-quick unit iso clean
+.PHONY: all deps configure build boot-build run test test-quick unit iso clean
 all: build
 
 deps:
@@ -64,7 +68,12 @@ configure: deps $(BUILD)/CMakeCache.txt
 build: configure
 	cmake --build $(BUILD) -j$(JOBS)
 
-run: build
+# What one boot needs and no more: a newcomer's first make run compiles the
+# kernel (and the menu ISO) of one arch, not the unit tests and fuzzers.
+boot-build: configure
+	cmake --build $(BUILD) -j$(JOBS) --target kernel-$(ARCH) $(if $(CMDLINE),,iso-$(ARCH))
+
+run: boot-build
 ifneq ($(CMDLINE),)
 	tools/mkiso --arch $(ARCH) --kernel $(BUILD)/kernel-$(ARCH).elf --out $(RUN_ISO) --cmdline "$(CMDLINE)"
 endif
@@ -123,7 +132,7 @@ QEMU_GDB   = $(if $(filter i686,$(ARCH)),qemu-system-i386 $(if $(CPU),,-cpu qemu
 GDB_ARCH   = $(if $(filter i686,$(ARCH)),i386,i386:x86-64)
 
 .PHONY: qemu-gdb gdb docs
-qemu-gdb:
+qemu-gdb: boot-build
 	@echo "cohort: QEMU waits for gdb on localhost:$(GDB_PORT); in another terminal: make gdb ARCH=$(ARCH)"
 	@$(MAKE) --no-print-directory run QEMU="$(QEMU_GDB)" \
 	  QEMU_EXTRA="$(QEMU_EXTRA) -S -gdb tcp:127.0.0.1:$(GDB_PORT)"
@@ -151,7 +160,7 @@ HEADLESS ?=
 BENCH_FLAGS ?=
 
 .PHONY: bochs bench
-bochs: build
+bochs: boot-build
 ifneq ($(CMDLINE),)
 	tools/mkiso --arch $(ARCH) --kernel $(BUILD)/kernel-$(ARCH).elf --out $(RUN_ISO) --cmdline "$(CMDLINE)"
 endif

@@ -20,6 +20,31 @@ constexpr uint64_t khz_from_pit(uint64_t ticks, uint32_t pit_count) {
     return pit_count ? ticks * PIT_HZ / pit_count / 1000 : 0;
 }
 
+/// The PIT window the TSC is calibrated over, in microseconds.
+constexpr uint32_t PIT_WINDOW_US = 2000;
+/// How many windows: the smallest count wins, as a disturbance only ever
+/// makes a window longer.
+constexpr uint32_t PIT_WINDOWS = 3;
+/// What one read of port 0x61 may take (an ISA-speed read on real chipsets is
+/// about 1 us; under QEMU TCG it is a fraction of that).
+constexpr uint32_t PORT_READ_NS = 1000;
+
+/// The worst error, in parts per million, of a rate measured over one PIT
+/// window of @p window_us: the gated counter starts at the next PIT clock
+/// edge after the TSC was read (up to one period, 1 / 1.193182 MHz = 838 ns),
+/// and the poll sees OUT go high up to one port read (@p read_ns) late. Both
+/// only lengthen the window as the TSC sees it; nothing shortens it.
+constexpr uint32_t pit_error_ppm(uint32_t window_us, uint32_t read_ns) {
+    return window_us ? (uint32_t)(((uint64_t)1000000000 / PIT_HZ + 1 + read_ns) * 1000 / window_us) : 0;
+}
+
+/// Ticks per millisecond of a counter that advanced @p ticks while the TSC,
+/// running at @p tsc_khz, advanced @p tsc_ticks: how the LAPIC timer is
+/// measured once the TSC is known.
+constexpr uint64_t khz_from_tsc(uint64_t ticks, uint64_t tsc_ticks, uint64_t tsc_khz) {
+    return tsc_ticks ? ticks * tsc_khz / tsc_ticks : 0;
+}
+
 /// Nanoseconds for @p ticks of a @p khz counter. Split in two so the products
 /// stay within 64 bits for days of uptime at any realistic frequency.
 constexpr uint64_t ticks_to_ns(uint64_t ticks, uint64_t khz) {

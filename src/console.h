@@ -4,7 +4,21 @@
 #pragma once
 #include "types.h"
 
-/// Clear the screen and start mirroring.
-void console_init();
-/// Write @p n characters, scrolling at the bottom.
+/// Clear the screen and start mirroring; false when there is no VGA card
+/// (its CRTC index does not read back: QEMU `-vga none`, as `make run` uses).
+bool console_init();
+/// Put @p n characters into the screen's RAM shadow, scrolling at the bottom.
+/// Callers serialise (the logger's lock); nothing reaches the device yet.
 void console_write(const char* s, size_t n);
+/// When console_flush() copies to the screen.
+enum class ConsoleFlush {
+    Paced,  ///< after a log line: at most every CONSOLE_FLUSH_US, the rest waits
+    Now,    ///< an idle CPU: whatever is waiting, at once
+    Panic,  ///< the panic CPU: at once, without the legacy lock (a stopped CPU may hold it)
+};
+/// The shortest time between two paced flushes: 50 screen updates a second
+/// are more than a reader can follow.
+constexpr uint32_t CONSOLE_FLUSH_US = 20000;
+/// Copy what changed to the screen, if no other CPU is doing it (then that CPU
+/// copies it). Call with interrupts off and without the logger's lock.
+void console_flush(ConsoleFlush how);

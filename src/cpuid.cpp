@@ -332,6 +332,14 @@ void cpuid_probe(CpuidFn fn, void* ctx, bool has_cpuid, CpuFeatures& out) {
         out.max_mhz = r.ebx & 0xFFFF;
         out.bus_mhz = r.ecx & 0xFFFF;
     }
+    // The timing leaf VMware defined and KVM offers (QEMU -cpu ...,vmware-cpuid-freq=on
+    // with a fixed TSC; not under TCG): only where the hypervisor range says it exists,
+    // as without the hypervisor bit leaf 0x40000000 may answer with a basic leaf's data.
+    if (cpu_has(out, CpuFlag::Hypervisor) && fn(0x40000000, 0, ctx).eax >= 0x40000010) {
+        CpuidRegs r = fn(0x40000010, 0, ctx);
+        out.hv_tsc_khz = r.eax;
+        out.hv_bus_khz = r.ebx;
+    }
 }
 /// [probe]
 

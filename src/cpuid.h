@@ -147,6 +147,8 @@ struct CpuFeatures {
     uint32_t base_mhz;            ///< leaf 0x16 EAX: base frequency in MHz (0: unknown)
     uint32_t max_mhz;             ///< leaf 0x16 EBX: maximum frequency in MHz (0: unknown)
     uint32_t bus_mhz;             ///< leaf 0x16 ECX: bus (reference) frequency in MHz (0: unknown)
+    uint32_t hv_tsc_khz;          ///< hypervisor timing leaf 0x40000010 EAX: TSC in kHz (0: no such leaf)
+    uint32_t hv_bus_khz;          ///< leaf 0x40000010 EBX: LAPIC timer input clock in kHz (0: unknown)
     uint32_t flags[kCpuFlagWords]; ///< one bit per CpuFlag; read with cpu_has()
 
     /// Logical CPUs per package, at least 1: the leaf 0xB count when present,

@@ -17,3 +17,6 @@ void logsink_enter_panic_mode(uint32_t owner);
 void logsink_emergency(const char* s);
 /// Lines written so far (all CPUs).
 uint64_t logsink_lines();
+/// A CPU about to halt with nothing to run, interrupts off: copy log lines
+/// the screen mirror is still holding back (console.cpp paces its copies).
+void logsink_idle();

@@ -69,8 +69,10 @@ extern "C" [[noreturn]] void kmain(uint32_t magic, uintptr_t info) {
     // Requires: the boot information. Options decide everything that follows.
     parse_cmdline(mb2.cmdline, opts);
     bool bios = !mb2.has_efi32 && !mb2.has_efi64;
-    logsink_configure(opts.e9, opts.vga && bios, (int)opts.loglevel);
-    if (opts.vga && bios) console_init();
+    // The VGA mirror needs BIOS text mode and a VGA card (make run has none).
+    bool vga = opts.vga && bios && console_init();
+    logsink_configure(opts.e9, vga, (int)opts.loglevel);
+    if (opts.vga && bios && !vga) log_info("console: no VGA card (its CRTC does not answer); the log goes to serial only");
     log_info("cmdline: \"%s\"", mb2.cmdline ? mb2.cmdline : "");
     char line[300];
     format_options(opts, line, sizeof line);

@@ -10,6 +10,7 @@
 #include "labs.h"
 #include "lapic.h"
 #include "log.h"
+#include "logsink.h"
 #include "mem.h"
 #include "panic.h"
 #include "runlevel.h"
@@ -243,6 +244,7 @@ void deferred_preempt() {
         if (runq_count(p.rq)) continue;
         p.slice_end = 0;
         rearm(p);
+        logsink_idle();  // lines the screen mirror held back go out before we sleep
         uint64_t t0 = now_ns();
         p.idle_since = t0;
         sti_hlt();  // sti's shadow: an interrupt pending now still wakes this hlt

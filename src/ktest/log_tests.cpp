@@ -8,6 +8,8 @@
 #include "ktest.h"
 #include "log.h"
 #include "logsink.h"
+#include "timer.h"
+#include "x86.h"
 
 /// One line at each level that is printed by default, and one too long for
 /// the line buffer: it must come out cut short, ending in "...", still one line.
@@ -24,4 +26,16 @@ KTEST(log_lines, 5, "warning, error and over-long lines keep their shape") {
     uint64_t want = logsink_level() >= (int)LogLevel::Debug ? 4 : 3;
     ktest_detail("%llu lines written, %llu expected", (unsigned long long)wrote, (unsigned long long)want);
     return wrote == want;
+}
+
+/// What one log line costs the CPU that writes it, with the sinks this boot
+/// has (serial always, the VGA mirror unless vga=off or no VGA card): the
+/// figure behind docs/logging.md's note on the mirror under QEMU.
+KTEST(bench_log, -2, "cost of one log line on the sinks of this boot (bench: line)") {
+    constexpr int kLines = 20;
+    uint64_t t0 = rdtsc();
+    for (int i = 0; i < kLines; ++i) log_info("bench-log: a line of about the usual length, sixty characters");
+    uint64_t ns = tsc_to_ns(rdtsc() - t0);
+    log_info("bench: logline line_us=%llu", (unsigned long long)(ns / kLines / 1000));
+    return true;
 }

@@ -23,6 +23,24 @@ BOOST_AUTO_TEST_CASE(rates_from_the_pit) {
     BOOST_TEST(khz_from_pit(12345, 0) == 0u);
 }
 
+BOOST_AUTO_TEST_CASE(pit_window_error) {
+    // 2 ms windows with a 1 us port read: (839 + 1000) ns in 2000 us, 919 ppm,
+    // the "within 0.1%" of the log line. 10 ms windows: 183 ppm.
+    BOOST_TEST(pit_error_ppm(PIT_WINDOW_US, PORT_READ_NS) == 919u);
+    BOOST_TEST(pit_error_ppm(PIT_WINDOW_US, PORT_READ_NS) < 1000u);
+    BOOST_TEST(pit_error_ppm(10000, 1000) == 183u);
+    BOOST_TEST(pit_error_ppm(0, 1000) == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(rates_from_the_tsc) {
+    // QEMU's LAPIC timer at divide 16 (62.5 MHz) against a 2.4 GHz TSC over 1 ms.
+    BOOST_TEST(khz_from_tsc(62500, 2400000, 2400000) == 62500u);
+    // A window the TSC saw 1 us longer than the timer did: 0.1% low, no more.
+    uint64_t khz = khz_from_tsc(62500, 2402400, 2400000);
+    BOOST_TEST((khz >= 62437u && khz <= 62438u));
+    BOOST_TEST(khz_from_tsc(62500, 0, 2400000) == 0u);
+}
+
 BOOST_AUTO_TEST_CASE(ticks_to_nanoseconds) {
     BOOST_TEST(ticks_to_ns(2400000, 2400000) == 1000000u);       // 1 ms at 2.4 GHz
     BOOST_TEST(ticks_to_ns(1, 1000000) == 1u);                    // 1 GHz: 1 ns a tick

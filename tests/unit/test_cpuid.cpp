@@ -47,8 +47,13 @@ struct Dump {
     CpuidRegs query(uint32_t leaf, uint32_t sub) {
         ++calls;
         uint32_t max = at(0, 0).eax, ext = at(0x80000000, 0).eax;
+        // The hypervisor range exists when CPUID.1:ECX[31] says one is there;
+        // its first leaf gives its last (a user-mode recording has none: zeros).
+        bool hv = max >= 1 && (at(1, 0).ecx >> 31) & 1;
+        uint32_t hv_max = hv ? at(0x40000000, 0).eax : 0;
         bool ok = leaf <= max || leaf == 0x80000000 ||
-                  (leaf > 0x80000000 && ext >= 0x80000000 && leaf <= ext);
+                  (leaf > 0x80000000 && ext >= 0x80000000 && leaf <= ext) ||
+                  (hv && leaf == 0x40000000) || (leaf > 0x40000000 && hv_max >= 0x40000000 && leaf <= hv_max);
         if (!ok) {
             ++out_of_range;
             return at(max, sub);
@@ -262,6 +267,28 @@ BOOST_AUTO_TEST_CASE(phenom_no_leaf_b) {
     clear_log();
     cpuid_print(p.f, 0);
     BOOST_TEST(log_count("cpuid: apic id 0 x2apic id none logical/package 1") == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(hypervisor_timing_leaf) {
+    // KVM with vmware-cpuid-freq: leaf 0x40000010 gives the TSC and the LAPIC
+    // timer's input clock in kHz. The recordings (user mode) have no
+    // hypervisor leaves: nothing is read there.
+    Dump d = load("qemu64.txt");
+    d.set(0x40000000, 0, 0x40000010, 0x4b4d564b, 0x564b4d56, 0x4d);  // "KVMKVMKVM"
+    d.set(0x40000010, 0, 2400000, 1000000, 0, 0);
+    Probed p = probe(std::move(d));
+    BOOST_TEST(p.f.hv_tsc_khz == 2400000u);
+    BOOST_TEST(p.f.hv_bus_khz == 1000000u);
+    Probed q = probe("qemu64.txt");
+    BOOST_TEST(q.f.hv_tsc_khz == 0u);
+    // Without the hypervisor bit leaf 0x40000000 is not asked at all: an Intel
+    // CPU would answer it with its highest basic leaf.
+    Dump e = load("qemu64.txt");
+    CpuidRegs one = e.at(1, 0);
+    e.set(1, 0, one.eax, one.ebx, one.ecx & ~(1u << 31), one.edx);
+    e.set(0x40000010, 0, 2400000, 1000000, 0, 0);
+    Probed r = probe(std::move(e));
+    BOOST_TEST(r.f.hv_tsc_khz == 0u);
 }
 
 BOOST_AUTO_TEST_CASE(qemu32_not_fooled_past_max_leaf) {
