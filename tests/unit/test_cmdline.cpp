@@ -292,7 +292,7 @@ BOOST_AUTO_TEST_CASE(format_is_bounded) {
 BOOST_AUTO_TEST_CASE(help_lists_every_option) {
     clear_log();
     log_cmdline_help();
-    BOOST_TEST(captured_log().size() == 18u);  // one per option
+    BOOST_TEST(captured_log().size() == 19u);  // one per option
     BOOST_TEST(log_count("WARN: ") == 0u);
     BOOST_TEST(log_contains("cmdline: maxcpus          0..4294967295|all"));
     BOOST_TEST(log_contains("cmdline: loglevel         error|warn|info|debug"));
