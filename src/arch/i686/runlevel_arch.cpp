@@ -9,6 +9,10 @@
 #include "lapic.h"
 #include "runlevel.h"
 
+const char* arch_runlevel_path(const Cpu& c) {
+    return c.apic_mode == ApicMode::X2Apic ? "tpr msr" : c.apic_mode == ApicMode::XApic ? "tpr mmio" : "none";
+}
+
 /// [tpr write]
 void arch_write_runlevel(Cpu& c, Runlevel level) {
     // LAB 04 BEGIN: the TPR, by this CPU's own APIC mode; not at all before it has one
