@@ -29,9 +29,9 @@ mutant("madt_uid_as_apic_id", breaks=["madt_apic_gaps_i686", "madt_entries_unit"
        edits=[edit(ACPI, "add_cpu(out, e[3], e[2], load_le32(e + 4), false, off)",
                    "add_cpu(out, e[2], e[3], load_le32(e + 4), false, off)")])
 mutant("x2apic_fields_misplaced", breaks=["madt_x2apic", "madt_entries_unit"],
-       what="type 9 read with type 0's layout shifted: the UID (offset 12) taken for the x2APIC id (offset 4)",
+       what="type 9 read without its 2 reserved bytes: x2APIC id, flags and UID taken 2 bytes early",
        edits=[edit(ACPI, "add_cpu(out, load_le32(e + 4), load_le32(e + 12), load_le32(e + 8), true, off)",
-                   "add_cpu(out, load_le32(e + 12), load_le32(e + 4), load_le32(e + 8), true, off)")])
+                   "add_cpu(out, load_le32(e + 2), load_le32(e + 10), load_le32(e + 6), true, off)")])
 mutant("mp_processor_size_wrong", breaks=["mp_cpus", "mp_walk_unit"],
        what="MP processor entries taken as 8 bytes like the others",
        edits=[edit(MP, "size_t n = entry_len(t[off]);", "size_t n = t[off] == 0 ? 8 : entry_len(t[off]);")])
