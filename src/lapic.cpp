@@ -78,9 +78,10 @@ void lapic_enable_mode() {
     }
     this_cpu()->apic_mode = machine_mode;
     // LAB 04 STUB: lab_todo(4, "the APIC mode switch in lapic_enable_mode()");
-    // LAB 04 LATER: lab_later(4, "every CPU runs its local APIC in xAPIC mode, switched on in one write");
-    // LAB 04 LATER: wrmsr(apic_base::msr, (rdmsr(apic_base::msr) & ~apic_base::x2apic) | apic_base::enable);
-    // LAB 04 LATER: this_cpu()->apic_mode = ApicMode::XApic;
+    // LAB 04 LATER: lab_later(4, "each CPU keeps the APIC mode the firmware left (xAPIC, or x2APIC if it chose that)");
+    // LAB 04 LATER: uint64_t found = rdmsr(apic_base::msr) | apic_base::enable;
+    // LAB 04 LATER: wrmsr(apic_base::msr, found);
+    // LAB 04 LATER: this_cpu()->apic_mode = (found & apic_base::x2apic) ? ApicMode::X2Apic : ApicMode::XApic;
     // LAB 04 END
 }
 /// [enable mode]
@@ -89,7 +90,7 @@ void lapic_enable_mode() {
 uint32_t lapic_read(LapicReg r) {
     switch (mode_of_this_cpu()) {
     case ApicMode::X2Apic: return (uint32_t)rdmsr(x2apic_msr(r));
-    case ApicMode::XApic: return *(volatile uint32_t*)(mmio + (uint16_t)r);
+    case ApicMode::XApic: return mmio_read32(mmio + (uint16_t)r);
     default: panic("lapic: read of 0x%x before this CPU chose its APIC mode", (unsigned)r);
     }
 }
@@ -97,7 +98,7 @@ uint32_t lapic_read(LapicReg r) {
 void lapic_write(LapicReg r, uint32_t v) {
     switch (mode_of_this_cpu()) {
     case ApicMode::X2Apic: wrmsr(x2apic_msr(r), v); return;
-    case ApicMode::XApic: *(volatile uint32_t*)(mmio + (uint16_t)r) = v; return;
+    case ApicMode::XApic: mmio_write32(mmio + (uint16_t)r, v); return;
     default: panic("lapic: write of 0x%x before this CPU chose its APIC mode", (unsigned)r);
     }
 }
@@ -129,7 +130,7 @@ bool lapic_send(Icr icr) {
         // drains the stores but orders only loads and stores, and WRMSR is
         // neither; LFENCE keeps the WRMSR from executing until the MFENCE is
         // done. So the target sees what we wrote before it sees the IPI.
-        asm volatile("mfence; lfence" ::: "memory");
+        wrmsr_fence();  // mfence; lfence (x86.h)
         wrmsr(x2apic_msr(LapicReg::IcrLow), icr.x2apic_value());
     } else if (!icr.fits_xapic() && icr.shorthand() == Shorthand::None) {
         log_error("lapic: APIC id %u does not fit xAPIC's 8-bit destination", icr.destination());

@@ -112,6 +112,9 @@ void lower_runlevel(Runlevel old);
 extern void (*runlevel_resched_hook)();
 /// Write @p level to CPU @p c's task-priority hardware (the arch backend).
 void arch_write_runlevel(Cpu& c, Runlevel level);
+/// Which hardware carries CPU @p c's runlevel now, for the logs: "cr8"
+/// (amd64), "tpr mmio" or "tpr msr" (i686, by @p c's APIC mode), "none".
+const char* arch_runlevel_path(const Cpu& c);
 
 /// Holds the calling CPU at a runlevel for a scope.
 class [[nodiscard]] RunlevelGuard {

@@ -26,6 +26,14 @@ inline uint64_t rdmsr(uint32_t msr) {
 inline void wrmsr(uint32_t msr, uint64_t v) {
     asm volatile("wrmsr" ::"c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)) : "memory");
 }
+/// Order every earlier load and store before a following WRMSR that signals
+/// another CPU (the x2APIC ICR): such a WRMSR is not serializing, so stores
+/// before it could still be in flight when the IPI lands (SDM Vol. 3A 10.12.3).
+inline void wrmsr_fence() { asm volatile("mfence; lfence" ::: "memory"); }
+/// A 32-bit load from device memory (an xAPIC register): always one access.
+inline uint32_t mmio_read32(uintptr_t addr) { return *(volatile uint32_t*)addr; }
+/// A 32-bit store to device memory (an xAPIC register): always one access.
+inline void mmio_write32(uintptr_t addr, uint32_t v) { *(volatile uint32_t*)addr = v; }
 /// Read the time-stamp counter.
 inline uint64_t rdtsc() {
     uint32_t lo, hi;

@@ -124,8 +124,8 @@ KTEST(runlevel, 12, "raising the runlevel holds the timer interrupt until it is 
     lapic_timer_stop();
     trap_set_handler(vec::test, nullptr);
     sched_lend_timer(false);
-    ktest_detail("while raised: %u, after lowering: %u (tpr path: %s)", held, after,
-                 apic_mode_name(this_cpu()->apic_mode));
+    ktest_detail("while raised: %u, after lowering: %u (tpr path: %s; runlevel via %s)", held, after,
+                 apic_mode_name(this_cpu()->apic_mode), arch_runlevel_path(*this_cpu()));
     return held == 0 && after == 1;
 }
 

@@ -24,7 +24,9 @@ void log_vwrite(LogLevel level, const char* fmt, va_list ap) {
     kvsnprintf(buf, sizeof buf, fmt, ap);
     std::string line = std::string(prefix(level)) + buf;
     std::lock_guard<std::mutex> g(mu);
-    if (std::getenv("COHORT_ECHO_LOG")) std::fprintf(stderr, "log: %s\n", line.c_str());
+    // A stub's LABnn-TODO line is always shown: the grader reads it to say "not implemented".
+    if (std::getenv("COHORT_ECHO_LOG") || line.find("-TODO: ") != std::string::npos)
+        std::fprintf(stderr, "log: %s\n", line.c_str());
     lines.push_back(line);
 }
 

@@ -374,4 +374,94 @@ BOOST_AUTO_TEST_CASE(physwindow_bounds) {
     BOOST_TEST(PhysMem{}.map(0, 1) == nullptr);
 }
 
+// Lab 03's graded walk and entry cases: behaviour only (what is kept, and that
+// a problem was counted), never the wording of a warning. A walk that trusts a
+// length of 0 never ends: the timeout turns that into a failure.
+namespace {
+/// @p t with its length field cut by @p cut bytes (checksum fixed): the bytes
+/// after the new end stay readable, as the next table in memory would be.
+std::vector<uint8_t> cut_length(std::vector<uint8_t> t, uint32_t cut) {
+    uint32_t n = uint32_t(t.size()) - cut;
+    for (int i = 0; i < 4; ++i) t[4 + i] = uint8_t(n >> (8 * i));
+    fix_checksum(t, 9, 0, n);
+    return t;
+}
+}  // namespace
+
+BOOST_FIXTURE_TEST_CASE(lab03_walk_zero_length_ends, Fixture, *boost::unit_test::timeout(5)) {
+    auto t = madt({lapic(0, 0), Bytes().u8(0x7F).u8(0).zeros(6).b, lapic(1, 1)});
+    BOOST_TEST(madt_parse(t.data(), t.size(), m.get()));
+    BOOST_TEST(m->ncpus == 1u);
+    BOOST_TEST(m->problems >= 1u);
+    t = madt({lapic(0, 0), Bytes().u8(0).u8(1).b, lapic(1, 1)});  // length 1: no room even for itself
+    BOOST_TEST(madt_parse(t.data(), t.size(), m.get()));
+    BOOST_TEST(m->ncpus == 1u);
+    BOOST_TEST(m->problems >= 1u);
+}
+
+BOOST_FIXTURE_TEST_CASE(lab03_walk_entry_past_the_end, Fixture, *boost::unit_test::timeout(5)) {
+    // The table ends 8 bytes into an x2APIC entry; its other 8 bytes lie beyond
+    // the table's length, readable but not the table's.
+    auto t = cut_length(madt({lapic(0, 0), x2apic(300, 1)}), 8);
+    BOOST_TEST(madt_parse(t.data(), t.size(), m.get()));
+    BOOST_TEST(m->ncpus == 1u);
+    BOOST_TEST(m->problems >= 1u);
+    // One stray byte after the last entry: not an entry.
+    t = cut_length(madt({lapic(0, 0), Bytes().u8(0).u8(8).u8(1).u8(1).u32(1).b}), 7);
+    BOOST_TEST(madt_parse(t.data(), t.size(), m.get()));
+    BOOST_TEST(m->ncpus == 1u);
+    BOOST_TEST(m->problems >= 1u);
+}
+
+BOOST_FIXTURE_TEST_CASE(lab03_walk_reaches_the_last_byte, Fixture, *boost::unit_test::timeout(5)) {
+    // The last entry ends exactly at the table's end, and is kept.
+    auto t = madt({lapic(0, 0), ioapic(2, 0xFEC00000, 0), lapic(1, 1), x2apic(256, 2)});
+    BOOST_TEST(madt_parse(t.data(), t.size(), m.get()));
+    BOOST_TEST(m->ncpus == 3u);
+    BOOST_TEST(m->cpus[2].apic_id == 256u);
+    BOOST_TEST(m->nioapics == 1u);
+    BOOST_TEST(m->problems == 0u);
+}
+
+BOOST_FIXTURE_TEST_CASE(lab03_walk_skips_unknown_and_short, Fixture, *boost::unit_test::timeout(5)) {
+    auto gicc = Bytes().u8(0xB).u8(80).zeros(78).b;  // an ARM entry: not ours, skipped by its length
+    auto t = madt({lapic(0, 0), gicc, Bytes().u8(0x80).u8(3).u8(0).b, iso(0, 2, 0), Bytes().u8(0x7F).u8(2).b,
+                   lapic(1, 1)});
+    BOOST_TEST(madt_parse(t.data(), t.size(), m.get()));
+    BOOST_TEST(m->ncpus == 2u);
+    BOOST_TEST(m->noverrides == 1u);
+    BOOST_TEST(m->problems == 0u);
+    // A processor entry too short for its fields is skipped (and counted), the walk goes on.
+    t = madt({Bytes().u8(9).u8(8).u16(0).u32(300).b, lapic(1, 1)});
+    BOOST_TEST(madt_parse(t.data(), t.size(), m.get()));
+    BOOST_TEST(m->ncpus == 1u);
+    BOOST_TEST(m->cpus[0].apic_id == 1u);
+    BOOST_TEST(m->problems >= 1u);
+}
+
+BOOST_FIXTURE_TEST_CASE(lab03_processor_entry_fields, Fixture, *boost::unit_test::timeout(5)) {
+    // UIDs differ from APIC ids, as they do when APIC ids have gaps.
+    auto t = madt({lapic(7, 0), lapic(8, 4), x2apic(256, 9), x2apic(0x12345, 0x10000)});
+    BOOST_TEST(madt_parse(t.data(), t.size(), m.get()));
+    BOOST_TEST(m->ncpus == 4u);
+    BOOST_TEST((m->cpus[0].apic_id == 0u && m->cpus[0].uid == 7u && !m->cpus[0].x2apic));
+    BOOST_TEST((m->cpus[1].apic_id == 4u && m->cpus[1].uid == 8u));
+    BOOST_TEST((m->cpus[2].apic_id == 256u && m->cpus[2].uid == 9u && m->cpus[2].x2apic));
+    BOOST_TEST((m->cpus[3].apic_id == 0x12345u && m->cpus[3].uid == 0x10000u));
+    for (uint32_t i = 0; i < 4; ++i) BOOST_TEST(m->cpus[i].enabled);
+}
+
+BOOST_FIXTURE_TEST_CASE(lab03_enabled_and_online_capable, Fixture, *boost::unit_test::timeout(5)) {
+    auto t = madt({lapic(0, 0, 1), lapic(1, 1, 0), lapic(2, 2, 2), x2apic(400, 3, 2), x2apic(401, 4, 0),
+                   x2apic(402, 5, 1)});
+    BOOST_TEST(madt_parse(t.data(), t.size(), m.get()));
+    BOOST_TEST(m->ncpus == 6u);
+    BOOST_TEST((m->cpus[0].enabled && !m->cpus[0].online_capable));
+    BOOST_TEST((!m->cpus[1].enabled && !m->cpus[1].online_capable));
+    BOOST_TEST((!m->cpus[2].enabled && m->cpus[2].online_capable));
+    BOOST_TEST((!m->cpus[3].enabled && m->cpus[3].online_capable));
+    BOOST_TEST((!m->cpus[4].enabled && !m->cpus[4].online_capable));
+    BOOST_TEST((m->cpus[5].enabled && m->cpus[5].x2apic));
+}
+
 BOOST_AUTO_TEST_SUITE_END()

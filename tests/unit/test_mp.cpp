@@ -265,4 +265,55 @@ BOOST_AUTO_TEST_CASE(recorded_seabios_tables) {
     BOOST_TEST(m->cpus[1].apic_id == 4);
 }
 
+// Lab 03's graded walk cases: behaviour only, never the wording of a warning.
+BOOST_FIXTURE_TEST_CASE(lab03_entry_sizes, Fixture, *boost::unit_test::timeout(5)) {
+    auto t = pcmp(seabios_like(3));
+    BOOST_TEST(mp_parse_config(t.data(), t.size(), m.get()));
+    BOOST_TEST(m->ncpus == 3u);
+    BOOST_TEST(m->cpus[2].apic_id == 2);
+    BOOST_TEST(m->nbuses == 2u);
+    BOOST_TEST(m->nioapics == 1u);
+    BOOST_TEST(m->nirqs == 4u);
+    BOOST_TEST(m->nlints == 2u);
+    BOOST_TEST(m->lints[1].dst_pin == 1);
+    BOOST_TEST(m->problems == 0u);
+}
+
+BOOST_FIXTURE_TEST_CASE(lab03_unknown_type_ends_the_walk, Fixture, *boost::unit_test::timeout(5)) {
+    // Type 7 is unknown: its size is unknown, so nothing after it can be found.
+    auto t = pcmp({cpu(0, 3), Bytes().u8(7).zeros(7).b, cpu(1, 1), ioapic(2, 1, 0xFEC00000)});
+    BOOST_TEST(mp_parse_config(t.data(), t.size(), m.get()));
+    BOOST_TEST(m->ncpus == 1u);
+    BOOST_TEST(m->nioapics == 0u);
+    BOOST_TEST(m->problems >= 1u);
+}
+
+BOOST_FIXTURE_TEST_CASE(lab03_count_and_length_bound_the_walk, Fixture, *boost::unit_test::timeout(5)) {
+    auto t = pcmp({cpu(0, 3), cpu(1, 1), cpu(2, 1)});
+    t[34] = 2;  // the count says 2: the third entry is not read
+    fix_checksum(t, 7);
+    BOOST_TEST(mp_parse_config(t.data(), t.size(), m.get()));
+    BOOST_TEST(m->ncpus == 2u);
+    // The count says 3 but the base length ends inside the second processor
+    // entry; the bytes after it are readable but not the table's.
+    clear_log();
+    m = std::make_unique<MpInfo>();
+    t = pcmp({cpu(0, 3), cpu(1, 1), cpu(2, 1)});
+    uint16_t base = uint16_t(44 + 20 + 12);
+    t[4] = uint8_t(base);
+    t[5] = uint8_t(base >> 8);
+    fix_checksum(t, 7, 0, base);
+    BOOST_TEST(mp_parse_config(t.data(), t.size(), m.get()));
+    BOOST_TEST(m->ncpus == 1u);
+    BOOST_TEST(m->problems >= 1u);
+    // The count says 5 but only 2 entries fit the length: the walk ends at the length.
+    m = std::make_unique<MpInfo>();
+    t = pcmp({cpu(0, 3), cpu(1, 1)});
+    t[34] = 5;
+    fix_checksum(t, 7);
+    t = Bytes().add(t).add(cpu(9, 1)).b;  // after the table: it would read as a third processor
+    BOOST_TEST(mp_parse_config(t.data(), t.size(), m.get()));
+    BOOST_TEST(m->ncpus == 2u);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

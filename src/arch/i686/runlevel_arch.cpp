@@ -8,6 +8,11 @@
 #include "labs.h"
 #include "lapic.h"
 #include "runlevel.h"
+#include "x86.h"
+
+const char* arch_runlevel_path(const Cpu& c) {
+    return c.apic_mode == ApicMode::X2Apic ? "tpr msr" : c.apic_mode == ApicMode::XApic ? "tpr mmio" : "none";
+}
 
 /// [tpr write]
 void arch_write_runlevel(Cpu& c, Runlevel level) {
