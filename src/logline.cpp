@@ -3,6 +3,7 @@
 /// (logline.h). Portable: the kernel and the host unit tests share it.
 #include "logline.h"
 #include "format.h"
+#include "kstring.h"
 #include "labs.h"
 
 /// [log format]
