@@ -275,10 +275,10 @@ void queue_write(const char*, size_t, void* ctx) {
     q.order.push_back(me);
 }
 
-/// Waits until @p flag is set, at most 5 s.
+/// Waits until @p flag is set, at most 5 s (or until a stub said it was reached).
 bool await(const std::atomic<bool>& flag) {
     auto until = Clock::now() + std::chrono::seconds(5);
-    while (!flag.load() && Clock::now() < until) std::this_thread::yield();
+    while (!flag.load() && Clock::now() < until && !log_contains("-TODO:")) std::this_thread::yield();
     return flag.load();
 }
 }  // namespace
