@@ -3,6 +3,9 @@
 // edge, and host threads standing in for CPUs that log at once.
 #include <boost/test/unit_test.hpp>
 #include <pthread.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <unistd.h>
 #include <sched.h>
 #include <atomic>
 #include <chrono>
@@ -13,6 +16,7 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <new>
 #include <vector>
 #include "host_log.h"
 #include "logline.h"
@@ -237,6 +241,57 @@ BOOST_AUTO_TEST_CASE(lock_ticket_race) {
     BOOST_TEST(st.overlaps.load() == 0, "two threads held the lock at once");
     BOOST_TEST(__atomic_load_n(&st.lock.next, __ATOMIC_RELAXED) == calls, "each call takes its own ticket");
     BOOST_TEST(__atomic_load_n(&st.lock.serving, __ATOMIC_RELAXED) == calls);
+}
+
+namespace {
+// The ticket's read and write, caught between them: the lock lies in a page
+// that is read-only until two writers have faulted on it. An atomic
+// fetch-and-add faults before it reads; a plain read followed by a plain write
+// faults after the read, so both threads then hold the same ticket.
+std::atomic<int> faulted{0};
+void* guarded_page = nullptr;
+
+void on_fault(int, siginfo_t* si, void*) {
+    char* p = static_cast<char*>(guarded_page);
+    if (si->si_addr < p || si->si_addr >= p + 4096) {  // not ours: die as usual
+        signal(SIGSEGV, SIG_DFL);
+        return;
+    }
+    faulted.fetch_add(1);
+    for (int i = 0; i < 2000 && faulted.load() < 2; ++i) usleep(1000);  // both in, or 2 s
+    mprotect(guarded_page, 4096, PROT_READ | PROT_WRITE);
+}
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(lock_ticket_one_step) {
+    clear_log();
+    void* page = mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    BOOST_TEST_REQUIRE(page != MAP_FAILED);
+    LogLock* lock = new (page) LogLock{};
+    guarded_page = page;
+    faulted = 0;
+    struct sigaction sa {}, old {};
+    sa.sa_sigaction = on_fault;
+    sa.sa_flags = SA_SIGINFO;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGSEGV, &sa, &old);
+    mprotect(page, 4096, PROT_READ);
+    Storm st;
+    run_threads(2, [&](int) {
+        wait_deadline = Clock::now() + std::chrono::seconds(10);
+        try {
+            logline_put(*lock, "x\n", 2, LogOut{storm_wait, storm_write, &st});
+        } catch (const Stuck&) {
+            st.stuck.fetch_add(1);
+        }
+    });
+    sigaction(SIGSEGV, &old, nullptr);
+    no_todo();
+    BOOST_TEST(st.stuck.load() == 0, "a thread waited 10 s for its ticket");
+    BOOST_TEST(__atomic_load_n(&lock->next, __ATOMIC_RELAXED) == 2u,
+               "two callers took " << lock->next << " ticket(s): the ticket was read and written in two steps");
+    BOOST_TEST(st.pos == 4u);
+    munmap(page, 4096);
 }
 
 namespace {
