@@ -7,9 +7,10 @@ src/logline.cpp as the kernel).
 """
 from labgrade import PREFIX, boot, passed, test, unit
 
-# No -icount: the boots run as fast as the host lets them.
-one_i686 = boot("i686-1cpu", arch="i686", smp="1", cmdline="test=log_lines")
-one_amd64 = boot("amd64-1cpu", arch="amd64", smp="1", cmdline="test=log_lines")
+# No -icount: the boots run as fast as the host lets them (a few seconds on
+# a quiet machine; the long timeout is for a busy one).
+one_i686 = boot("i686-1cpu", arch="i686", smp="1", cmdline="test=log_lines", timeout=180)
+one_amd64 = boot("amd64-1cpu", arch="amd64", smp="1", cmdline="test=log_lines", timeout=180)
 
 test("banner", one_i686, 10, what="the first line, before the clock runs, has the '?' timestamp",
      expect=[r"^\[    \?\.\?{6}\] cpu0: Cohort kernel i686 booting$"])
