@@ -14,14 +14,14 @@ def has(flag):
     return rf"cpuid: features .*\b{flag}\b"
 
 
-haswell = boot("amd64-haswell", arch="amd64", cpu="Haswell", cmdline="test=boot")
-epyc = boot("amd64-epyc", arch="amd64", cpu="EPYC", cmdline="test=boot")
-qemu64 = boot("amd64-qemu64", arch="amd64", cpu="qemu64,+popcnt,-nx", cmdline="test=boot")
+haswell = boot("amd64-haswell", arch="amd64", cpu="Haswell", cmdline="test=boot", timeout=180)
+epyc = boot("amd64-epyc", arch="amd64", cpu="EPYC", cmdline="test=boot", timeout=180)
+qemu64 = boot("amd64-qemu64", arch="amd64", cpu="qemu64,+popcnt,-nx", cmdline="test=boot", timeout=180)
 # Lab 02's tree starts no AP (lab 05): the boot CPU reads the whole package's layout from leaf 0xB.
 skylake = boot("amd64-skylake-smt", arch="amd64", cpu="Skylake-Client", smp="4,sockets=1,cores=2,threads=2",
-               cmdline="test=boot")
-coreduo = boot("i686-coreduo", arch="i686", cpu="coreduo", cmdline="test=boot")
-athlon = boot("i686-athlon", arch="i686", cpu="athlon", cmdline="test=boot")
+               cmdline="test=boot", timeout=180)
+coreduo = boot("i686-coreduo", arch="i686", cpu="coreduo", cmdline="test=boot", timeout=180)
+athlon = boot("i686-athlon", arch="i686", cpu="athlon", cmdline="test=boot", timeout=180)
 
 test("vendor_intel", haswell, 5, what="GenuineIntel from EBX, EDX, ECX",
      expect=[r"cpuid: vendor GenuineIntel ", passed("boot")])
