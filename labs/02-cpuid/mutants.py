@@ -22,7 +22,7 @@ mutant("intel_family6_no_ext_model", breaks=["signature_intel", "signature_rules
        edits=[edit(F, ": base_family == 0x6 || base_family == 0xF;", ": base_family == 0xF;")])
 mutant("flags_always_edx", breaks=["flags", "flags_dumps"], what="every flag read from EDX",
        edits=[edit(F, "if ((reg_of(s.get0(row.leaf), row.reg) >> row.bit) & 1) set_flag(out, row.flag);",
-                   "if ((s.get0(row.leaf).edx >> row.bit) & 1) set_flag(out, row.flag);")])
+                   "if ((s.get0(row.leaf).edx >> row.bit) & 1) set_flag(out, row.flag);\n    (void)reg_of;")])
 mutant("flags_leaf1_only", breaks=["flags", "flags_dumps"], what="every flag read from leaf 1 (ignores the row's leaf)",
        edits=[edit(F, "if ((reg_of(s.get0(row.leaf), row.reg) >> row.bit) & 1) set_flag(out, row.flag);",
                    "if ((reg_of(s.get0(1), row.reg) >> row.bit) & 1) set_flag(out, row.flag);")])
