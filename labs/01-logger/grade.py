@@ -27,7 +27,7 @@ unit("prefix_format", 15, what="seconds, 6-digit zero-padded microseconds, CPU, 
             "logline/prefix_tag_after_cpu"])
 unit("truncation", 10, what="a cut line ends in '...' and its newline, never past the buffer; boundaries exact",
      cases=["logline/truncation_keeps_the_line_whole", "logline/truncation_boundary"])
-unit("lock_whole_lines", 15, what="4 threads log 1500 lines each: every line whole, in order, none lost",
+unit("lock_whole_lines", 15, what="4 threads log 500 lines each: every line whole, in order, none lost",
      cases=["logline/lock_storm_whole_lines"])
 unit("ticket_atomic", 10, what="2 callers stopped between reading and writing the ticket, then 2 s of races: one ticket per call",
      cases=["logline/lock_ticket_one_step", "logline/lock_ticket_race"])
