@@ -1,6 +1,8 @@
 /// @file log.cpp
 /// The kernel logger: format one line privately, then write it whole under a
 /// spinlock taken with interrupts off, so lines from different CPUs never mix.
+/// The line and the lock are portable (logline.cpp); this file gives them the
+/// clock, the CPU id, the sinks and the panic hand-over.
 ///
 /// The lock is a ticket lock (FIFO: no CPU starves while others log). It does
 /// not use the general SpinLock class on purpose: SpinLock reports problems
@@ -8,10 +10,9 @@
 /// hypervisor a CPU queues only once the lock looks free (queue_when_free()).
 #include "cpu.h"
 #include "console.h"
-#include "format.h"
 #include "kstring.h"
-#include "labs.h"
 #include "log.h"
+#include "logline.h"
 #include "logsink.h"
 #include "spinlock.h"
 #include "timer.h"
@@ -20,10 +21,8 @@
 
 namespace {
 
-struct {
-    volatile uint32_t next;
-    volatile uint32_t serving;
-} lock;
+constexpr size_t kLineBytes = 384;  // a line is at most 383 characters, its newline included
+LogLock lock;
 volatile uint32_t panic_owner = 0xFFFFFFFF;
 bool use_e9 = false;
 bool use_vga = false;
@@ -37,6 +36,14 @@ uint64_t lines = 0;
     halt_forever();
 }
 
+/// The wait hook of logline_put(): one turn of the spin, and step aside if
+/// another CPU has started a panic, so it can print alone.
+void wait_turn(void*) {
+    cpu_relax();
+    uint32_t owner = __atomic_load_n(&panic_owner, __ATOMIC_ACQUIRE);
+    if (owner != 0xFFFFFFFF && owner != cpu_number()) stop_for_panic();
+}
+
 void sinks_write(const char* s, size_t n, bool panic_mode) {
     uart_write(s, n);
     if (use_e9)
@@ -46,6 +53,12 @@ void sinks_write(const char* s, size_t n, bool panic_mode) {
     // console_flush(), after the logger's lock is released (console.cpp).
     console_write(s, n);
     if (panic_mode) console_flush(ConsoleFlush::Panic);
+}
+
+/// The write hook of logline_put(), run by the lock's holder only.
+void write_locked(const char* s, size_t n, void*) {
+    sinks_write(s, n, false);
+    ++lines;
 }
 
 }  // namespace
@@ -86,7 +99,6 @@ void queue_when_free() {
     }
 }
 
-/// [log line]
 void logsink_line(const char* line, size_t len) {
     uintptr_t flags = read_flags();
     if (__atomic_load_n(&panic_owner, __ATOMIC_RELAXED) == 0xFFFFFFFF) queue_when_free();
@@ -96,60 +108,28 @@ void logsink_line(const char* line, size_t len) {
         if (owner != cpu_number()) stop_for_panic();  // being stopped by a panic elsewhere
         // The panic CPU waits a bounded time for the holder, then prints anyway:
         // the holder may have been stopped in the middle of its line.
-        for (uint32_t spins = 0; lock.serving != lock.next && spins < 50000000; ++spins) cpu_relax();
+        for (uint32_t spins = 0; spins < 50000000; ++spins) {
+            if (__atomic_load_n(&lock.serving, __ATOMIC_ACQUIRE) == __atomic_load_n(&lock.next, __ATOMIC_RELAXED))
+                break;
+            cpu_relax();
+        }
         sinks_write(line, len, true);
         ++lines;
         write_flags(flags);
         return;
     }
-    // LAB 01 BEGIN: take a ticket, wait for it to be served (stepping aside for a panic), write the line, serve the next
-    uint32_t ticket = __atomic_fetch_add(&lock.next, 1, __ATOMIC_ACQUIRE);
-    while (__atomic_load_n(&lock.serving, __ATOMIC_ACQUIRE) != ticket) {
-        cpu_relax();
-        if (__atomic_load_n(&panic_owner, __ATOMIC_ACQUIRE) != 0xFFFFFFFF) {
-            // A panic started while we waited: let the panic CPU print alone.
-            if (panic_owner != cpu_number()) stop_for_panic();
-        }
-    }
-    sinks_write(line, len, false);
-    ++lines;
-    __atomic_store_n(&lock.serving, ticket + 1, __ATOMIC_RELEASE);
-    // LAB 01 STUB: lab_todo(1, "the ticket lock around the sinks in logsink_line()");
-    // LAB 01 END
+    logline_put(lock, line, len, LogOut{wait_turn, write_locked, nullptr});
     if (use_vga) console_flush(ConsoleFlush::Paced);  // outside the logger's lock: other CPUs log meanwhile
     write_flags(flags);
 }
-/// [log line]
 
-/// [log format]
 void log_vwrite(LogLevel lv, const char* fmt, va_list ap) {
     if ((int)lv > level) return;
-    char line[384];
-    size_t n;
-    // LAB 01 BEGIN: the prefix: "[seconds.micros] cpuN: " once time_ready(), "[    ?.??????] cpuN: " before
-    uint64_t us = 0;
-    if (time_ready()) {
-        us = now_ns() / 1000;
-        n = ksnprintf(line, sizeof line, "[%5u.%06u] cpu%u: ", (unsigned)(us / 1000000),
-                      (unsigned)(us % 1000000), cpu_number());
-    } else {
-        n = ksnprintf(line, sizeof line, "[    ?.??????] cpu%u: ", cpu_number());
-    }
-    // LAB 01 STUB: lab_todo(1, "the line prefix in log_vwrite()");
-    // LAB 01 END
-    if (lv == LogLevel::Warn) n += ksnprintf(line + n, sizeof line - n, "WARN: ");
-    if (lv == LogLevel::Error && fmt[0] != 'P' && fmt[0] != 'E' && fmt[0] != ' ' && fmt[0] != 'b')
-        n += ksnprintf(line + n, sizeof line - n, "ERROR: ");
-    // LAB 01 BEGIN: append the message; a line cut short ends in "..."; add the newline; hand the whole line over
-    if (n < sizeof line) n += kvsnprintf(line + n, sizeof line - n, fmt, ap);
-    if (n >= sizeof line - 1) {  // truncated: say so, keep the line whole
-        n = sizeof line - 2;
-        line[n - 3] = line[n - 2] = line[n - 1] = '.';
-    }
-    line[n++] = '\n';
-    line[n] = '\0';
+    // Panic and exception reports are Error lines that name themselves.
+    bool report = fmt[0] == 'P' || fmt[0] == 'E' || fmt[0] == ' ' || fmt[0] == 'b';
+    const char* tag = lv == LogLevel::Warn ? "WARN: " : lv == LogLevel::Error && !report ? "ERROR: " : "";
+    bool clock = time_ready();
+    char line[kLineBytes];
+    size_t n = logline_format(line, sizeof line, LogHeader{clock, clock ? now_ns() : 0, cpu_number(), tag}, fmt, ap);
     logsink_line(line, n);
-    // LAB 01 STUB: lab_todo(1, "the message, truncation and newline in log_vwrite()");
-    // LAB 01 END
 }
-/// [log format]

@@ -15,4 +15,5 @@ set(COHORT_PORTABLE_SOURCES
   kalloc.cpp
   heap.cpp
   cpuid.cpp
+  logline.cpp
 )

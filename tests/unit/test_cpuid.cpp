@@ -87,19 +87,21 @@ struct Probed {
     CpuFeatures f;
 };
 
-Probed probe(const std::string& name) {
-    Probed p{load(name), {}};
-    cpuid_probe(replay, &p.dump, true, p.f);
-    BOOST_TEST(p.dump.out_of_range == 0u);
-    return p;
+/// A stub reached on the host only warns; say which, so the grader reports it.
+void no_todo() {
+    for (const std::string& l : captured_log())
+        BOOST_TEST_REQUIRE(l.find("-TODO:") == std::string::npos, l);
 }
 
 Probed probe(Dump d) {
     Probed p{std::move(d), {}};
     cpuid_probe(replay, &p.dump, true, p.f);
+    no_todo();
     BOOST_TEST(p.dump.out_of_range == 0u);
     return p;
 }
+
+Probed probe(const std::string& name) { return probe(load(name)); }
 
 /// Vendor, display family/model/stepping, leaf maxima (QEMU's level and
 /// xlevel) and brand (model_id), as QEMU's model defines them.
