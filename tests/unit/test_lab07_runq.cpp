@@ -57,6 +57,9 @@ BOOST_AUTO_TEST_CASE(steal_both_ways_without_deadlock) {
         (*tasks)[i].id = i;
         runq_enqueue((*q)[i / per_queue], &(*tasks)[i].node);
     }
+    size_t queued0 = 0;
+    for (RunQueue& x : *q) queued0 += runq_count(x);
+    BOOST_TEST_REQUIRE(queued0 == tasks->size());  // the queues work at all
     auto* progress = new std::atomic<uint64_t>(0);
     auto* finished = new std::atomic<uint32_t>(0);
     auto spin = [](uint32_t) { std::this_thread::yield(); };
@@ -103,6 +106,7 @@ BOOST_AUTO_TEST_CASE(idle_cpus_steal_a_pile) {
         t[i].node.prio = static_cast<uint8_t>(i % runq_levels);
         runq_enqueue(q[0], &t[i].node);
     }
+    BOOST_TEST_REQUIRE(runq_count(q[0]) == ntasks);  // the queues work at all
     std::atomic<uint64_t> progress{0};
     std::atomic<uint32_t> finished{0};
     std::vector<uint32_t> ran(cpus, 0), stolen(cpus, 0);

@@ -190,6 +190,12 @@ BOOST_AUTO_TEST_CASE(concurrent_enqueue_run_and_steal) {
     // ran it. Idle CPUs steal. Every task must run exactly three times, only
     // on CPUs its affinity allows, and never on two CPUs at once.
     constexpr uint32_t cpus = 4, tasks = 4000, runs_each = 3;
+    {  // without a working queue the threads below would spin for a minute
+        RunQueue probe(0);
+        Task x;
+        runq_enqueue(probe, &x.node);
+        BOOST_TEST_REQUIRE(runq_dequeue(probe) == &x.node);
+    }
     std::vector<std::unique_ptr<RunQueue>> q;
     for (uint32_t c = 0; c < cpus; ++c) q.push_back(std::make_unique<RunQueue>(c));
     RunQueue* all[cpus] = {q[0].get(), q[1].get(), q[2].get(), q[3].get()};
