@@ -171,11 +171,15 @@ BOOST_AUTO_TEST_CASE(locks_lower_cpu_first) {
     // waits for 5. Had it started with 5, 2 would still be free.
     RunQueue q2(2), q5(5);
     runq_lock(q5, yield);
+    bool back = false;  // runq_lock_two() returned without waiting for 5: it never took that lock
     std::thread t([&] {
         runq_lock_two(q5, q2, yield);
+        __atomic_store_n(&back, true, __ATOMIC_RELEASE);
         runq_unlock_two(q5, q2);
     });
-    while (__atomic_load_n(&q5.lock.next, __ATOMIC_RELAXED) != 2) std::this_thread::yield();
+    while (__atomic_load_n(&q5.lock.next, __ATOMIC_RELAXED) != 2 && !__atomic_load_n(&back, __ATOMIC_ACQUIRE))
+        std::this_thread::yield();
+    BOOST_TEST(!__atomic_load_n(&back, __ATOMIC_ACQUIRE));
     BOOST_TEST(ticket_locked(q2.lock));
     runq_unlock(q5);
     t.join();
