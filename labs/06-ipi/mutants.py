@@ -6,7 +6,15 @@ SHOOT = "return call(all, flush_fn, &f, true, vec::tlb_shootdown, \"tlb shootdow
 SHOOTDOWN_TESTS = ["shootdown_2cpus", "shootdown_8cpus"]
 
 mutant("shootdown_skips_initiator", breaks=SHOOTDOWN_TESTS,
-       what="the shootdown IPIs the others only: the initiator keeps its stale translation",
+       what="the shootdown IPIs the others only, as if the initiator's own INVLPG had been enough: it keeps the "
+            "stale translation when another CPU changed the page table",
+       edits=[hole(IPI, "run flush_fn on every target", """    FlushRange f{va, pages};
+    CpuMask others = targets;
+    others.clear(cpu_number());
+    return call(others, flush_fn, &f, true, vec::tlb_shootdown, "tlb shootdown");
+""")])
+mutant("shootdown_only_named_cpus", breaks=SHOOTDOWN_TESTS,
+       what="flushes exactly the targets: the initiator only when the caller named it",
        edits=[edit(IPI, "    all.set(cpu_number());  // the initiator flushes too\n", "")])
 mutant("shootdown_does_not_wait", breaks=SHOOTDOWN_TESTS,
        what="returns once the IPIs are sent, before the targets have flushed",

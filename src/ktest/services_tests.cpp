@@ -186,7 +186,7 @@ KTEST(callfunc, 23, "call-function sync and async, to one CPU, a set, all others
 }
 
 KTEST(shootdown, 24, "remapped pages are seen remapped on every CPU after a TLB shootdown, which waits") {
-    uint32_t n = ncpus(), me = cpu_number(), other = me;
+    uint32_t n = ncpus(), me = cpu_number(), other = me;  // other: the CPU that remaps (this one when alone)
     for_each_cpu(k, cpu_online_mask) if (k != me && other == me) other = k;
     uint64_t block_a = frame_alloc(kPages), block_b = frame_alloc(kPages);
     if (!block_a || !block_b) { ktest_detail("no frames"); return false; }
@@ -202,16 +202,25 @@ KTEST(shootdown, 24, "remapped pages are seen remapped on every CPU after a TLB 
     uint32_t saw_a = saw_all(0xAAAA0000);
 
     // Another CPU changes the page table: its own TLB follows, everyone
-    // else's (this CPU's, the initiator's, included) may still hold the old frames.
-    ipi_call_one(other == me ? me : other, map_frames, new_frames, true);
+    // else's (this CPU's, the initiator's, included) may still hold the old
+    // frames. Read, shoot down and read again at once: a TLB entry that is
+    // left alone long enough may be evicted, which would hide a missing flush.
+    ipi_call_one(other, map_frames, new_frames, true);
     ipi_call(online_cpus(), read_probe, nullptr, true);
     uint32_t stale = saw_all(0xAAAA0000, other);
+    ok = tlb_shootdown(other_cpus(), kProbe, kPages) && ok;  // the initiator flushes whether named or not
+    ipi_call(online_cpus(), read_probe, nullptr, true);
+    uint32_t fresh = saw_all(0xBBBB0000);
+    bool initiator_fresh = true;
+    for (uint32_t i = 0; i < kPages; ++i) initiator_fresh = initiator_fresh && seen[me][i] == 0xBBBB0000 + i;
 
-    // The shootdown, while one target keeps interrupts off for a while.
+    // A second shootdown, while one target keeps interrupts off for a while:
+    // it may return only once that target has flushed too.
+    ipi_call_one(other, map_frames, old_frames, true);
     holder_up = 0;
     initiator_back = 0;
     holder_done = 0;
-    uint32_t holder = n > 1 ? other : me;
+    uint32_t holder = other;
     if (holder != me) {
         ipi_call_one(holder, hold_until_posted, nullptr, false);
         uint64_t until = rdtsc() + 10000 * tsc_khz();
@@ -221,19 +230,17 @@ KTEST(shootdown, 24, "remapped pages are seen remapped on every CPU after a TLB 
     bool waited = holder == me || __atomic_load_n(&holder_done, __ATOMIC_ACQUIRE);
     __atomic_store_n(&initiator_back, 1, __ATOMIC_RELEASE);
     ipi_call(online_cpus(), read_probe, nullptr, true);
-    uint32_t fresh = saw_all(0xBBBB0000);
-    bool initiator_fresh = true;
-    for (uint32_t i = 0; i < kPages; ++i) initiator_fresh = initiator_fresh && seen[me][i] == 0xBBBB0000 + i;
-    ktest_detail("%u cpus, %u pages; before: %u saw the old frames; after cpu %u remapped them, %u of %u others "
-                 "still saw them (stale TLB); the shootdown %s; after the shootdown %u saw the new ones%s",
-                 n, kPages, saw_a, other, stale, n - 1, waited ? "waited for every target" : "returned before a target answered",
-                 fresh, initiator_fresh ? "" : " (not the initiator)");
+    uint32_t back = saw_all(0xAAAA0000);
+    ktest_detail("%u cpus, %u pages; cpu %u remapped them: %u of %u others still saw the old (stale TLB); "
+                 "after the shootdown %u saw the new ones%s; then one %s", n, kPages, other, stale, n - 1, fresh,
+                 initiator_fresh ? "" : " (not the initiator)",
+                 !waited ? "did not wait" : back == n ? "waited, all saw the old again" : "waited, some stale");
     if (n > 1 && stale == 0)
         log_warn("ktest: shootdown: no CPU kept the old translation, so a missing flush cannot be seen here: "
                  "this emulator does not cache translations the way the test needs");
     frame_free(block_a, kPages);
     frame_free(block_b, kPages);
-    return ok && saw_a == n && fresh == n && waited && (n == 1 || stale > 0);
+    return ok && saw_a == n && fresh == n && back == n && waited && (n == 1 || stale > 0);
 }
 
 namespace {
