@@ -13,9 +13,9 @@ mutant("steals_uncounted", breaks=["steal_4cpus"], what="steals but forgets p.st
        edits=[edit(PROC, "        ++p.stats.steals;\n", "")])
 mutant("steal_from_online_count", breaks=["steal_after_failed_ap"],
        what="passes the number of online CPUs: with CPU 2 missing, CPU 3's queue is never looked at",
-       edits=[edit(PROC, STEAL, "if (!n && runq_steal_busiest(queues, cpu_online_mask.count(), p.rq, allowed, nullptr, spin)) {")])
+       edits=[edit(PROC, STEAL, "(void)span;\n    if (!n && runq_steal_busiest(queues, cpu_online_mask.count(), p.rq, allowed, nullptr, spin)) {")])
 mutant("steal_ignores_affinity", breaks=["affinity_4cpus"], what="steals without the affinity filter",
-       edits=[edit(PROC, STEAL, "if (!n && runq_steal_busiest(queues, span, p.rq, nullptr, nullptr, spin)) {")])
+       edits=[edit(PROC, STEAL, "(void)allowed;\n    if (!n && runq_steal_busiest(queues, span, p.rq, nullptr, nullptr, spin)) {")])
 mutant("lock_first_argument_first", breaks=["lock_order_unit"],
        what="locks a then b: runq_steal(victim, thief) and a thief naming itself first cross",
        edits=[edit(RUNQ_H, ORDER, "bool a_first = true;")])
