@@ -34,7 +34,8 @@ unit("fifo_by_priority_unit", 5, what="host: one FIFO per priority, the highest 
      cases=["runq/fifo_by_priority", "runq/remove_anywhere", "runq/refuses_a_node_queued_twice",
             "runq/clamps_priority"])
 unit("lock_order_unit", 10, what="host: two queues locked lower id first; threads stealing both ways never deadlock",
-     cases=["runq/locks_lower_cpu_first", "lab07_runq/steal_both_ways_without_deadlock"])
+     cases=["runq/locks_lower_cpu_first", "lab07_runq/lower_id_first_whichever_argument",
+            "lab07_runq/steal_both_ways_without_deadlock"])
 unit("steal_unit", 5, what="host: stealing honours affinity; threads steal a pile from one queue, each task once",
      cases=["runq/take_for_honours_affinity", "runq/busiest_queue", "runq/steal_skips_a_busiest_queue_of_pinned_nodes",
             "runq/concurrent_enqueue_run_and_steal", "lab07_runq/idle_cpus_steal_a_pile"])

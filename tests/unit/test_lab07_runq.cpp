@@ -42,6 +42,36 @@ bool watch(const std::atomic<uint64_t>& progress, Done&& done, std::chrono::seco
 
 BOOST_AUTO_TEST_SUITE(lab07_runq)
 
+BOOST_AUTO_TEST_CASE(lower_id_first_whichever_argument) {
+    // Hold the higher queue's lock and let a thread lock the pair, named
+    // either way round: it must get the lower one and then wait. An order
+    // that follows the arguments gets the lower one only one way round.
+    for (int way = 0; way < 2; ++way) {
+        RunQueue lo(2), hi(5);
+        runq_lock(hi, [](uint32_t) { std::this_thread::yield(); });
+        std::atomic<bool> back{false};
+        std::thread t([&] {
+            auto spin = [](uint32_t) { std::this_thread::yield(); };
+            if (way == 0) runq_lock_two(lo, hi, spin);
+            else runq_lock_two(hi, lo, spin);
+            back = true;
+            runq_unlock_two(lo, hi);
+        });
+        auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+        // The thread's ticket on cpu 5's lock shows that it waits there; by then
+        // the right order already holds cpu 2's.
+        while (__atomic_load_n(&hi.lock.next, __ATOMIC_ACQUIRE) != 2 && !back && std::chrono::steady_clock::now() < until)
+            std::this_thread::yield();
+        BOOST_TEST(ticket_locked(lo.lock), "runq_lock_two(" << (way ? "hi, lo" : "lo, hi")
+                                                            << ") did not take cpu 2's lock before waiting for cpu 5's");
+        BOOST_TEST(!back);
+        runq_unlock(hi);
+        t.join();
+        BOOST_TEST(!ticket_locked(lo.lock));
+        BOOST_TEST(!ticket_locked(hi.lock));
+    }
+}
+
 BOOST_AUTO_TEST_CASE(steal_both_ways_without_deadlock) {
     // Eight threads, eight queues; each repeatedly steals from the next and
     // from the previous queue, so every pair of queues is locked both ways
