@@ -38,7 +38,7 @@ mutant("lifo_within_priority", breaks=["fifo_by_priority_unit"], what="pushes at
 mutant("choose_ignores_affinity", breaks=["affinity_4cpus"], what="places a thread on the least-loaded CPU, allowed or not",
        edits=[edit(PROC, "        if (!t->affinity.test(k)) continue;\n", "")])
 mutant("choose_ignores_load", breaks=["placement_4cpus"], what="places a thread on the first CPU it may use",
-       edits=[edit(PROC, TIE, "if (best == NO_CPU) best = k, best_load = l;")])
+       edits=[edit(PROC, TIE, "if (best == NO_CPU) best = k, best_load = l;\n        (void)best_load;")])
 mutant("ties_go_to_highest_id", breaks=["wake_home_4cpus"], what="<= instead of <: a tie goes to the last CPU looked at",
        edits=[edit(PROC, TIE, "if (l <= best_load) best = k, best_load = l;")])
 mutant("ties_ignore_last_cpu", breaks=["wake_home_4cpus"], what="a tie goes to the lowest id, not to the last CPU",
