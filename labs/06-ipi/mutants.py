@@ -47,16 +47,9 @@ mutant("post_without_draining", breaks=["mailbox_full_2cpus"],
 mutant("posts_to_itself", breaks=["callfunc_2cpus"],
        what="posts to the caller too, which already runs its share directly: it runs twice",
        edits=[edit(IPI, "if (k == me || !cpu_online_mask.test(k)) continue;", "if (!cpu_online_mask.test(k)) continue;")])
-mutant("ipi_before_post", breaks=["callfunc_2cpus"],
-       what="sends the IPI, then posts: the target may drain before the request is there, and nothing wakes it again",
-       edits=[edit(IPI, """        bool posted = callq_post_retry(mailboxes[k], r, own, [&] {""", """        ipi_send(k, vector);
-        bool posted = callq_post_retry(mailboxes[k], r, own, [&] {"""),
-              edit(IPI, """            continue;
-        }
-        ipi_send(k, vector);
-        ++n;""", """            continue;
-        }
-        ++n;""")])
+# Not graded: sending the IPI before posting. Under TCG the sender always
+# finished posting before the target drained (tried: it kept full points), so
+# no boot here can lose the request; the handout's exercise 1 states the order.
 
 variant("initiator_flushes_first", what="the initiator flushes itself, then calls the others and waits",
         edits=[hole(IPI, "run flush_fn on every target", """    FlushRange f{va, pages};
