@@ -8,6 +8,7 @@
 #include "ipi.h"
 #include "ktest.h"
 #include "proc.h"
+#include "sync.h"
 #include "timer.h"
 #include "x86.h"
 
@@ -44,15 +45,19 @@ void held_job(void*) {
 // ---- wake_home ----------------------------------------------------------------
 struct Round {
     uint32_t before = 0, after = 0;
+    volatile bool go = false, done = false;
 };
 Round rounds[COHORT_MAX_CPUS];
+WaitQueue gate;
+bool opened(void* r) { return ((Round*)r)->go; }
 void nap_and_look(void* arg) {
     Round* r = (Round*)arg;
     Thread* me = current_thread();
     for (uint32_t k = 0; k < COHORT_MAX_CPUS; ++k) me->affinity.set(k);  // free to move from now on
     r->before = cpu_number();
-    sleep_ms(5);
+    gate.wait(opened, r);
     r->after = cpu_number();
+    __atomic_store_n(&r->done, true, __ATOMIC_RELEASE);
 }
 
 uint32_t highest_online() {
@@ -127,20 +132,33 @@ KTEST(placement, 37, "new threads go to the least-loaded CPU their affinity allo
     return hi - lo <= 1;
 }
 
-/// One thread at a time runs on CPU r, sleeps, and wakes while every CPU is
-/// idle: all loads tie, so it must go back to CPU r (its cache is there).
-KTEST(wake_home, 38, "a thread woken while all CPUs are equally idle returns to the CPU it ran on") {
-    uint32_t rounds_done = 0, home = 0;
+/// One thread at a time runs on CPU r and blocks. This CPU wakes it while
+/// every other CPU is idle, halted, with no timer armed (nobody steals): all
+/// their loads tie, so it must go back to CPU r (its cache is there).
+KTEST(wake_home, 38, "a thread woken while the other CPUs are equally idle returns to the CPU it ran on") {
+    uint32_t rounds_done = 0, home = 0, n = 0;
     for_each_cpu(k, cpu_online_mask) {
+        if (k == cpu_number()) continue;  // this CPU is busy running the test: never a tie
+        ++n;
         CpuMask m;
         m.set(k);
-        rounds[k] = Round{};
-        Thread* t = thread_create("nap", nap_and_look, &rounds[k], 1, &m);
+        Round* r = &rounds[k];
+        r->go = false;
+        r->done = false;
+        r->before = r->after = ~0u;
+        Thread* t = thread_create("nap", nap_and_look, r, 1, &m);
         if (!t) continue;
-        thread_join(t);
+        uint64_t until = now_ns() + 5000000000ull;
+        while (!(t->state == ThreadState::Blocked && __atomic_load_n(&t->on_cpu, __ATOMIC_ACQUIRE) == 0xFFFFFFFFu) &&
+               now_ns() < until)
+            cpu_relax();
+        burn_us(2000);  // CPU k halts
+        gate.set_and_wake_all(&r->go);
+        while (!__atomic_load_n(&r->done, __ATOMIC_ACQUIRE) && now_ns() < until) cpu_relax();
         ++rounds_done;
-        home += rounds[k].before == k && rounds[k].after == k;
+        home += r->before == k && r->after == k;
+        thread_join(t);
     }
     ktest_detail("%u rounds, %u woke on the cpu they slept on", rounds_done, home);
-    return rounds_done == ncpus() && home == rounds_done;
+    return rounds_done == n && home == rounds_done;
 }
