@@ -30,7 +30,9 @@ void join_all(Thread** t, uint32_t n) {
 constexpr uint32_t kStealMax = 64;
 volatile uint32_t steal_runs[kStealMax];
 volatile uint32_t steal_ran_on[COHORT_MAX_CPUS];
+volatile uint32_t pile_go = 0;
 void steal_job(void* arg) {
+    while (!__atomic_load_n(&pile_go, __ATOMIC_ACQUIRE)) burn_us(20);  // the pile stays queued until it is let go
     burn_us(2000);
     __atomic_fetch_add(&steal_runs[(uintptr_t)arg], 1, __ATOMIC_RELAXED);
     __atomic_fetch_add(&steal_ran_on[cpu_number()], 1, __ATOMIC_RELAXED);
@@ -80,13 +82,12 @@ KTEST(steal, 36, "work queued on one CPU is stolen by the idle ones, and each st
     CpuMask only_h;
     only_h.set(h);
     Thread* t[kStealMax] = {};
-    uintptr_t f = read_flags();
-    cli();  // no CPU runs the scheduler on this one while the pile is built
+    pile_go = 0;
     for (uint32_t i = 0; i < jobs; ++i) t[i] = thread_create("pile", steal_job, (void*)(uintptr_t)i, 1, &only_h);
     for (uint32_t i = 0; i < jobs; ++i)
         if (t[i])
             for (uint32_t k = 0; k < COHORT_MAX_CPUS; ++k) t[i]->affinity.set(k);
-    write_flags(f);
+    __atomic_store_n(&pile_go, 1, __ATOMIC_RELEASE);
     for_each_cpu(k, cpu_online_mask) ipi_reschedule(k);  // idle CPUs wake and look for work
     join_all(t, jobs);
     uint64_t steals = 0;
