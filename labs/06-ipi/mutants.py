@@ -21,8 +21,10 @@ mutant("shootdown_does_not_wait", breaks=SHOOTDOWN_TESTS,
        edits=[edit(IPI, SHOOT, "return call(all, flush_fn, &f, false, vec::tlb_shootdown, \"tlb shootdown\");")])
 mutant("flush_does_nothing", breaks=SHOOTDOWN_TESTS, what="flush_fn() returns without invalidating",
        edits=[hole(IPI, "drop this CPU's translations", "    (void)f;\n")])
-mutant("invlpg_first_page_only", breaks=["shootdown_2cpus"], what="INVLPG of the range's first page only",
-       edits=[edit(IPI, "for (size_t i = 0; i < f->pages; ++i) invlpg(f->va + i * 4096);", "invlpg(f->va);")])
+# Not graded: INVLPG of the first page only. QEMU's TCG flushes its whole TLB
+# on an INVLPG that falls in the span of the large pages a CPU has used (the
+# identity map's 2 MiB pages cover everything here), so the other pages are
+# dropped too: it kept full points in one run of two.
 mutant("eoi_only_after_work", breaks=["callfunc_2cpus"],
        what="sends the EOI only when the drain ran something: an IPI whose request a waiter already took "
             "leaves its vector in service, and the CPU takes no more call-function IPIs",
