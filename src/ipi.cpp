@@ -63,9 +63,9 @@ uint64_t deadline_after_ms(uint32_t ms) { return rdtsc() + (uint64_t)ms * tsc_kh
 uint32_t post_all(const CpuMask& targets, const CallReq& r, uint8_t vector, uint64_t deadline) {
     uint32_t me = cpu_number(), n = 0;
     CallQueue& own = mailboxes[me];
+    // LAB 06 BEGIN: post to each online target but the caller, draining our own mailbox while the target's is full (until the deadline), then send it the IPI
     for_each_cpu(k, targets) {
         if (k == me || !cpu_online_mask.test(k)) continue;
-        // LAB 06 BEGIN: post to k's mailbox, draining our own while it is full (until the deadline), then send k the IPI
         bool posted = callq_post_retry(mailboxes[k], r, own, [&] {
             cpu_relax();
             return rdtsc() < deadline;
@@ -76,12 +76,12 @@ uint32_t post_all(const CpuMask& targets, const CallReq& r, uint8_t vector, uint
         }
         ipi_send(k, vector);
         ++n;
-        // LAB 06 STUB: lab_todo(6, "posting a request and sending the IPI in post_all()");
-        // LAB 06 STUB: (void)r; (void)vector; (void)deadline; (void)own;
-        // LAB 06 LATER: lab_later(6, "call-function runs on the calling CPU only: requests to the others are dropped");
-        // LAB 06 LATER: (void)r; (void)vector; (void)deadline; (void)own; (void)k;
-        // LAB 06 END
     }
+    // LAB 06 STUB: lab_todo(6, "posting requests and sending the IPIs in post_all()");
+    // LAB 06 STUB: (void)targets; (void)r; (void)vector; (void)deadline; (void)own; (void)me;
+    // LAB 06 LATER: lab_later(6, "call-function runs on the calling CPU only: requests to the others are dropped");
+    // LAB 06 LATER: (void)targets; (void)r; (void)vector; (void)deadline; (void)own; (void)me;
+    // LAB 06 END
     return n;
 }
 
@@ -144,6 +144,8 @@ void flush_fn(void* p) {
 }  // namespace
 
 
+
+uint32_t ipi_pending(uint32_t cpu) { return cpu < COHORT_MAX_CPUS ? callq_pending(mailboxes[cpu]) : 0; }
 
 CpuMask online_cpus() { return cpu_online_mask; }
 

@@ -39,6 +39,10 @@ bool tlb_shootdown(const CpuMask& targets, uintptr_t va, size_t pages);
 /// runlevel High hold the IPI back). Prints how each CPU was stopped.
 void ipi_halt_others();
 
+/// Requests posted to CPU @p cpu's mailbox and not yet taken (a snapshot, for
+/// self-tests that must see a request arrive without taking it).
+uint32_t ipi_pending(uint32_t cpu);
+
 /// A mask holding every online CPU.
 CpuMask online_cpus();
 /// A mask holding every online CPU but the caller.

@@ -322,8 +322,12 @@ void schedule() {
     // LAB 07 BEGIN: the next node: from this CPU's own queue, else steal one from the busiest queue (count it)
     runq_lock(p.rq, spin);
     RunqNode* n = runq_dequeue(p.rq);
-    runq_unlock(p.rq);
-    if (!n && runq_steal_busiest(queues, cpu_online_mask.count(), p.rq, allowed, nullptr, spin)) {
+    runq_unlock(p.rq);  // before stealing: runq_lock_two() takes this lock again
+    // Queues up to the highest online id: ids have gaps when an AP failed to
+    // start, so the online count would leave the highest CPU's queue out.
+    uint32_t span = 0;
+    for_each_cpu(k, cpu_online_mask) span = k + 1;
+    if (!n && runq_steal_busiest(queues, span, p.rq, allowed, nullptr, spin)) {
         ++p.stats.steals;
         runq_lock(p.rq, spin);
         n = runq_dequeue(p.rq);
@@ -426,7 +430,8 @@ Thread* thread_create(const char* name, void (*entry)(void*), void* arg, uint8_t
     }
     add_to_all(t);
     t->state = ThreadState::Runnable;
-    enqueue(t, choose_cpu(t));
+    t->placed_cpu = choose_cpu(t);
+    enqueue(t, t->placed_cpu);
     return t;
 }
 

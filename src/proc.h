@@ -37,6 +37,7 @@ struct Thread {
     volatile ThreadState state = ThreadState::Runnable;  ///< see ThreadState
     volatile uint32_t on_cpu = 0xFFFFFFFF;  ///< the CPU running it (or switching it out)
     uint32_t last_cpu = 0xFFFFFFFF;  ///< where it ran last
+    uint32_t placed_cpu = 0xFFFFFFFF;  ///< the queue thread_create() put it on (for the placement self-test)
     CpuMask affinity;                ///< CPUs it may run on
     SpinLock tlock{"thread"};        ///< orders state changes against wake-ups
     void (*entry)(void*) = nullptr;  ///< what it runs

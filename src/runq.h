@@ -96,7 +96,7 @@ void runq_lock_two(RunQueue& a, RunQueue& b, Spin&& spin) {
     // LAB 07 STUB: (void)a; (void)b; (void)spin;
     // LAB 07 LATER: for (;;) {  // a stand-in: back off instead of an order
     // LAB 07 LATER:     runq_lock(a, spin);
-    // LAB 07 LATER:     if (ticket_try(b.lock)) return;
+    // LAB 07 LATER:     if (policy_try(b.lock)) return;
     // LAB 07 LATER:     runq_unlock(a);
     // LAB 07 LATER:     spin(1u);
     // LAB 07 LATER: }

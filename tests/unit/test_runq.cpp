@@ -171,11 +171,15 @@ BOOST_AUTO_TEST_CASE(locks_lower_cpu_first) {
     // waits for 5. Had it started with 5, 2 would still be free.
     RunQueue q2(2), q5(5);
     runq_lock(q5, yield);
+    bool back = false;  // runq_lock_two() returned without waiting for 5: it never took that lock
     std::thread t([&] {
         runq_lock_two(q5, q2, yield);
+        __atomic_store_n(&back, true, __ATOMIC_RELEASE);
         runq_unlock_two(q5, q2);
     });
-    while (__atomic_load_n(&q5.lock.ticket.next, __ATOMIC_RELAXED) != 2) std::this_thread::yield();
+    while (__atomic_load_n(&q5.lock.ticket.next, __ATOMIC_RELAXED) != 2 && !__atomic_load_n(&back, __ATOMIC_ACQUIRE))
+        std::this_thread::yield();
+    BOOST_TEST(!__atomic_load_n(&back, __ATOMIC_ACQUIRE));
     BOOST_TEST(policy_locked(q2.lock));
     runq_unlock(q5);
     t.join();
@@ -190,6 +194,12 @@ BOOST_AUTO_TEST_CASE(concurrent_enqueue_run_and_steal) {
     // ran it. Idle CPUs steal. Every task must run exactly three times, only
     // on CPUs its affinity allows, and never on two CPUs at once.
     constexpr uint32_t cpus = 4, tasks = 4000, runs_each = 3;
+    {  // without a working queue the threads below would spin for a minute
+        RunQueue probe(0);
+        Task x;
+        runq_enqueue(probe, &x.node);
+        BOOST_TEST_REQUIRE(runq_dequeue(probe) == &x.node);
+    }
     std::vector<std::unique_ptr<RunQueue>> q;
     for (uint32_t c = 0; c < cpus; ++c) q.push_back(std::make_unique<RunQueue>(c));
     RunQueue* all[cpus] = {q[0].get(), q[1].get(), q[2].get(), q[3].get()};
