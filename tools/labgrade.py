@@ -83,6 +83,8 @@ class Test:
     exit: str = None          # "pass", "fail", "panic": the run's exit must be this; None: not checked
     token: bool = True        # the run must echo its token (it reached the end of its self-tests)
     panic: bool = False       # the run panics on purpose: PANIC and EXCEPTION lines are allowed
+    allow: list = dataclasses.field(default_factory=list)  # lines the boot provokes on purpose, exempt
+                              # from the common forbidden lines (tests/boot/bootcase.py FORBIDDEN)
     what: str = ""            # one line for the listing
     unit: list = None         # host test cases (Boost.Test --run_test specs): a unit test, no boot
 

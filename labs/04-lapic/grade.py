@@ -51,7 +51,8 @@ test("ipi_self_xapic_i686", i686_xapic, 5, what="i686: fixed IPIs to itself thro
 test("leave_x2apic", leave, 5, what="UEFI left x2APIC on: nox2apic goes back to xAPIC",
      expect=[r"lapic: firmware left x2APIC on; nox2apic: leaving it through the disabled state",
              r"lapic: cpu 0 apic id 0 mode xapic$", runlevel("xapic", "cr8"), passed("esr"),
-             passed("selfipi") + " xapic"])
+             passed("selfipi") + " xapic"],
+     allow=[r"ERROR: cpu \d+: apic id 256 needs x2APIC mode, which is off; not started"])
 unit("mode_switch_unit", 10, what="IA32_APIC_BASE: every start state, x2APIC -> xAPIC through disabled, mode recorded last",
      cases=["lab04_lapic/mode_switch_from_every_state", "lab04_lapic/mode_switch_leaves_x2apic_through_disabled",
             "lab04_lapic/mode_recorded_after_the_switch"])
