@@ -40,9 +40,9 @@ unit("steal_unit", 5, what="host: stealing honours affinity; threads steal a pil
      cases=["runq/take_for_honours_affinity", "runq/busiest_queue", "runq/steal_skips_a_busiest_queue_of_pinned_nodes",
             "runq/concurrent_enqueue_run_and_steal", "lab07_runq/idle_cpus_steal_a_pile"])
 test("threads_2cpus", two, 5, what="1000 threads, each runs once, on both CPUs",
-     **ok("threads", extra=[r"1000 ran exactly once, on 2 of 2 cpus"]))
+     **ok("threads", extra=[r"1000 ran exactly once, placed on 2 of 2 cpus"]))
 test("threads_8cpus", eight, 5, what="1000 threads on 8 CPUs",
-     **ok("threads", extra=[r"1000 ran exactly once, on 8 of 8 cpus"]))
+     **ok("threads", extra=[r"1000 ran exactly once, placed on 8 of 8 cpus"]))
 test("affinity_4cpus", four, 10, what="pinned threads never run elsewhere, whoever steals", **ok("affinity"))
 test("steal_2cpus", two, 5, what="work piled on one CPU's queue is stolen by the other, and counted",
      **ok("steal"))
