@@ -87,7 +87,9 @@ KTEST(steal, 36, "work queued on one CPU is stolen by the idle ones, and each st
     only_h.set(h);
     Thread* t[kStealMax] = {};
     pile_go = 0;
-    for (uint32_t i = 0; i < jobs; ++i) t[i] = thread_create("pile", steal_job, (void*)(uintptr_t)i, 1, &only_h);
+    // Priority 0, the test's own: the pile spins until it is let go, and on the
+    // test's CPU a higher priority would starve the test thread that lets it go.
+    for (uint32_t i = 0; i < jobs; ++i) t[i] = thread_create("pile", steal_job, (void*)(uintptr_t)i, 0, &only_h);
     for (uint32_t i = 0; i < jobs; ++i)
         if (t[i])
             for (uint32_t k = 0; k < COHORT_MAX_CPUS; ++k) t[i]->affinity.set(k);
@@ -119,10 +121,10 @@ KTEST(placement, -1, "new threads go to the least-loaded CPU their affinity allo
         if (k == me || made >= n) continue;
         CpuMask m;
         m.set(k);
-        t[made++] = thread_create("held", held_job, nullptr, 1, &m);
+        t[made++] = thread_create("held", held_job, nullptr, 0, &m);  // priority 0: see steal
     }
     uint32_t first = made;
-    for (uint32_t i = 0; i < 2 * n; ++i) t[made++] = thread_create("placed", held_job, nullptr, 1);
+    for (uint32_t i = 0; i < 2 * n; ++i) t[made++] = thread_create("placed", held_job, nullptr, 0);
     uint32_t placed[COHORT_MAX_CPUS] = {};
     for (uint32_t i = first; i < made; ++i)
         if (t[i] && t[i]->placed_cpu < COHORT_MAX_CPUS) ++placed[t[i]->placed_cpu];
