@@ -129,8 +129,9 @@ bool lapic_send(Icr icr) {
         // before earlier stores are globally visible (SDM 10.12.3). MFENCE
         // drains the stores but orders only loads and stores, and WRMSR is
         // neither; LFENCE keeps the WRMSR from executing until the MFENCE is
-        // done. So the target sees what we wrote before it sees the IPI.
-        wrmsr_fence();  // mfence; lfence (x86.h)
+        // done. So the target sees what we wrote before it sees the IPI
+        // (wrmsr_fence() in x86.h is that pair).
+        wrmsr_fence();
         wrmsr(x2apic_msr(LapicReg::IcrLow), icr.x2apic_value());
     } else if (!icr.fits_xapic() && icr.shorthand() == Shorthand::None) {
         log_error("lapic: APIC id %u does not fit xAPIC's 8-bit destination", icr.destination());

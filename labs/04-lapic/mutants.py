@@ -73,7 +73,7 @@ variant("mode_switch_by_states", what="the mode switch as explicit states, one s
     this_cpu()->apic_mode = machine_mode;
 """)])
 variant("send_with_deadline", what="lapic_send with a now_ns() deadline and one exit",
-        edits=[hole(LAPIC, "x2APIC: fence", """    switch (mode_of_this_cpu()) {
+        edits=[hole(LAPIC, "x2APIC: mfence; lfence", """    switch (mode_of_this_cpu()) {
     case ApicMode::X2Apic:
         wrmsr_fence();
         wrmsr(x2apic_msr(LapicReg::IcrLow), uint64_t(icr.destination()) << 32 | icr.xapic_low());
