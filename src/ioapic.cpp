@@ -98,9 +98,10 @@ bool ioapic_route(uint32_t irq, uint8_t vector, uint32_t cpu) {
     bool low = o && inti_active_low(o->flags), level = o && inti_level(o->flags);
     e = low ? e.active_low() : e.active_high();
     e = level ? e.level_triggered() : e.edge();
-    if (!e.fits()) {
-        log_error("ioapic: cpu %u (apic %u) is beyond the 8-bit destination; irq %u not routed", cpu,
-                  cpus[cpu].apic_id, irq);
+    // 8 bits, and 0xFF would broadcast the interrupt to every CPU.
+    if (!e.fits() || cpus[cpu].apic_id == 0xFF) {
+        log_error("ioapic: cpu %u (apic %u) cannot be named by an 8-bit destination (0xFF broadcasts); "
+                  "irq %u not routed", cpu, cpus[cpu].apic_id, irq);
         return false;
     }
     IrqSpinGuard g(lock);

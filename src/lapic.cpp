@@ -59,6 +59,10 @@ void lapic_choose_mode(const CpuFeatures& bsp, bool nox2apic, uint64_t mmio_base
 
 ApicMode lapic_machine_mode() { return machine_mode; }
 
+bool lapic_id_reachable(uint32_t apic) {
+    return lapic_machine_mode() == ApicMode::X2Apic ? apic != 0xFFFFFFFFu : apic < 0xFFu;
+}
+
 /// [enable mode]
 bool lapic_available() { return machine_mode != ApicMode::None; }
 

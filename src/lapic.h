@@ -22,6 +22,11 @@ void lapic_choose_mode(const CpuFeatures& bsp, bool nox2apic, uint64_t mmio_base
 bool lapic_available();
 /// The mode chosen by the BSP, which every AP follows.
 ApicMode lapic_machine_mode();
+/// True when an IPI or an IOAPIC route can name the CPU with APIC id @p apic
+/// alone in the machine's mode: in xAPIC mode a destination has 8 bits and
+/// 0xFF is the broadcast id (SDM Vol. 3A 10.6.2.1), so only 0-254 qualify;
+/// in x2APIC mode every id but 0xFFFFFFFF (x2APIC's broadcast) does.
+bool lapic_id_reachable(uint32_t apic);
 /// Put the calling CPU's LAPIC into the machine's mode and record it in its
 /// Cpu block. The first APIC access any CPU makes.
 void lapic_enable_mode();

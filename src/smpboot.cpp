@@ -204,15 +204,26 @@ void smp_boot(const BootOptions& opts) {
                  opts.smpboot == SmpBoot::Parallel ? "parallel" : "sequential", wanted,
                  opts.init_delay_us, opts.sipi_delay_us, opts.ap_timeout_ms);
 
+        // In xAPIC mode a destination is 8 bits and 0xFF is the broadcast id
+        // (SDM Vol. 3A 10.6.2.1): an INIT meant for apic 255 would reset every
+        // CPU, this one too. Such CPUs are not started, and said so once.
+        uint32_t unreachable = 0, lo = 0xFFFFFFFF, hi = 0;
         for (uint32_t k = 1; k < cpu_table.usable; ++k) {
-            const CpuEntry& e = cpu_table.cpus[k];
+            CpuEntry& e = cpu_table.cpus[k];
             if (!e.will_start) continue;
-            if (lapic_machine_mode() != ApicMode::X2Apic && e.apic_id > 255) {
-                log_error("cpu %u: apic id %u needs x2APIC mode, which is off; not started", k, e.apic_id);
+            if (!lapic_id_reachable(e.apic_id)) {
+                e.will_start = false;  // not a CPU that failed to start: one no IPI can name
+                ++unreachable;
+                lo = e.apic_id < lo ? e.apic_id : lo;
+                hi = e.apic_id > hi ? e.apic_id : hi;
                 continue;
             }
             if (prepare(cpus[k], k, e.apic_id)) targets[started++] = &cpus[k];
         }
+        if (unreachable)
+            log_warn("smp: %u CPU(s) with APIC ids %u-%u cannot be addressed in xAPIC mode (0xFF is the broadcast "
+                     "id); not started (boot without nox2apic, on a CPU with x2APIC, to use them)",
+                     unreachable, lo, hi);
         lapic_read_esr();
     }
 

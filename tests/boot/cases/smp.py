@@ -34,3 +34,15 @@ for arch in ("amd64", "i686"):
          memory="512M", cmdline="ap_timeout_ms=120000 test=cpu_number,smp",
          expect=[r"cpus: found 288 \(source=acpi\)", online(288), r"cpu 287: online \(apic 287, x2apic\)"] + PASSED,
          timeout=400, needs_x2apic=True, labels=["slow"])
+
+# 288 CPUs in xAPIC mode (nox2apic): an 8-bit destination reaches ids 0-254;
+# 255 is the broadcast id, so an INIT meant for the CPU with id 255 would reset
+# every CPU, the BSP included. 255 CPUs come online; the rest are reported once.
+for arch in ("amd64", "i686"):
+    case(f"{arch}.smp.xapic288", arch=arch, machine="q35", smp="288", cpu="max" if arch == "amd64" else "qemu64,+x2apic",
+         memory="512M", cmdline="nox2apic ap_timeout_ms=120000 test=cpu_number,smp",
+         expect=[r"cpus: found 288 \(source=acpi\)", r"lapic: mode xapic",
+                 r"WARN: smp: 33 CPU\(s\) with APIC ids 255-287 cannot be addressed in xAPIC mode",
+                 r"cpu 254: online \(apic 254, xapic\)"] + PASSED,
+         forbid=[r"apic 25[5-9]\b.*online", r"apic 2[6-8]\d\b.*online", r"needs x2APIC mode"],
+         online="255/288", timeout=400, needs_x2apic=True, labels=["slow"])
