@@ -140,8 +140,12 @@ void give_up(Cpu& c) {
 /// would end the halt.
 bool wait_online(Cpu& c, uint64_t deadline) {
     Waiter w(deadline);
-    while (!c.online)
-        if (!w.pause([&] { return c.online != 0; })) return c.online != 0;
+    // The flag is the AP's last store (release): once it is seen, the AP's
+    // check-in and its bit in cpu_online_mask are seen too, so the count the
+    // BSP prints next includes it.
+    auto online = [&] { return __atomic_load_n(&c.online, __ATOMIC_ACQUIRE) != 0; };
+    while (!online())
+        if (!w.pause(online)) return online();
     return true;
 }
 
@@ -326,11 +330,11 @@ extern "C" [[noreturn]] void mpmain(Cpu* c) {
     log_info("cpu %u: online (apic %u, %s) after %llu us", c->id, c->apic_id,
              apic_mode_name(c->apic_mode), (unsigned long long)(tsc_to_ns(c->online_tsc - c->sipi_tsc) / 1000));
 
-    // LAB 05 BEGIN: check in (kernel id, LAPIC id), then online, stage and the mask: the online bit last
+    // LAB 05 BEGIN: check in (kernel id, LAPIC id), then the mask bit and the stage, the online flag last
     cpu_checkins[c->id] = CpuCheckin{cpu_number(), lapic_id()};
-    c->online = 1;
-    c->boot_stage = StageOnline;
     cpu_online_mask.set(c->id);
+    c->boot_stage = StageOnline;
+    __atomic_store_n(&c->online, (uint8_t)1, __ATOMIC_RELEASE);
     // LAB 05 STUB: lab_todo(5, "the check-in in mpmain(): the online bit goes last");
     // LAB 05 LATER: halt_forever();
     // LAB 05 END

@@ -1,7 +1,9 @@
 /// @file trap.cpp
 /// Dispatch of every interrupt and exception, and the report of a fatal one.
 #include "trap.h"
+#include "apicregs.h"
 #include "cpu.h"
+#include "lapic.h"
 #include "log.h"
 #include "panic.h"
 #include "symbols.h"
@@ -26,6 +28,15 @@ constexpr const char* names[32][2] = {
     {"#SX", "security"}, {"#31", "reserved"}};
 
 }  // namespace
+
+static volatile uint32_t stray_expected = 0x100;  // none
+static volatile uint32_t stray_seen = 0;
+
+void trap_expect_stray(uint32_t vector) {
+    stray_seen = 0;
+    __atomic_store_n(&stray_expected, vector, __ATOMIC_RELAXED);
+}
+uint32_t trap_strays_seen() { return stray_seen; }
 
 void trap_set_handler(uint8_t vector, TrapHandler handler) { handlers[vector] = handler; }
 
@@ -70,5 +81,15 @@ extern "C" void trap_dispatch(TrapFrame* tf) {
     }
     if (v < 32) exception_report(tf);
     if (v == 0xFF) return;  // spurious: never EOI it (SDM Vol. 3A 10.9)
-    log_warn("trap: unexpected interrupt vector 0x%x on cpu %u; ignored", v, c->id);
+    // Acknowledge it if the LAPIC delivered it: until its EOI its ISR bit
+    // holds back every vector of its priority class and below (SDM Vol. 3A
+    // 10.8.3.1), the timer and the IPIs among them.
+    bool acked = lapic_available() && (lapic_read(lapic_vector_reg(LapicReg::IsrBase, (uint8_t)v)) &
+                                       lapic_vector_bit((uint8_t)v));
+    if (acked) lapic_eoi();
+    if (v == __atomic_load_n(&stray_expected, __ATOMIC_RELAXED)) {
+        __atomic_fetch_add(&stray_seen, 1u, __ATOMIC_RELAXED);
+        return;
+    }
+    log_warn("trap: unexpected interrupt vector 0x%x on cpu %u; %s", v, c->id, acked ? "acknowledged" : "ignored");
 }

@@ -7,6 +7,13 @@
 /// (EOI) a LAPIC-delivered interrupt itself.
 using TrapHandler = void (*)(TrapFrame* tf);
 
+/// For a self-test that sends a vector with no handler on purpose: from now
+/// on vector @p vector (0x100: none) is counted instead of reported as
+/// unexpected. Resets the count.
+void trap_expect_stray(uint32_t vector);
+/// How many expected strays arrived since trap_expect_stray().
+uint32_t trap_strays_seen();
+
 /// Route @p vector to @p handler (null removes it).
 void trap_set_handler(uint8_t vector, TrapHandler handler);
 

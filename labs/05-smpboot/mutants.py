@@ -91,7 +91,7 @@ mutant("checkin_bsp_id", breaks=["parallel_4cpus"],
 
 mutant("never_online", breaks=["parallel_4cpus", "maxcpus"],
        what="the check-in forgets the online bit: the BSP times out on every AP",
-       edits=[edit(SMP, "    c->online = 1;\n", "")])
+       edits=[edit(SMP, "    __atomic_store_n(&c->online, (uint8_t)1, __ATOMIC_RELEASE);\n", "")])
 
 variant("setup_tables_first", what="TSS and features first, then the APIC mode, the id check and the LAPIC",
         edits=[hole(SMP, "lapic_init(), arch_cpu_load()", """\
