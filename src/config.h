@@ -3,7 +3,8 @@
 #pragma once
 
 #ifndef COHORT_MAX_CPUS
-/// How many CPUs the kernel can hold in its tables (x2APIC machines go past 255).
+/// How many CPUs the kernel can hold in its tables (x2APIC machines go past 255);
+/// build with -DCOHORT_MAX_CPUS=N to change it.
 #define COHORT_MAX_CPUS 512
 #endif
 

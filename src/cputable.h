@@ -20,13 +20,9 @@
 /// Usable CPUs come first in kernel-id order; entries that are listed but not
 /// usable follow with `-` as their kernel id.
 #pragma once
+#include "config.h"  // COHORT_MAX_CPUS: firmware entries beyond it are dropped with one warning
 #include "types.h"
 
-#ifndef COHORT_MAX_CPUS
-/// How many CPUs the kernel can track (build with -DCOHORT_MAX_CPUS=N to change).
-/// Firmware entries beyond it are dropped with one warning giving the counts.
-#define COHORT_MAX_CPUS 512
-#endif
 static_assert(COHORT_MAX_CPUS >= 1, "COHORT_MAX_CPUS must be at least 1");
 
 /// Capacity for IOAPICs, from the MADT or the MP table.
