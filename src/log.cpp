@@ -25,6 +25,8 @@ namespace {
 constexpr size_t kLineBytes = 384;  // a line is at most 383 characters, its newline included
 LogLock lock;
 volatile uint32_t panic_owner = 0xFFFFFFFF;
+bool lock_abandoned = false;         ///< the panic CPU gave up waiting for the lock's holder
+constexpr uint64_t kPanicWaitMs = 100;  ///< how long it waits, once
 bool use_e9 = false;
 bool use_vga = false;
 int level = 2;
@@ -157,11 +159,17 @@ void logsink_line(const char* line, size_t len) {
     uint32_t owner = __atomic_load_n(&panic_owner, __ATOMIC_ACQUIRE);
     if (owner != 0xFFFFFFFF) {
         if (owner != cpu_number()) stop_for_panic();  // being stopped by a panic elsewhere
-        // The panic CPU waits a bounded time for the holder, then prints anyway:
-        // the holder may have been stopped in the middle of its line.
-        for (uint32_t spins = 0; spins < 50000000; ++spins) {
-            if (lock_free()) break;
-            cpu_relax();
+        // The panic CPU waits a bounded time for the holder, once, then prints
+        // anyway: the holder may have been stopped in the middle of its line,
+        // and a ticket taken by a CPU that was then stopped is never served.
+        // Waiting again on every line of the report made it take minutes.
+        if (!lock_abandoned) {
+            uint64_t khz = tsc_khz(), t0 = rdtsc();
+            for (uint32_t spins = 0; !lock_free(); ++spins) {
+                if (khz ? rdtsc() - t0 > khz * kPanicWaitMs : spins > 50000000) break;
+                cpu_relax();
+            }
+            lock_abandoned = !lock_free();
         }
         drain_deferred();  // older lines first: they may say what led here
         sinks_write(line, len, true);
@@ -195,4 +203,13 @@ void log_vwrite(LogLevel lv, const char* fmt, va_list ap) {
     char line[kLineBytes];
     size_t n = logline_format(line, sizeof line, LogHeader{clock, clock ? now_ns() : 0, cpu_number(), tag}, fmt, ap);
     logsink_line(line, n);
+}
+
+void logsink_hold_and_stop(volatile uint32_t* held) {
+    cli();
+    uint32_t ticket = __atomic_fetch_add(&lock.next, 1u, __ATOMIC_RELAXED);
+    while (__atomic_load_n(&lock.serving, __ATOMIC_ACQUIRE) != ticket) cpu_relax();
+    __atomic_store_n(held, 1u, __ATOMIC_RELEASE);
+    this_cpu()->halted = 1;
+    halt_forever();
 }

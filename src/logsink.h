@@ -20,3 +20,8 @@ uint64_t logsink_lines();
 /// A CPU about to halt with nothing to run, interrupts off: copy log lines
 /// the screen mirror is still holding back (console.cpp paces its copies).
 void logsink_idle();
+
+/// For the `panic_logger_held` self-test: take the logger's lock and stop this
+/// CPU holding it (interrupts off), as a CPU stopped in the middle of a line
+/// would. Sets @p held once the lock is taken. Never returns.
+[[noreturn]] void logsink_hold_and_stop(volatile uint32_t* held);

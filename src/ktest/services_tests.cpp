@@ -5,6 +5,7 @@
 #include "cpumask.h"
 #include "ipi.h"
 #include "ktest.h"
+#include "logsink.h"
 #include "log.h"
 #include "mem.h"
 #include "panic.h"
@@ -250,6 +251,8 @@ void spin_irqs_off(void*) {  // holds interrupts off: only an NMI can stop this 
     for (;;) cpu_relax();
 }
 void panic_now(void*) { panic("ktest: deliberate panic on cpu %u", cpu_number()); }
+volatile uint32_t logger_held = 0;
+void hold_logger(void*) { logsink_hold_and_stop(&logger_held); }
 void panic_on_go(void*) {
     while (!__atomic_load_n(&go, __ATOMIC_ACQUIRE)) cpu_relax();
     panic("ktest: simultaneous panic on cpu %u", cpu_number());
@@ -280,4 +283,17 @@ KTEST(panic2, -1, "two CPUs panic at once: one whole report, no deadlock") {
     __atomic_store_n(&go, 1, __ATOMIC_RELEASE);
     sti();
     for (;;) cpu_relax();
+}
+
+/// A CPU stopped while it holds the logger's lock (as one stopped by NMI in
+/// the middle of a line would be): the panic report waits for the lock once,
+/// then prints without it, and comes out whole and in time.
+KTEST(panic_logger_held, -1, "a CPU holds the logger's lock and stops; a panic still reports, in time") {
+    if (ncpus() < 2) panic("ktest: panic with the logger free (only one cpu)");
+    logger_held = 0;
+    ipi_call_one(1, hold_logger, nullptr, false);
+    uint64_t until = rdtsc() + 10000 * tsc_khz();
+    while (!__atomic_load_n(&logger_held, __ATOMIC_ACQUIRE) && rdtsc() < until) cpu_relax();
+    // Nothing may be logged from here on: the lock is never released.
+    panic("ktest: panic while cpu 1 holds the logger's lock (%s)", logger_held ? "held" : "not held after 10 s");
 }

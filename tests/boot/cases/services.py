@@ -71,6 +71,13 @@ for arch in ("i686", "amd64"):
          expect=[r"PANIC: cpu[12]: ktest: simultaneous panic on cpu [12]", r"panic: stopped 3 other cpu"],
          count={r"PANIC:": 1, r"backtrace:": 1}, exit="panic", token=False, allow=[r"ERROR: panic: stopped"])
 
+    # CPU 1 takes the logger's lock and stops holding it; the BSP panics. The
+    # report waits for the lock once (100 ms), then prints without it.
+    case(f"{arch}.services.panic-logger-held", arch=arch, smp="2", cmdline="test=panic_logger_held",
+         expect=[r"cpu0: PANIC: cpu0: ktest: panic while cpu 1 holds the logger's lock \(held\)",
+                 r"panic: stopped 1 other cpu\(s\)", r"backtrace:", r"#0 0x[0-9a-f]+ \S*panic_logger_held"],
+         count={r"PANIC:": 1}, exit="panic", token=False, timeout=60, allow=[r"ERROR: panic: stopped"])
+
 # The scheduler's tests (proc.cpp, sync.cpp) are part of test=all above; these
 # name them one by one at each CPU count so a failure points at its test.
 SCHED = ("threads", "affinity", "balance", "sleep", "mutex", "exclusive")
