@@ -106,6 +106,8 @@ void callwait_init(CallWait& w, uint32_t targets, void (*wake)(uint32_t), uint32
     __atomic_store_n(&w.pending, targets, __ATOMIC_RELEASE);
 }
 
+void callwait_forget(CallWait& w, uint32_t n) { __atomic_fetch_sub(&w.pending, n, __ATOMIC_ACQ_REL); }
+
 bool callwait_done(const CallWait& w) { return __atomic_load_n(&w.pending, __ATOMIC_ACQUIRE) == 0; }
 
 bool callwait_answered(const CallWait& w, uint32_t cpu) {

@@ -92,6 +92,9 @@ uint32_t callq_pending(const CallQueue& q);
 /// Prepare @p w for @p targets acknowledgements; the last calls
 /// `wake(waiter)` when @p wake is not null.
 void callwait_init(CallWait& w, uint32_t targets, void (*wake)(uint32_t) = nullptr, uint32_t waiter = 0);
+/// Stop counting on @p n targets of @p w that were never posted to (their
+/// mailbox stayed full): they will not answer.
+void callwait_forget(CallWait& w, uint32_t n);
 /// True when every target of @p w has answered.
 bool callwait_done(const CallWait& w);
 /// True when CPU @p cpu has answered @p w.

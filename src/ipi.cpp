@@ -85,25 +85,41 @@ uint32_t post_all(const CpuMask& targets, const CallReq& r, uint8_t vector, uint
     return n;
 }
 
-bool wait_for(CallWait& w, const CpuMask& targets, uint64_t deadline, const char* what) {
-    uint32_t me = cpu_number();
-    // Spin, then halt (wait.h): the last target to answer wakes us, and an
-    // IPI with new requests for our mailbox does too.
-    Waiter waiter(deadline);
-    CallQueue& own = mailboxes[me];
-    bool ok = callq_wait(w, own, [&] {
-        return waiter.pause([&] { return callwait_done(w) || callq_pending(own) != 0; });
-    });
-    if (ok) return true;
-    char names[160];
+/// The CPUs of @p targets (but the caller) that have not answered @p w, as " 3 5".
+void slow_cpus(const CallWait& w, const CpuMask& targets, char* names, size_t cap) {
     size_t len = 0;
     names[0] = '\0';
     for_each_cpu(k, targets) {
-        if (k == me || !cpu_online_mask.test(k) || callwait_answered(w, k)) continue;
-        if (len < sizeof names - 8) len += ksnprintf(names + len, sizeof names - len, " %u", k);
+        if (k == cpu_number() || callwait_answered(w, k)) continue;
+        if (len < cap - 8) len += ksnprintf(names + len, cap - len, " %u", k);
     }
-    log_error("ipi: %s: no answer within %u ms from cpu(s)%s", what, boot_options().ipi_timeout_ms, names);
-    return false;
+}
+
+/// Wait until every target answered @p w. A posted request is never
+/// abandoned: it points at @p w (and maybe at more of the caller's stack), so
+/// returning before the last answer would let a late target write into a
+/// dead frame. At the deadline the slow CPUs are named and the wait goes on,
+/// for one more `ipi_timeout_ms=`; a target still silent then is taken for
+/// dead, and that is a panic, not a return.
+bool wait_for(CallWait& w, const CpuMask& targets, uint64_t deadline, const char* what) {
+    // Spin, then halt (wait.h): the last target to answer wakes us, and an
+    // IPI with new requests for our mailbox does too.
+    CallQueue& own = mailboxes[cpu_number()];
+    uint32_t ms = boot_options().ipi_timeout_ms;
+    char names[160];
+    for (uint32_t round = 0;; ++round) {
+        Waiter waiter(deadline);
+        bool ok = callq_wait(w, own, [&] {
+            return waiter.pause([&] { return callwait_done(w) || callq_pending(own) != 0; });
+        });
+        if (ok) return true;
+        slow_cpus(w, targets, names, sizeof names);
+        if (round == 1)
+            panic("ipi: %s: no answer within %u ms from cpu(s)%s; their requests still point at this stack",
+                  what, 2 * ms, names);
+        log_error("ipi: %s: no answer within %u ms from cpu(s)%s; still waiting", what, ms, names);
+        deadline = deadline_after_ms(ms);
+    }
 }
 
 /// [call]
@@ -111,13 +127,20 @@ bool call(const CpuMask& targets, CallFn fn, void* arg, bool wait, uint8_t vecto
     uint32_t me = cpu_number();
     uint64_t deadline = deadline_after_ms(boot_options().ipi_timeout_ms);
     CallWait w;
+    // One look at the online mask, for counting and for posting alike: a CPU
+    // counted but not posted to would never answer, one posted to but not
+    // counted could answer after we returned.
+    CpuMask to;
     uint32_t n = 0;
-    for_each_cpu(k, targets) n += (k != me && cpu_online_mask.test(k));
+    for_each_cpu(k, targets)
+        if (k != me && cpu_online_mask.test(k)) { to.set(k); ++n; }
     callwait_init(w, n, wait_wake, me);
     CallReq r{fn, arg, wait ? &w : nullptr, 0};
-    post_all(targets, r, vector, deadline);
+    uint32_t posted = post_all(to, r, vector, deadline);
+    if (posted < n) callwait_forget(w, n - posted);  // requests that stayed unposted (said by post_all)
     if (targets.test(me)) fn(arg);
-    return !wait || wait_for(w, targets, deadline, what);
+    bool answered = !wait || wait_for(w, to, deadline, what);
+    return answered && posted == n;
 }
 /// [call]
 

@@ -19,10 +19,12 @@ bool ipi_send(uint32_t cpu, uint8_t vector);
 void ipi_reschedule(uint32_t cpu);
 
 /// Run @p fn(@p arg) on every online CPU in @p targets (the caller too, when it
-/// is in the set, directly). With @p wait, return once all have run it, or
-/// after `ipi_timeout_ms=` with an error line naming the CPUs that did not
-/// answer (then false). Without @p wait the call is asynchronous and @p arg
-/// must outlive it.
+/// is in the set, directly). With @p wait, return once all have run it:
+/// after `ipi_timeout_ms=` an error line names the CPUs that did not answer
+/// yet and the wait goes on (their requests point into this call's stack
+/// frame); after twice that, a CPU still silent is a panic. False only when
+/// a request could not be posted (its CPU's mailbox stayed full). Without
+/// @p wait the call is asynchronous and @p arg must outlive it.
 bool ipi_call(const CpuMask& targets, CallFn fn, void* arg, bool wait);
 /// Run @p fn(@p arg) on CPU @p cpu (see ipi_call()).
 bool ipi_call_one(uint32_t cpu, CallFn fn, void* arg, bool wait);

@@ -1,6 +1,7 @@
 /// @file services_tests.cpp
 /// Self-tests of the SMP services: spinlocks, the logger under load, IPIs,
 /// call-function, TLB shootdown, and the panic path.
+#include "cmdline.h"
 #include "cpu.h"
 #include "cpumask.h"
 #include "ipi.h"
@@ -296,4 +297,30 @@ KTEST(panic_logger_held, -1, "a CPU holds the logger's lock and stops; a panic s
     while (!__atomic_load_n(&logger_held, __ATOMIC_ACQUIRE) && rdtsc() < until) cpu_relax();
     // Nothing may be logged from here on: the lock is never released.
     panic("ktest: panic while cpu 1 holds the logger's lock (%s)", logger_held ? "held" : "not held after 10 s");
+}
+
+const BootOptions& boot_options();
+
+namespace {
+volatile uint32_t late_done = 0;
+/// Answers one and a half `ipi_timeout_ms=` late.
+void answer_late(void*) {
+    mdelay(boot_options().ipi_timeout_ms * 3 / 2);
+    __atomic_store_n(&late_done, 1u, __ATOMIC_RELEASE);
+}
+}  // namespace
+
+/// A target that answers after the caller's timeout: the caller names it and
+/// keeps waiting, so ipi_call() returns only once the function has run and
+/// no late answer can land in the caller's finished stack frame.
+KTEST(ipi_late_answer, -1, "a target answers after ipi_timeout_ms: the caller reports it and waits on") {
+    if (ncpus() < 2) { ktest_detail("one cpu: nothing to test"); return true; }
+    late_done = 0;
+    uint64_t t0 = rdtsc();
+    bool ok = ipi_call_one(1, answer_late, nullptr, true);
+    bool done = __atomic_load_n(&late_done, __ATOMIC_ACQUIRE);
+    ktest_detail("ipi_call returned %s after %llu ms with the function %s (ipi_timeout_ms=%u)", ok ? "true" : "false",
+                 (unsigned long long)(tsc_to_ns(rdtsc() - t0) / 1000000), done ? "finished" : "still running",
+                 boot_options().ipi_timeout_ms);
+    return ok && done;
 }

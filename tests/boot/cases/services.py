@@ -78,6 +78,13 @@ for arch in ("i686", "amd64"):
                  r"panic: stopped 1 other cpu\(s\)", r"backtrace:", r"#0 0x[0-9a-f]+ \S*panic_logger_held"],
          count={r"PANIC:": 1}, exit="panic", token=False, timeout=60, allow=[r"ERROR: panic: stopped"])
 
+    # CPU 1 answers 600 ms after a 400 ms timeout: the caller names it once
+    # and waits on; ipi_call() returns with the function finished.
+    case(f"{arch}.services.ipi-late-answer", arch=arch, smp="2", cmdline="ipi_timeout_ms=400 test=ipi_late_answer",
+         expect=[r"ERROR: ipi: call-function: no answer within 400 ms from cpu\(s\) 1; still waiting",
+                 r"ktest: ipi_late_answer \.\.\. PASS ipi_call returned true after \d+ ms with the function finished"],
+         count={r"no answer within": 1}, allow=[r"ERROR: ipi: call-function: no answer within 400 ms"])
+
 # The scheduler's tests (proc.cpp, sync.cpp) are part of test=all above; these
 # name them one by one at each CPU count so a failure points at its test.
 SCHED = ("threads", "affinity", "balance", "sleep", "mutex", "exclusive")
