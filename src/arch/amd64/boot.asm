@@ -19,15 +19,13 @@ extern boot_tsc
 _start:
     cli
     cld
-    mov esi, eax                ; keep magic and info out of rdtsc's way
+    mov esi, eax                ; keep magic and info out of cpuid's and rdtsc's way
     mov edi, ebx
-    rdtsc                       ; the kernel's time zero (smp: ... in N ms counts from here)
-    mov [boot_tsc], eax
-    mov [boot_tsc + 4], edx
     mov esp, boot_stack_top
 
-    ; CPUID present? (EFLAGS.ID toggles)
-    JUMP_IF_NO_CPUID .no_long_mode
+    ; CPUID present? (EFLAGS.ID toggles) Long mode? Checked before rdtsc:
+    ; a CPU without CPUID may have no TSC either.
+    JUMP_IF_NO_CPUID .no_cpuid
     mov eax, 0x80000000
     cpuid
     cmp eax, 0x80000001
@@ -37,6 +35,9 @@ _start:
     test edx, 1 << 29           ; LM
     jz .no_long_mode
     mov ebp, edx                ; remember NX (bit 20)
+    rdtsc                       ; the kernel's time zero (smp: ... in N ms counts from here)
+    mov [boot_tsc], eax
+    mov [boot_tsc + 4], edx
 
     ; [identity map]
     ; PML4[0] -> PDPT; PDPT[0..3] -> four page directories of 2 MiB pages.
@@ -88,9 +89,11 @@ _start:
     jmp 0x08:.long_mode
     ; [long mode]
 
+.no_cpuid:
+    DIE_WITH_MESSAGE no_cpuid_msg
 .no_long_mode:
     ; Say why on COM1 and the VGA screen, then stop.
-    DIE_WITH_MESSAGE no_lm_msg
+    DIE_LACKING lm_name, no_lm_msg
 
 bits 64
 .long_mode:
@@ -121,7 +124,10 @@ bits 64
     jmp .hang
 
 section .rodata
-no_lm_msg: db "Cohort: this CPU has no long mode; boot the i686 ISO instead.", 0
+no_cpuid_msg: db "Cohort: this CPU has no CPUID instruction, so no long mode; boot the i686 ISO on a Pentium Pro or later.", 0
+lm_name: db "long mode (CPUID.80000001H:EDX[29])", 0
+no_lm_msg: db "the amd64 kernel needs it: boot the i686 ISO instead; halted.", 0
+BOOT32_DIE_DATA
 align 8
 boot_gdt:
     dq 0

@@ -20,17 +20,26 @@ _start:
     cld
     mov esi, eax
     mov edi, ebx
+    mov esp, boot_stack_top
+
+    ; What this build cannot run without, checked before its first use:
+    ; CPUID, the TSC (time zero, right below), PSE for the 4 MiB identity
+    ; map, CMPXCHG8B for 64-bit atomics and CMOV (-march=i686 emits both).
+    ; CPUID.01H:EDX bits (SDM Vol. 2A, CPUID, table "Feature Information").
+    JUMP_IF_NO_CPUID .no_cpuid
+    mov eax, 1
+    cpuid
+    test edx, 1 << 4            ; TSC
+    jz .no_tsc
+    test edx, 1 << 3            ; PSE
+    jz .no_pse
+    test edx, 1 << 8            ; CX8
+    jz .no_cx8
+    test edx, 1 << 15           ; CMOV
+    jz .no_cmov
     rdtsc                       ; the kernel's time zero
     mov [boot_tsc], eax
     mov [boot_tsc + 4], edx
-    mov esp, boot_stack_top
-
-    ; CPUID with PSE is required for the 4 MiB identity map.
-    JUMP_IF_NO_CPUID .no_pse
-    mov eax, 1
-    cpuid
-    test edx, 1 << 3            ; PSE
-    jz .no_pse
 
     ; [identity map]
     xor ecx, ecx
@@ -80,11 +89,25 @@ _start:
     hlt
     jmp .hang
 
+.no_cpuid:
+    DIE_WITH_MESSAGE no_cpuid_msg
+.no_tsc:
+    DIE_LACKING tsc_name, needs_msg
 .no_pse:
-    DIE_WITH_MESSAGE no_pse_msg
+    DIE_LACKING pse_name, needs_msg
+.no_cx8:
+    DIE_LACKING cx8_name, needs_msg
+.no_cmov:
+    DIE_LACKING cmov_name, needs_msg
 
 section .rodata
-no_pse_msg: db "Cohort: this CPU lacks CPUID or PSE (4 MiB pages); it needs a Pentium or later.", 0
+no_cpuid_msg: db "Cohort: this CPU has no CPUID instruction; the i686 kernel needs a Pentium Pro or later.", 0
+tsc_name: db "the TSC (CPUID.01H:EDX[4])", 0
+pse_name: db "PSE, 4 MiB pages (CPUID.01H:EDX[3])", 0
+cx8_name: db "CMPXCHG8B (CPUID.01H:EDX[8])", 0
+cmov_name: db "CMOV (CPUID.01H:EDX[15])", 0
+needs_msg: db "the i686 kernel needs CPUID, TSC, PSE, CMPXCHG8B and CMOV (a Pentium Pro or later); halted.", 0
+BOOT32_DIE_DATA
 
 section .data
 align 8

@@ -25,3 +25,20 @@ for arch in ("i686", "amd64"):
 # A bad value is one warning, the default is used, and the boot goes on.
 case("amd64.bios.cmdline-malformed", arch="amd64", cmdline="maxcpus=abc test=boot",
      expect=[r"WARN: cmdline: maxcpus=abc"] + BOOT_PASSED)
+
+# Other CPU models. Older ones than a build needs stop at once with one line
+# that names the CPU's vendor and the missing feature (boot.asm, before any
+# instruction that needs it); the others boot two CPUs.
+LACKING = r"Cohort: this CPU \(\w+\) lacks {what}; .*; halted\."
+for arch, cpu, what in (("i686", "486", r"the TSC \(CPUID\.01H:EDX\[4\]\)"),
+                        ("i686", "pentium", r"CMOV \(CPUID\.01H:EDX\[15\]\)"),
+                        ("amd64", "qemu32", r"long mode \(CPUID\.80000001H:EDX\[29\]\)"),
+                        ("amd64", "athlon", r"long mode \(CPUID\.80000001H:EDX\[29\]\)")):
+    case(f"{arch}.cpu.{cpu}-refused", arch=arch, cpu=cpu, cmdline="test=boot",
+         expect=[LACKING.format(what=what)], forbid=[r"cpu0: "], exit=None, token=False, timeout=30, online="")
+for arch, models in (("i686", ("pentium2", "athlon", "n270", "coreduo")),
+                     ("amd64", ("core2duo", "Opteron_G1", "phenom", "Denverton", "EPYC"))):
+    for cpu in models:
+        case(f"{arch}.cpu.{cpu}", arch=arch, smp="2", cpu=cpu, cmdline="test=boot,smp,cpu_number,ipi",
+             expect=[BANNER.format(arch=arch), CPUID, r"smp: 2/2 cpus online", r"ktest: ipi \.\.\. PASS",
+                     r"ktest: 4 passed, 0 failed"])
