@@ -36,8 +36,12 @@ void discover_cpus(const BootOptions& opts, const Mb2Info& mb, uint32_t bsp_apic
         tags.v1_len = mb.rsdp_old_len;
         have_madt = acpi_discover(mem, tags, &madt);
     }
+    // The MP table is read whenever the MADT cannot name the CPUs: none, or
+    // one with no enabled CPU (cpu_table_build() then says it falls back).
+    bool madt_usable = false;
+    for (uint32_t i = 0; have_madt && i < madt.ncpus; ++i) madt_usable |= madt.cpus[i].enabled;
     bool have_mp = false;
-    if (!have_madt) have_mp = mp_discover(mem, &mp);
+    if (!madt_usable) have_mp = mp_discover(mem, &mp);
     cpu_table_build(&cpu_table, have_madt ? &madt : nullptr, have_mp ? &mp : nullptr,
                     opts.acpi_off, opts.maxcpus == BootOptions::kAllCpus ? CPU_LIMIT_NONE : opts.maxcpus,
                     bsp_apic, package_cpus);
@@ -45,13 +49,24 @@ void discover_cpus(const BootOptions& opts, const Mb2Info& mb, uint32_t bsp_apic
 
     // LINT pins wired to NMI for every processor (MADT types 4/0xA; MP local
     // interrupt entries of type NMI, MP spec 1.4 4.3.4, destination 0xFF = all).
-    if (have_madt) {
-        for (uint32_t i = 0; i < madt.nlapic_nmis; ++i)
-            if (madt.lapic_nmis[i].uid == LAPIC_NMI_ALL || madt.lapic_nmis[i].uid == 0xFF)
-                lapic_set_nmi_lint(madt.lapic_nmis[i].lint, madt.lapic_nmis[i].flags);
-    } else if (have_mp) {
-        for (uint32_t i = 0; i < mp.nlints; ++i)
-            if (mp.lints[i].irq_type == 1 && mp.lints[i].dst_id == 0xFF)
-                lapic_set_nmi_lint(mp.lints[i].dst_pin, mp.lints[i].flags);
+    if (cpu_table.source == CpuSource::Acpi) {
+        // acpi.cpp already turned a type-4 entry's 0xFF into LAPIC_NMI_ALL; a
+        // type-0xA (x2APIC) entry's uid 0xFF is one processor's.
+        // Any other uid names the processor with that ACPI uid.
+        for (uint32_t i = 0; i < madt.nlapic_nmis; ++i) {
+            const auto& n = madt.lapic_nmis[i];
+            for (uint32_t k = 0; k < cpu_table.usable; ++k)
+                if (n.uid == LAPIC_NMI_ALL || n.uid == cpu_table.cpus[k].acpi_uid)
+                    lapic_set_nmi_lint(n.lint, n.flags, n.uid == LAPIC_NMI_ALL ? lapic_nmi_every_cpu : k);
+        }
+    } else if (cpu_table.source == CpuSource::Mp) {
+        // Destination 0xFF is every processor, any other the one with that APIC id.
+        for (uint32_t i = 0; i < mp.nlints; ++i) {
+            if (mp.lints[i].irq_type != 1) continue;
+            for (uint32_t k = 0; k < cpu_table.usable; ++k)
+                if (mp.lints[i].dst_id == 0xFF || mp.lints[i].dst_id == cpu_table.cpus[k].apic_id)
+                    lapic_set_nmi_lint(mp.lints[i].dst_pin, mp.lints[i].flags,
+                                       mp.lints[i].dst_id == 0xFF ? lapic_nmi_every_cpu : k);
+        }
     }
 }

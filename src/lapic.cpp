@@ -1,6 +1,7 @@
 /// @file lapic.cpp
 /// Local APIC access in both modes (SDM Vol. 3A chapter 10).
 #include "lapic.h"
+#include "config.h"
 #include "cpuid.h"
 #include "labs.h"
 #include "log.h"
@@ -15,8 +16,10 @@ namespace {
 
 ApicMode machine_mode = ApicMode::None;
 uintptr_t mmio = 0xFEE00000;  // identity-mapped, uncached (vm_map_mmio)
-uint8_t nmi_lint_mask = 0;    // LINT pins the firmware tables name as NMI
-uint16_t nmi_lint_flags[2] = {0, 0};
+// LINT pins the firmware tables name as NMI, per CPU (a MADT/MP entry may
+// name one processor or all), with their MPS INTI flags.
+uint8_t nmi_lint_mask[COHORT_MAX_CPUS];
+uint16_t nmi_lint_flags[COHORT_MAX_CPUS][2];
 
 ApicMode mode_of_this_cpu() { return this_cpu()->apic_mode; }
 
@@ -162,10 +165,13 @@ bool lapic_send(Icr icr) {
 }
 /// [lapic send]
 
-void lapic_set_nmi_lint(uint8_t lint, uint16_t flags) {
+void lapic_set_nmi_lint(uint8_t lint, uint16_t flags, uint32_t cpu) {
     if (lint > 1) return;
-    nmi_lint_mask |= (uint8_t)(1u << lint);
-    nmi_lint_flags[lint] = flags;
+    for (uint32_t k = 0; k < COHORT_MAX_CPUS; ++k) {
+        if (cpu != lapic_nmi_every_cpu && k != cpu) continue;
+        nmi_lint_mask[k] |= (uint8_t)(1u << lint);
+        nmi_lint_flags[k][lint] = flags;
+    }
 }
 
 void lapic_init() {
@@ -175,13 +181,14 @@ void lapic_init() {
     lapic_write(LapicReg::LvtTimer, Lvt{}.encode());
     lapic_write(LapicReg::LvtLint0, Lvt{}.encode());  // no virtual wire: the IOAPIC delivers IRQs
     Lvt lint1 = Lvt{};
-    if (nmi_lint_mask & 2) {
+    uint32_t k = c->id < COHORT_MAX_CPUS ? c->id : 0;
+    if (nmi_lint_mask[k] & 2) {
         lint1 = Lvt::nmi();
         // MPS INTI flags: polarity 3 = active low; trigger 3 = level (NMI is always edge).
-        if ((nmi_lint_flags[1] & 3) == 3) lint1 = lint1.active_low();
+        if ((nmi_lint_flags[k][1] & 3) == 3) lint1 = lint1.active_low();
     }
     lapic_write(LapicReg::LvtLint1, lint1.encode());
-    if (nmi_lint_mask & 1) lapic_write(LapicReg::LvtLint0, Lvt::nmi().encode());
+    if (nmi_lint_mask[k] & 1) lapic_write(LapicReg::LvtLint0, Lvt::nmi().encode());
     lapic_write(LapicReg::LvtError, Lvt{}.vector(vec::lapic_error).unmask().encode());
     lapic_read_esr();
     lapic_read_esr();  // twice: the first write only re-arms (SDM 10.5.3)

@@ -49,7 +49,11 @@ uint32_t lapic_read_esr();
 /// this mode or the send timed out (both logged).
 bool lapic_send(Icr icr);
 /// Configure the LINT pin @p lint (0 or 1) as NMI with the MPS INTI @p flags
-/// (polarity bits 1:0, trigger bits 3:2) from a MADT/MP local NMI entry.
-void lapic_set_nmi_lint(uint8_t lint, uint16_t flags);
+/// (polarity bits 1:0, trigger bits 3:2) from a MADT/MP local NMI entry, on
+/// the CPU with kernel id @p cpu or, with lapic_nmi_every_cpu, on every CPU.
+/// Takes effect in lapic_init().
+void lapic_set_nmi_lint(uint8_t lint, uint16_t flags, uint32_t cpu = 0xFFFFFFFFu);
+/// The @p cpu of lapic_set_nmi_lint() that means every CPU.
+constexpr uint32_t lapic_nmi_every_cpu = 0xFFFFFFFFu;
 /// Log this CPU's LAPIC registers (the monitor's `lapic` command).
 void lapic_dump();
