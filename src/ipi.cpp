@@ -130,10 +130,12 @@ bool call(const CpuMask& targets, CallFn fn, void* arg, bool wait, uint8_t vecto
     // One look at the online mask, for counting and for posting alike: a CPU
     // counted but not posted to would never answer, one posted to but not
     // counted could answer after we returned.
+    // (The caller stays in the snapshot when it is a target: post_all() skips
+    // it, and it runs its share directly below.)
     CpuMask to;
     uint32_t n = 0;
     for_each_cpu(k, targets)
-        if (k != me && cpu_online_mask.test(k)) { to.set(k); ++n; }
+        if (cpu_online_mask.test(k)) { to.set(k); n += k != me; }
     callwait_init(w, n, wait_wake, me);
     CallReq r{fn, arg, wait ? &w : nullptr, 0};
     uint32_t posted = post_all(to, r, vector, deadline);
