@@ -35,10 +35,17 @@ mutant("eoi_after_drain", breaks=["request_interruptible_2cpus"],
        edits=[hole(IPI, "acknowledge the interrupt", """    callq_drain(mailboxes[cpu_number()]);
     lapic_eoi();
 """)])
-# Not graded yet: post_without_draining (spins on a full mailbox without
-# serving its own) kept full points in mailbox_full_2cpus in a full make test
-# once the waits of call() halt between looks; the flood test must be made to
-# show the deadlock again before it can name this mutant.
+mutant("post_without_draining", breaks=["mailbox_full_2cpus"],
+       what="spins on a full mailbox without serving its own: two CPUs flooding each other deadlock",
+       edits=[edit(IPI, """        bool posted = callq_post_retry(mailboxes[k], r, own, [&] {
+            cpu_relax();
+            return rdtsc() < deadline;
+        });""", """        (void)own;
+        bool posted = callq_post(mailboxes[k], r);
+        while (!posted && rdtsc() < deadline) {
+            cpu_relax();
+            posted = callq_post(mailboxes[k], r);
+        }""")])
 mutant("posts_to_itself", breaks=["callfunc_2cpus"],
        what="posts to the caller too, which already runs its share directly: it runs twice",
        edits=[edit(IPI, "if (k == me || !cpu_online_mask.test(k)) continue;", "if (!cpu_online_mask.test(k)) continue;")])

@@ -25,9 +25,7 @@ volatile uint32_t stalled = 0;
 void bump(void* sender) { got[cpu_number()][(uintptr_t)sender] = got[cpu_number()][(uintptr_t)sender] + 1; }
 void nothing(void*) {}
 
-void flood(void*) {
-    uint32_t me = cpu_number();
-    if (me >= kMax) return;
+void flood_all(uint32_t me) {
     for (uint32_t i = 0; i < kFlood; ++i) {
         for_each_cpu(k, cpu_online_mask) {
             if (k == me || k >= kMax) continue;
@@ -44,6 +42,19 @@ void flood(void*) {
     // A synchronous call queues behind the others: once answered, they all ran.
     for_each_cpu(k, cpu_online_mask)
         if (k != me && k < kMax) ipi_call_one(k, nothing, nullptr, true);
+}
+
+
+void flood(void*) {
+    uint32_t me = cpu_number();
+    if (me >= kMax) return;
+    // Interrupts off on every CPU, the caller's own share included (it runs
+    // in the test's thread, with interrupts on): only a sender that serves its
+    // own mailbox while it waits to post lets the others go on.
+    uintptr_t flags = read_flags();
+    cli();
+    flood_all(me);
+    write_flags(flags);
 }
 
 }  // namespace
