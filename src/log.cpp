@@ -194,16 +194,21 @@ void logsink_line(const char* line, size_t len) {
     write_flags(flags);
 }
 
-void log_vwrite(LogLevel lv, const char* fmt, va_list ap) {
-    if ((int)lv > level) return;
-    // Panic and exception reports are Error lines that name themselves.
-    bool report = fmt[0] == 'P' || fmt[0] == 'E' || fmt[0] == ' ' || fmt[0] == 'b';
-    const char* tag = lv == LogLevel::Warn ? "WARN: " : lv == LogLevel::Error && !report ? "ERROR: " : "";
+namespace {
+void emit(const char* tag, const char* fmt, va_list ap) {
     bool clock = time_ready();
     char line[kLineBytes];
     size_t n = logline_format(line, sizeof line, LogHeader{clock, clock ? now_ns() : 0, cpu_number(), tag}, fmt, ap);
     logsink_line(line, n);
 }
+}  // namespace
+
+void log_vwrite(LogLevel lv, const char* fmt, va_list ap) {
+    if ((int)lv > level) return;
+    emit(lv == LogLevel::Warn ? "WARN: " : lv == LogLevel::Error ? "ERROR: " : "", fmt, ap);
+}
+
+void log_vreport(const char* fmt, va_list ap) { emit("", fmt, ap); }
 
 void logsink_hold_and_stop(volatile uint32_t* held) {
     cli();

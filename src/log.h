@@ -27,6 +27,14 @@ void log_vwrite(LogLevel level, const char* fmt, va_list ap);
 inline COHORT_PRINTF(1, 2) void log_error(const char* fmt, ...) {
     va_list ap; va_start(ap, fmt); log_vwrite(LogLevel::Error, fmt, ap); va_end(ap);
 }
+/// One line of a panic or exception report: Error level, without the
+/// `ERROR: ` tag, since the report names itself (`PANIC:`, `EXCEPTION`,
+/// `backtrace:`, the register rows). Implemented beside log_vwrite().
+void log_vreport(const char* fmt, va_list ap);
+/// Log one line of a panic or exception report (see log_vreport()).
+inline COHORT_PRINTF(1, 2) void log_report(const char* fmt, ...) {
+    va_list ap; va_start(ap, fmt); log_vreport(fmt, ap); va_end(ap);
+}
 /// Log at Warn level: bad input or an unusual machine; the line says what was done.
 inline COHORT_PRINTF(1, 2) void log_warn(const char* fmt, ...) {
     va_list ap; va_start(ap, fmt); log_vwrite(LogLevel::Warn, fmt, ap); va_end(ap);

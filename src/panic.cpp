@@ -47,7 +47,7 @@ void panic_begin() {
     va_start(ap, fmt);
     kvsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    log_error("PANIC: cpu%u: %s", cpu_number(), msg);
+    log_report("PANIC: cpu%u: %s", cpu_number(), msg);
     machine_exit(ExitStatus::Panic);
 }
 

@@ -45,8 +45,8 @@ const char* exception_mnemonic(uint32_t v) { return v < 32 ? names[v][0] : "IRQ"
 void print_backtrace(uintptr_t fp, uintptr_t ip) {
     char sym[96];
     symbolize(ip, sym, sizeof sym);
-    log_error("backtrace:");
-    log_error("  #0 %p %s", (void*)ip, sym);
+    log_report("backtrace:");
+    log_report("  #0 %p %s", (void*)ip, sym);
     // Frame pointers (-fno-omit-frame-pointer): [fp] = caller's fp, [fp+w] = return address.
     for (int depth = 1; depth < 16 && fp != 0 && (fp & (sizeof(uintptr_t) - 1)) == 0; ++depth) {
         if (fp < 0x1000 || fp >= 0x100000000ull - 16) break;
@@ -54,7 +54,7 @@ void print_backtrace(uintptr_t fp, uintptr_t ip) {
         uintptr_t ret = f[1];
         if (ret < 0x100000) break;
         symbolize(ret, sym, sizeof sym);
-        log_error("  #%d %p %s", depth, (void*)ret, sym);
+        log_report("  #%d %p %s", depth, (void*)ret, sym);
         if (f[0] <= fp) break;  // frames grow upwards as we walk out
         fp = f[0];
     }
@@ -63,7 +63,7 @@ void print_backtrace(uintptr_t fp, uintptr_t ip) {
 [[noreturn]] void exception_report(const TrapFrame* tf) {
     panic_begin();
     uint32_t v = (uint32_t)tf->vector;
-    log_error("EXCEPTION %s %s (vector %u) on cpu %u, error code 0x%llx, at %p",
+    log_report("EXCEPTION %s %s (vector %u) on cpu %u, error code 0x%llx, at %p",
               names[v & 31][0], names[v & 31][1], v, cpu_number(),
               (unsigned long long)tf->error, (void*)(uintptr_t)tf->ip);
     arch_print_frame(tf);

@@ -11,8 +11,10 @@ from labgrade import boot, passed, test
 # busy host cannot make an answer late, so they wait 3 s at most). The x2APIC
 # boot cannot (QEMU refuses -icount with x2APIC): it runs multi-threaded, where
 # CPUs really run at once and a race in the mailbox handling shows, and waits
-# long for answers.
-ICOUNT = "ipi_timeout_ms=3000 "
+# long for answers. The flood test takes a post that waited spin_timeout_ms
+# for a deadlock; 2.5 s (not the default 1 s) leaves room for slow turns,
+# and stays below the 3 s after which a post gives up.
+ICOUNT = "ipi_timeout_ms=3000 spin_timeout_ms=2500 "
 TCG = "ipi_timeout_ms=60000 spin_timeout_ms=30000 "
 two = boot("amd64-2cpus", arch="amd64", smp="2", cmdline=ICOUNT + "test=callfunc,ipi,ipi_flood,ipi_nested,shootdown",
            icount=True)

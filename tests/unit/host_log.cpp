@@ -30,6 +30,8 @@ void log_vwrite(LogLevel level, const char* fmt, va_list ap) {
     lines.push_back(line);
 }
 
+void log_vreport(const char* fmt, va_list ap) { log_vwrite(LogLevel::Info, fmt, ap); }  // no tag, as in the kernel
+
 std::vector<std::string>& captured_log() { return lines; }
 void clear_log() { std::lock_guard<std::mutex> g(mu); lines.clear(); }
 bool log_contains(const std::string& n) { return log_count(n) > 0; }

@@ -84,21 +84,21 @@ void arch_cpu_load(Cpu& c) {
 }
 
 void arch_print_frame(const TrapFrame* tf) {
-    log_error("  rip %016llx  cs %04llx  rflags %08llx  rsp %016llx  ss %04llx",
+    log_report("  rip %016llx  cs %04llx  rflags %08llx  rsp %016llx  ss %04llx",
               (unsigned long long)tf->ip, (unsigned long long)tf->cs, (unsigned long long)tf->flags,
               (unsigned long long)tf->sp, (unsigned long long)tf->ss);
-    log_error("  rax %016llx  rbx %016llx  rcx %016llx  rdx %016llx",
+    log_report("  rax %016llx  rbx %016llx  rcx %016llx  rdx %016llx",
               (unsigned long long)tf->rax, (unsigned long long)tf->rbx, (unsigned long long)tf->rcx,
               (unsigned long long)tf->rdx);
-    log_error("  rsi %016llx  rdi %016llx  rbp %016llx  r8  %016llx",
+    log_report("  rsi %016llx  rdi %016llx  rbp %016llx  r8  %016llx",
               (unsigned long long)tf->rsi, (unsigned long long)tf->rdi, (unsigned long long)tf->rbp,
               (unsigned long long)tf->r8);
-    log_error("  r9  %016llx  r10 %016llx  r11 %016llx  r12 %016llx",
+    log_report("  r9  %016llx  r10 %016llx  r11 %016llx  r12 %016llx",
               (unsigned long long)tf->r9, (unsigned long long)tf->r10, (unsigned long long)tf->r11,
               (unsigned long long)tf->r12);
-    log_error("  r13 %016llx  r14 %016llx  r15 %016llx",
+    log_report("  r13 %016llx  r14 %016llx  r15 %016llx",
               (unsigned long long)tf->r13, (unsigned long long)tf->r14, (unsigned long long)tf->r15);
-    log_error("  cr0 %08llx  cr2 %016llx  cr3 %016llx  cr4 %08llx",
+    log_report("  cr0 %08llx  cr2 %016llx  cr3 %016llx  cr4 %08llx",
               (unsigned long long)read_cr0(), (unsigned long long)read_cr2(),
               (unsigned long long)read_cr3(), (unsigned long long)read_cr4());
 }

@@ -98,10 +98,10 @@ void arch_cpu_load(Cpu& c) {
 }
 
 void arch_print_frame(const TrapFrame* tf) {
-    log_error("  eip %08x  cs %04x  eflags %08x  esp %08x",
+    log_report("  eip %08x  cs %04x  eflags %08x  esp %08x",
               tf->ip, tf->cs, tf->flags, tf->esp_at_pusha + 20);
-    log_error("  eax %08x  ebx %08x  ecx %08x  edx %08x", tf->eax, tf->ebx, tf->ecx, tf->edx);
-    log_error("  esi %08x  edi %08x  ebp %08x", tf->esi, tf->edi, tf->ebp);
-    log_error("  cr0 %08x  cr2 %08x  cr3 %08x  cr4 %08x",
+    log_report("  eax %08x  ebx %08x  ecx %08x  edx %08x", tf->eax, tf->ebx, tf->ecx, tf->edx);
+    log_report("  esi %08x  edi %08x  ebp %08x", tf->esi, tf->edi, tf->ebp);
+    log_report("  cr0 %08x  cr2 %08x  cr3 %08x  cr4 %08x",
               (unsigned)read_cr0(), (unsigned)read_cr2(), (unsigned)read_cr3(), (unsigned)read_cr4());
 }
