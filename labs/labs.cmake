@@ -70,5 +70,5 @@ endforeach()
 if(NOT cohort_lab_exported AND EXISTS ${CMAKE_SOURCE_DIR}/labs/07-sched/grade.py)
   add_test(NAME lab.instructor COMMAND ${PYTHON3} ${CMAKE_SOURCE_DIR}/tools/lab-ci instructor 7
     --build ${CMAKE_BINARY_DIR})
-  set_tests_properties(lab.instructor PROPERTIES LABELS "lab" TIMEOUT 900 PROCESSORS 2)
+  set_tests_properties(lab.instructor PROPERTIES LABELS "lab" TIMEOUT 900 PROCESSORS 1)
 endif()
