@@ -84,6 +84,10 @@ struct BootOptions {
     bool names_test(const char* name) const;
 };
 
+/// The options this boot was given (main.cpp parses them once, on the BSP,
+/// before any other CPU runs).
+const BootOptions& boot_options();
+
 /// Parse the command line @p s into @p out, starting from the defaults.
 /// @param s   the command line; NULL or empty gives all defaults. A first word
 ///            starting with '/' is taken as the kernel image path that some

@@ -14,8 +14,6 @@
 #include "wait.h"
 #include "x86.h"
 
-const BootOptions& boot_options();
-
 namespace {
 
 CallQueue mailboxes[COHORT_MAX_CPUS];

@@ -21,8 +21,6 @@
 
 extern "C" void switch_context(uintptr_t* save_sp, uintptr_t new_sp);
 extern "C" void thread_trampoline();
-const BootOptions& boot_options();
-
 namespace {
 
 constexpr uint32_t NO_CPU = 0xFFFFFFFF;

@@ -3,6 +3,7 @@
 /// SIPI helpers noted (smpboot.cpp) and the times each AP checked in, never
 /// from the command line: a "parallel" bring-up that starts one AP at a time,
 /// a missing INIT wait or a SIPI an AP did not need shows here.
+#include "cmdline.h"
 #include "cpu.h"
 #include "cpumask.h"
 #include "cputable.h"
@@ -10,8 +11,6 @@
 #include "log.h"
 #include "smpboot.h"
 #include "timer.h"
-
-const BootOptions& boot_options();
 
 namespace {
 unsigned long long us(uint64_t tsc_delta) { return tsc_to_ns(tsc_delta) / 1000; }

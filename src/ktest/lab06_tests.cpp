@@ -13,8 +13,6 @@
 #include "timer.h"
 #include "x86.h"
 
-const BootOptions& boot_options();
-
 namespace {
 
 constexpr uint32_t kMax = 16;                 // CPUs taking part (the first kMax online)

@@ -299,8 +299,6 @@ KTEST(panic_logger_held, -1, "a CPU holds the logger's lock and stops; a panic s
     panic("ktest: panic while cpu 1 holds the logger's lock (%s)", logger_held ? "held" : "not held after 10 s");
 }
 
-const BootOptions& boot_options();
-
 namespace {
 volatile uint32_t late_done = 0;
 /// Answers one and a half `ipi_timeout_ms=` late.
