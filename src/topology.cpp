@@ -166,6 +166,26 @@ TopoIds topology_ids(const Topology& t, uint32_t apic) {
 }
 /// [ids]
 
+/// [fits]
+bool topology_fits(const Topology& t, const uint32_t* apics, uint32_t n, char* why, size_t cap) {
+    for (uint32_t i = 0; i < n; ++i) {
+        TopoIds a = topology_ids(t, apics[i]);
+        uint32_t in_core = 0, in_package = 0;
+        for (uint32_t j = 0; j < n; ++j) {
+            TopoIds b = topology_ids(t, apics[j]);
+            in_package += a.package == b.package;
+            in_core += a.package == b.package && a.die == b.die && a.core == b.core;
+        }
+        if (in_core > t.threads_per_core || in_package > t.logical_per_package) {
+            ksnprintf(why, cap, "puts %u CPUs in the core and %u in the package of apic %u, CPUID says at most %u "
+                      "and %u", in_core, in_package, apics[i], t.threads_per_core, t.logical_per_package);
+            return false;
+        }
+    }
+    return true;
+}
+/// [fits]
+
 bool topology_same_layout(const Topology& a, const Topology& b) {
     return a.smt_shift == b.smt_shift && a.die_base == b.die_base && a.package_shift == b.package_shift;
 }

@@ -95,6 +95,14 @@ void topology_fallback(Topology& out);
 /// The ids of the CPU with APIC id @p apic under @p t.
 TopoIds topology_ids(const Topology& t, uint32_t apic);
 
+/// True when the @p n APIC ids @p apics (the CPUs a firmware table lists) fit
+/// @p t: no core holds more of them than CPUID's threads per core, no
+/// package more than its logical CPUs per package. The counts are the ones
+/// the CPU was configured with (SDM Vol. 3A 8.9.4): fewer CPUs listed is
+/// normal (disabled, maxcpus), more means the layout is wrong. When it does
+/// not fit, false and the first CPU that does not in @p why ("puts ...").
+bool topology_fits(const Topology& t, const uint32_t* apics, uint32_t n, char* why, size_t cap);
+
 /// True when @p a and @p b split APIC ids the same way (same shifts).
 bool topology_same_layout(const Topology& a, const Topology& b);
 

@@ -8,6 +8,7 @@
 #include <set>
 #include <string>
 #include <tuple>
+#include <vector>
 #include "cpuid.h"
 #include "cpuid_dump.h"
 #include "host_log.h"
@@ -298,6 +299,27 @@ BOOST_AUTO_TEST_CASE(amd_nodes_are_dies) {
     BOOST_TEST(r.t.nlevels == 3u);
     BOOST_TEST(r.t.amd_node == 3u);
     expect_ids(r.t, 29, 1, 1, 2, 1);
+}
+
+// The firmware's list against the layout: QEMU's own shapes fit; a table
+// with both threads of a core where CPUID says one thread a core does not.
+BOOST_AUTO_TEST_CASE(table_fits_layout) {
+    Decoded d = decode("smp16-s2c4t2-qemu64.txt");
+    std::vector<uint32_t> all(16), three = {0, 1, 9};
+    for (uint32_t i = 0; i < 16; i++) all[i] = i;
+    char why[128] = "";
+    BOOST_TEST(topology_fits(d.t, all.data(), 16, why, sizeof why));
+    BOOST_TEST(topology_fits(d.t, three.data(), 3, why, sizeof why));
+    Dump one = intel_cpu(0xb);  // 1 thread a core, yet an SMT bit
+    levels(one, 0xb, {{1, 1, 1}, {3, 4, 2}});
+    Decoded r = decode(std::move(one));
+    BOOST_TEST(r.ok);
+    BOOST_TEST(!topology_fits(r.t, all.data(), 16, why, sizeof why));
+    BOOST_TEST(std::string(why) == "puts 2 CPUs in the core and 8 in the package of apic 0, CPUID says at most 1 and 4");
+    std::vector<uint32_t> evens = {0, 2, 4, 6, 8};
+    BOOST_TEST(topology_fits(r.t, evens.data(), 5, why, sizeof why));
+    std::vector<uint32_t> crowded = {0, 2, 4, 6, 7};  // a fifth CPU in package 0
+    BOOST_TEST(!topology_fits(r.t, crowded.data(), 5, why, sizeof why));
 }
 
 BOOST_AUTO_TEST_CASE(no_cpuid_is_flat) {
