@@ -12,11 +12,12 @@
 namespace {
 
 Topology machine;
-/// Set by the first AP whose own CPUID disagrees, so the warning is said once.
-uint8_t ap_warned;
+/// Set by the first AP whose CPUID disagrees in layout, or in its APIC id.
+uint8_t warned_layout, warned_apic;
 
-/// Say @p what once for all APs: they come online in parallel.
-bool first_ap_warning() { return __atomic_exchange_n(&ap_warned, (uint8_t)1, __ATOMIC_ACQ_REL) == 0; }
+/// True for the first caller only: APs come online in parallel, and each
+/// kind of disagreement is said once for all of them.
+bool first_to_warn(uint8_t& flag) { return __atomic_exchange_n(&flag, (uint8_t)1, __ATOMIC_ACQ_REL) == 0; }
 
 bool same_core(const TopoIds& a, const TopoIds& b) {
     return a.package == b.package && a.die == b.die && a.core == b.core;
@@ -97,7 +98,8 @@ void topology_init_bsp() {
 void topology_init_ap(Cpu& c) {
     Topology own;
     cpu_probe_topology(c, own);
-    if (!topology_same_layout(own, machine) && machine.source != TopoSource::Fallback && first_ap_warning())
+    if (!topology_same_layout(own, machine) && machine.source != TopoSource::Fallback &&
+        first_to_warn(warned_layout))
         log_warn("topology: cpu %u's CPUID cuts APIC ids at bits %u/%u/%u (%s), the boot CPU's at %u/%u/%u; "
                  "the boot CPU's layout is used for every CPU", c.id, own.smt_shift, own.die_base,
                  own.package_shift, topology_source_name(own), machine.smt_shift, machine.die_base,
@@ -107,7 +109,7 @@ void topology_init_ap(Cpu& c) {
     const CpuFeatures& f = c.features;
     uint32_t reported = f.has_x2apic_id ? f.x2apic_id : f.initial_apic_id;
     uint32_t expected = f.has_x2apic_id ? c.apic_id : c.apic_id & 0xFF;
-    if (f.has_cpuid && reported != expected && first_ap_warning())
+    if (f.has_cpuid && reported != expected && first_to_warn(warned_apic))
         log_warn("topology: cpu %u's CPUID says apic id %u, its LAPIC and the table say %u; ids are cut "
                  "from the table's", c.id, reported, c.apic_id);
     c.topo = topology_ids(machine, c.apic_id);
