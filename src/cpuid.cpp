@@ -243,9 +243,12 @@ void decode_legacy_topology(Source& s, CpuFeatures& out) {
         if (topoext && s.has(0x8000001E)) t.smt_shift = cpuid_id_bits(((s.get(0x8000001E, 0).ebx >> 8) & 0xFF) + 1);
         t.source = CpuTopologySource::Ext8;
     } else if (uint32_t l4 = s.get(4, 0).eax; out.vendor != CpuVendor::Amd && (l4 & 0x1F) != 0) {
+        // Both counts are rounded up to powers of two before they are divided
+        // (SDM Vol. 3A 8.9.1 example, SMT_Mask_Width): 6 logical CPUs over
+        // 3 cores, reported as 4 addressable core ids, are 8 / 4 = 2 threads.
         uint32_t cores = ((l4 >> 26) & 0x3F) + 1;
-        uint32_t per_core = logical > cores ? logical / cores : 1;
-        t.smt_shift = cpuid_id_bits(per_core);
+        uint8_t logical_bits = cpuid_id_bits(logical), core_bits = cpuid_id_bits(cores);
+        t.smt_shift = logical_bits > core_bits ? uint8_t(logical_bits - core_bits) : 0;
         t.source = CpuTopologySource::Leaf4;
     } else if (logical > 1) {
         t.source = CpuTopologySource::Leaf1;

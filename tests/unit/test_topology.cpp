@@ -182,6 +182,17 @@ BOOST_AUTO_TEST_CASE(qemu32_legacy_leaf_4) {
     expect_machine(d.t, range(16), 2, 4, 2);
 }
 
+// Three cores, no leaf 0xB: leaf 1 says 6 logical CPUs, leaf 4 4 core ids.
+// Both round up to powers of two before the division (8 / 4: 2 threads a
+// core); 6 / 4 would make it one thread, and two CPUs of each core collide.
+BOOST_AUTO_TEST_CASE(qemu32_three_cores_round_up) {
+    Decoded d = decode("smp12-s2c3t2-qemu32.txt");
+    BOOST_TEST(d.f.leaf1_logical == 6u);
+    expect_fields(d.t, TopoSource::Leaf4, 1, 3, 3, 2, 6);
+    expect_ids(d.t, d.f.initial_apic_id, 1, 0, 2, 1);
+    expect_machine(d.t, {0, 1, 2, 3, 4, 5, 8, 9, 10, 11, 12, 13}, 2, 3, 2);
+}
+
 // A user-mode recording of a 486: no topology at all, each CPU a package.
 BOOST_AUTO_TEST_CASE(i486_no_topology) {
     Decoded d = decode("i486.txt");
