@@ -6,7 +6,6 @@
 #include "cpumask.h"
 #include "cputable.h"
 #include "format.h"
-#include "kstring.h"
 #include "log.h"
 
 namespace {
@@ -85,9 +84,9 @@ void topology_init_bsp() {
     for (uint32_t i = 0; i < cpu_table.usable; ++i) apics[i] = cpu_table.cpus[i].apic_id;
     char why[128];
     if (believed && !topology_fits(machine, apics, cpu_table.usable, why, sizeof why)) {
-        log_warn("topology: the %s table %s; every CPU is taken as its own package",
-                 cpu_source_name(cpu_table.source), why);
         topology_fallback(machine);
+        ksnprintf(machine.note, sizeof machine.note, "the %s table %s", cpu_source_name(cpu_table.source), why);
+        log_warn("topology: %s; every CPU is taken as its own package", machine.note);
     }
     topology_print(machine, "topology: ");
     c.topo = topology_ids(machine, c.apic_id);
