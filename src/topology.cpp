@@ -89,8 +89,10 @@ bool fields_from_levels(Topology& t) {
 
 /// Before leaf 0xB: the probe's legacy widths (cpuid.cpp, leaf 1/4 or AMD
 /// Fn8000_0008), and on AMD with TOPOEXT the nodes of Fn8000_001E ECX[10:8],
-/// which split the package into dies (APM Vol. 3 E.4.15; Linux calls a
-/// node of this kind an AMD "die" too). Levels are made up to match.
+/// which split the package into dies (APM Vol. 3, Appendix E, CPUID
+/// Fn8000_001E NodesPerProcessor; on multi-die parts such as the first EPYC
+/// the node id is the top of the package's APIC id bits). Levels are made
+/// up to match.
 bool legacy_fields(const Guard& g, Topology& t) {
     const CpuTopology& c = g.f.topology;
     t.smt_shift = c.smt_shift;

@@ -13,7 +13,7 @@
 ///     Vol. 3A 8.9.4 and 8.9.5 ("Identifying Topological Relationships");
 ///   - AMD without them: Fn8000_0008 ECX ApicIdSize for the package and, with
 ///     TOPOEXT, Fn8000_001E for threads per core and nodes (dies) per package
-///     (AMD APM Vol. 3, Appendix E.4.7 and E.4.15);
+///     (AMD APM Vol. 3, Appendix E, CPUID Fn8000_0008 and Fn8000_001E);
 ///   - older Intel CPUs: the arithmetic of leaf 1 EBX[23:16] and leaf 4
 ///     EAX[31:26] (SDM Vol. 3A 8.9.1 example, "Programming Considerations for
 ///     Hardware Multi-Threading Capable Processors").
