@@ -4,6 +4,7 @@
 // and tile levels, a reserved level type, zero and shrinking shifts.
 #include <boost/test/unit_test.hpp>
 #include <ostream>
+#include <random>
 #include <initializer_list>
 #include <set>
 #include <string>
@@ -331,6 +332,39 @@ BOOST_AUTO_TEST_CASE(table_fits_layout) {
     BOOST_TEST(topology_fits(r.t, evens.data(), 5, why, sizeof why));
     std::vector<uint32_t> crowded = {0, 2, 4, 6, 7};  // a fifth CPU in package 0
     BOOST_TEST(!topology_fits(r.t, crowded.data(), 5, why, sizeof why));
+}
+
+// Random leaves 0xB/0x1F and AMD/legacy answers (a fixed seed): whatever
+// CPUID says, the fields stay ordered, and the four ids put back together
+// give the APIC id they were cut from. The decoder never reads past a leaf.
+BOOST_AUTO_TEST_CASE(random_answers_keep_the_fields_whole) {
+    std::mt19937 rng(16);
+    auto any = [&](uint32_t n) { return uint32_t(rng() % n); };
+    for (int round = 0; round < 5000; round++) {
+        Dump d;
+        uint32_t max = any(2) ? 0x1f : any(2) ? 0xb : 4;
+        if (any(2)) intel(d, max); else amd(d, max);
+        d.set(1, 0, 0x00050654, (any(256) << 16) | (any(256) << 24), 0, any(2) << 28);
+        d.set(4, 0, (any(64) << 26) | any(2), 0, 0, 0);
+        d.set(0x80000000, 0, 0x8000001e, 0, 0, 0);
+        d.set(0x80000001, 0, 0, 0, any(2) << 22, 0);
+        d.set(0x80000008, 0, 0, 0, rng() & 0xF0FF, 0);
+        d.set(0x8000001e, 0, 0, rng(), rng(), 0);
+        for (uint32_t leaf : {0xbu, 0x1fu})
+            for (uint32_t sub = 0, n = any(9); sub < n; sub++)
+                d.set(leaf, sub, any(40), any(4) ? 1u << any(10) : rng() & 0xFFFF, (any(8) << 8) | sub, 0);
+        Decoded r = decode(std::move(d));
+        const Topology& t = r.t;
+        BOOST_TEST_REQUIRE(t.smt_shift <= t.die_base);
+        BOOST_TEST_REQUIRE(t.die_base <= t.package_shift);
+        BOOST_TEST_REQUIRE(t.package_shift < 32);
+        BOOST_TEST_REQUIRE(t.nlevels <= kTopoMaxLevels);
+        BOOST_TEST_REQUIRE(r.ok == (t.source != TopoSource::Fallback));
+        uint32_t apic = uint32_t(rng());
+        TopoIds i = topology_ids(t, apic);
+        uint32_t back = (i.package << t.package_shift) | (i.die << t.die_base) | (i.core << t.smt_shift) | i.smt;
+        BOOST_TEST_REQUIRE(back == apic, "round " << round << ": " << topology_source_name(t));
+    }
 }
 
 BOOST_AUTO_TEST_CASE(no_cpuid_is_flat) {
