@@ -6,6 +6,7 @@
 #include "arch.h"
 #include "config.h"
 #include "cpu.h"
+#include "cputopo.h"
 #include "cpumask.h"
 #include "cputable.h"
 #include "kstring.h"
@@ -321,6 +322,9 @@ extern "C" [[noreturn]] void mpmain(Cpu* c) {
     // LAB 05 LATER: lab_later(5, "an AP woke without lab 05's bring-up; it stops here");
     // LAB 05 LATER: halt_forever();
     // LAB 05 END
+
+    // Requires: our features. Our package/die/core/SMT ids, from our own CPUID.
+    topology_init_ap(*c);
 
     if (options->ap_noanswer == c->id) {
         log_warn("cpu %u: ap_noanswer=%u: not checking in, so the BSP's timeout can be seen", c->id, c->id);
