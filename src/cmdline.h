@@ -72,6 +72,11 @@ struct BootOptions {
     /// `sipi_drop=N`: kernel id of an AP whose first SIPI is not sent, as if it
     /// had missed it (a self-test of the second SIPI, SDM Vol. 3A 8.4.4.1).
     uint32_t sipi_drop = kNoCpu;
+    /// `late_bound_us=N`: the timing self-tests (`sleep`) fail when a timer
+    /// wake-up comes more than N microseconds late. None by default: under
+    /// TCG a loaded host may leave a vCPU without a core for any time; under
+    /// `-icount` time follows instructions, and the boot cases set a bound.
+    uint32_t late_bound_us = UINT32_MAX;
     /// `help`: list every option with its values in the boot log (log_cmdline_help()).
     bool help = false;
 
