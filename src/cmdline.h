@@ -72,6 +72,9 @@ struct BootOptions {
     /// `sipi_drop=N`: kernel id of an AP whose first SIPI is not sent, as if it
     /// had missed it (a self-test of the second SIPI, SDM Vol. 3A 8.4.4.1).
     uint32_t sipi_drop = kNoCpu;
+    /// `ap_late=N`: kernel id of an AP that checks in only after the BSP's
+    /// wait for it ran out: it must find its bring-up cancelled and park.
+    uint32_t ap_late = kNoCpu;
     /// `late_bound_us=N`: the timing self-tests (`sleep`) fail when a timer
     /// wake-up comes more than N microseconds late. None by default: under
     /// TCG a loaded host may leave a vCPU without a core for any time; under

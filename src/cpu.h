@@ -53,6 +53,7 @@ struct alignas(64) Cpu {
     uint8_t runlevel;             ///< current runlevel (see runlevel.h)
     volatile uint8_t online;      ///< set last in bring-up: IDT and LAPIC ready
     volatile uint8_t halted;      ///< stopped by a panic elsewhere (halt-all IPI or NMI)
+    volatile uint32_t claim;      ///< BringupClaim (smpboot.h): the AP's check-in against the BSP's timeout
     uint32_t nmi_count;           ///< NMIs taken (halt-all uses NMI as a fallback)
     uint64_t irq_count;           ///< interrupts taken
     uint64_t dfstack_top;         ///< top of the double-fault stack

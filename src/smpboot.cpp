@@ -106,6 +106,7 @@ bool prepare(Cpu& c, uint32_t kid, uint32_t apic) {
     c.id = kid;
     c.apic_id = apic;
     c.boot_stage = StageNotStarted;
+    c.claim = ClaimOpen;
     c.online = 0;
     c.kstack_top = stack_alloc(KSTACK_SIZE);
     c.dfstack_top = stack_alloc(DFSTACK_SIZE);
@@ -119,19 +120,44 @@ bool prepare(Cpu& c, uint32_t kid, uint32_t apic) {
     return true;
 }
 
+bool wait_online(Cpu& c, uint64_t deadline);
+uint64_t ms_to_tsc(uint64_t ms);
+
 /// [give up]
-/// An AP that did not answer: say who and how far it got, put it back into
-/// wait-for-SIPI with INIT so it cannot wake later on freed memory, and let it go.
-void give_up(Cpu& c) {
+/// An AP that did not answer: cancel its bring-up (Cpu::claim), say who and
+/// how far it got, put it back into wait-for-SIPI with INIT so it cannot wake
+/// later on freed memory, and let it go. If the AP claimed its check-in first,
+/// it is coming online after all: wait for its flag instead. Returns true
+/// when the AP is online.
+bool give_up(Cpu& c) {
+    uint32_t open = ClaimOpen;
+    if (!__atomic_compare_exchange_n(&c.claim, &open, ClaimCancelled, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+        // Its check-in is under way (ClaimOnline): the online flag follows
+        // within a log line. Wait one more timeout for it, never INIT it.
+        bool on = wait_online(c, rdtsc() + ms_to_tsc(options->ap_timeout_ms));
+        if (on) log_warn("cpu %u: checked in just as the wait of %u ms ran out; online", c.id, options->ap_timeout_ms);
+        else log_error("cpu %u: claimed its check-in but never came online; left as it is", c.id);
+        return on;
+    }
     uint32_t stage = c.boot_stage;
     log_error("cpu %u: apic %u did not come online within %u ms (last stage %u: %s); parked with INIT",
               c.id, c.apic_id, options->ap_timeout_ms, stage, stage_name(stage));
+    // An AP running kernel code sees the cancel at its check-in and halts
+    // itself: give it a moment, so that INIT does not catch it halfway
+    // through a log line, holding the logger's lock.
+    if (stage >= StageLapic) {
+        Waiter w(rdtsc() + ms_to_tsc(100));
+        auto parked = [&] { return __atomic_load_n(&c.claim, __ATOMIC_ACQUIRE) == ClaimParked; };
+        while (!parked() && w.pause(parked)) {}
+    }
     init_apic(c.apic_id);
+    udelay(options->init_delay_us);  // the INIT has taken the AP off its stacks before they are freed
     for (uint32_t i = 0; i < sb->count; ++i)
         if (table[i].kid == c.id) table[i].apic_id = 0xFFFFFFFF;  // a late wake finds no entry
     stack_free((uintptr_t)c.kstack_top, KSTACK_SIZE);
     stack_free((uintptr_t)c.dfstack_top, DFSTACK_SIZE);
     c.kstack_top = c.dfstack_top = 0;
+    return false;
 }
 /// [give up]
 
@@ -257,7 +283,7 @@ void smp_boot(const BootOptions& opts) {
             // LAB 05 LATER: started = 0;
             // LAB 05 LATER: break;
             // LAB 05 END
-            if (!wait_online(c, rdtsc() + ms_to_tsc(opts.ap_timeout_ms))) give_up(c);
+            if (!wait_online(c, rdtsc() + ms_to_tsc(opts.ap_timeout_ms))) (void)give_up(c);
         }
     } else if (started) {
         // Parallel (as Zircon and Linux 6.5): INIT to all, one wait, SIPI to all.
@@ -276,7 +302,7 @@ void smp_boot(const BootOptions& opts) {
         // LAB 05 END
         uint64_t deadline = rdtsc() + ms_to_tsc(opts.ap_timeout_ms);
         for (uint32_t i = 0; i < started; ++i)
-            if (!wait_online(*targets[i], deadline)) give_up(*targets[i]);
+            if (!wait_online(*targets[i], deadline)) (void)give_up(*targets[i]);
     }
     /// [start aps]
 
@@ -297,6 +323,17 @@ void smp_boot(const BootOptions& opts) {
              (unsigned long long)(tsc_to_ns(now - boot_tsc) / 1000000));
     write_flags(flags);
 }
+
+namespace {
+/// ap_late=N: CPU N waits until the BSP has given up on it, then checks in
+/// (a self-test of the claim). Bounded: an AP told to be late but never
+/// cancelled goes on after twice the BSP's timeout.
+void wait_for_cancel(Cpu& c) {
+    log_warn("cpu %u: ap_late=%u: checking in only after the boot CPU gives up on it", c.id, c.id);
+    uint64_t end = rdtsc() + 2 * ms_to_tsc(options->ap_timeout_ms);
+    while (__atomic_load_n(&c.claim, __ATOMIC_ACQUIRE) == ClaimOpen && rdtsc() < end) cpu_relax();
+}
+}  // namespace
 
 /// [mpmain]
 extern "C" [[noreturn]] void mpmain(Cpu* c) {
@@ -335,6 +372,17 @@ extern "C" [[noreturn]] void mpmain(Cpu* c) {
     // machine's and its LAPIC is software-enabled (SVR bit 8, SDM 10.9).
     if (c->apic_mode != lapic_machine_mode() || !(lapic_read(LapicReg::Svr) & svr::enable))
         log_error("cpu %u: checking in with its LAPIC not set up (mode %s)", c->id, apic_mode_name(c->apic_mode));
+
+    // The check-in is claimed, not just done: if the BSP's wait ran out first,
+    // it has cancelled this bring-up and will send INIT; this CPU must not
+    // appear online, so it halts here with interrupts off (smpboot.h).
+    if (options->ap_late == c->id) wait_for_cancel(*c);
+    uint32_t open = ClaimOpen;
+    if (!__atomic_compare_exchange_n(&c->claim, &open, ClaimOnline, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+        log_warn("cpu %u: checked in after the boot CPU gave up on it; parked", c->id);
+        __atomic_store_n(&c->claim, (uint32_t)ClaimParked, __ATOMIC_RELEASE);
+        halt_forever();
+    }
 
     // Requires: IDT and LAPIC ready. The line goes out before the online bit:
     // once the BSP sees every bit it may report, run its tests and end the

@@ -17,6 +17,18 @@ enum BootStage : uint32_t {
     StageOnline = 4,      ///< online
 };
 
+/// Who decided how an AP's bring-up ended, in Cpu::claim. Both sides change
+/// it only from ClaimOpen, with a compare-and-swap, so exactly one wins: the
+/// AP going online, or the BSP giving up on it. Without it an AP could print
+/// its online line and set its mask bit just as the BSP, its wait over, sent
+/// it INIT: a dead CPU in cpu_online_mask, perhaps holding a lock.
+enum BringupClaim : uint32_t {
+    ClaimOpen = 0,       ///< undecided: the BSP is waiting
+    ClaimOnline = 1,     ///< the AP checked in
+    ClaimCancelled = 2,  ///< the BSP gave up; the AP parks itself if it gets that far
+    ClaimParked = 3,     ///< the AP saw ClaimCancelled and halted (the BSP's INIT follows)
+};
+
 /// The start block the BSP fills in the trampoline page (see smpboot.inc).
 struct COHORT_PACKED StartBlock {
     volatile uint32_t arrived;   ///< APs that executed the first instructions
