@@ -55,6 +55,8 @@ struct alignas(64) Cpu {
     volatile uint8_t halted;      ///< stopped by a panic elsewhere (halt-all IPI or NMI)
     volatile uint32_t claim;      ///< BringupClaim (smpboot.h): the AP's check-in against the BSP's timeout
     uint32_t nmi_count;           ///< NMIs taken (halt-all uses NMI as a fallback)
+    uint32_t nmi_reported;        ///< of those, how many nmi_report_pending() has reported
+    uintptr_t nmi_ip;             ///< where the last NMI hit
     uint64_t irq_count;           ///< interrupts taken
     uint64_t dfstack_top;         ///< top of the double-fault stack
     uint64_t init_tsc;            ///< TSC when the BSP sent this CPU its INIT

@@ -47,12 +47,31 @@ void on_reschedule(TrapFrame*) {
 
 void on_halt_all(TrapFrame*) { stop_here(); }
 
+/// [nmi]
+/// An NMI is taken whatever the CPU was doing, the logger's lock held
+/// included: a line logged here could wait for a lock this very CPU holds.
+/// So it is only counted, with where it hit; nmi_report_pending() says so
+/// later, from an ordinary context.
 void on_nmi(TrapFrame* tf) {
     Cpu* c = this_cpu();
-    ++c->nmi_count;
+    c->nmi_ip = (uintptr_t)tf->ip;
+    __atomic_store_n(&c->nmi_count, c->nmi_count + 1, __ATOMIC_RELEASE);
     if (halt_requested) stop_here();
-    log_warn("nmi: cpu %u took an NMI at %p that nobody asked for", c->id, (void*)(uintptr_t)tf->ip);
 }
+/// [nmi]
+
+}  // namespace
+
+void nmi_report_pending() {
+    Cpu* c = this_cpu();
+    uint32_t n = __atomic_load_n(&c->nmi_count, __ATOMIC_ACQUIRE);
+    if (n == c->nmi_reported || halt_requested) return;
+    uint32_t fresh = n - c->nmi_reported;
+    c->nmi_reported = n;
+    log_warn("nmi: cpu %u took %u NMI(s) that nobody asked for, the last at %p", c->id, fresh, (void*)c->nmi_ip);
+}
+
+namespace {
 
 uint64_t deadline_after_ms(uint32_t ms) { return rdtsc() + (uint64_t)ms * tsc_khz(); }
 

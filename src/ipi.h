@@ -12,6 +12,10 @@
 
 /// Install the IPI handlers (once, on the BSP, before the APs start).
 void ipi_init();
+/// Report the NMIs this CPU took since the last report that nobody asked
+/// for (the NMI handler only counts them: it may have interrupted the
+/// logger). Called from the timer interrupt and the idle loop.
+void nmi_report_pending();
 /// Send a fixed IPI with @p vector to CPU @p cpu (kernel id). False when the
 /// send failed (logged).
 bool ipi_send(uint32_t cpu, uint8_t vector);

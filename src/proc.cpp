@@ -201,6 +201,7 @@ void finish_switch() {
 
 void on_timer(TrapFrame*) {
     lapic_eoi();
+    nmi_report_pending();
     uint64_t now = now_ns();
     wake_sleepers(now);
     Cpu* c = this_cpu();
@@ -266,6 +267,7 @@ void deferred_preempt() {
         p.slice_end = 0;
         rearm(p);
         logsink_idle();  // lines the screen mirror held back go out before we sleep
+        nmi_report_pending();
         uint64_t t0 = now_ns();
         p.idle_since = t0;
         sti_hlt();  // sti's shadow: an interrupt pending now still wakes this hlt
