@@ -47,11 +47,13 @@ struct NumaInfo {
     NumaRange ranges[MAX_SRAT_MEM];                    ///< Memory of the nodes, sorted by base.
 };
 
-/// Build @p out (fully overwritten) for the usable CPUs of @p cpus.
+/// Build the node map for the usable CPUs of a CPU table.
+/// @param out  the map to fill (fully overwritten).
 /// @param srat the parsed SRAT, or nullptr when the machine has none (or
 ///             with `acpi=off`); one with found == false is not used.
 /// @param slit the parsed SLIT, or nullptr; not used unless it is found and
 ///             covers every node's domain.
+/// @param cpus the CPU table: its usable CPUs get a node each.
 /// An SRAT that contradicts itself (one byte in two domains, more domains
 /// than MAX_NUMA_NODES) gives one warning and one node.
 void numa_build(NumaInfo* out, const SratInfo* srat, const SlitInfo* slit, const CpuTable& cpus);

@@ -7,13 +7,13 @@
 
 namespace {
 
-// ACPI 6.5 Table 5.72: the 36-byte header, a reserved word that must be 1
+// ACPI 6.5 5.2.16: the 36-byte header, a reserved word that must be 1
 // (kept for compatibility) and 8 reserved bytes, then the entries.
 constexpr size_t SRAT_ENTRIES = 48;
-// ACPI 6.5 Table 5.81: the header, then the 8-byte Number of System Localities.
+// ACPI 6.5 5.2.17: the header, then the 8-byte Number of System Localities.
 constexpr size_t SLIT_MATRIX = 44;
 
-/// Length of each entry type read here (ACPI 6.5 Tables 5.73, 5.74, 5.75).
+/// Length of each entry type read here (ACPI 6.5 5.2.16.1, 5.2.16.2, 5.2.16.3).
 uint8_t srat_len(uint8_t type) {
     switch (type) {
     case 0: return 16;  // Processor Local APIC/SAPIC Affinity
@@ -28,13 +28,13 @@ uint8_t srat_len(uint8_t type) {
 const char* srat_entry(SratInfo* out, const uint8_t* e) {
     uint32_t flags, domain, apic;
     switch (e[0]) {
-    case 0:
+    case 0:  // 5.2.16.1
         // The domain is split: bits 7:0 at offset 2, bits 31:8 at 9..11.
         flags = load_le32(e + 4);
         domain = e[2] | uint32_t(e[9]) << 8 | uint32_t(e[10]) << 16 | uint32_t(e[11]) << 24;
         apic = e[3];
         break;
-    case 2:
+    case 2:  // 5.2.16.3
         flags = load_le32(e + 12);
         domain = load_le32(e + 4);
         apic = load_le32(e + 8);
@@ -42,7 +42,7 @@ const char* srat_entry(SratInfo* out, const uint8_t* e) {
     case 1: {
         flags = load_le32(e + 28);
         uint64_t base = load_le64(e + 8), len = load_le64(e + 16);
-        // Enabled clear (bit 0): "OSPM ignores the contents" (Table 5.75).
+        // Enabled clear (bit 0): OSPM ignores the entry (5.2.16.2).
         if (!(flags & 1) || len == 0) { out->disabled += !(flags & 1); return nullptr; }
         if (base + len < base) return "a memory range wraps past 2^64";
         if (out->nmem == MAX_SRAT_MEM) return "more memory ranges than the kernel keeps (MAX_SRAT_MEM)";
