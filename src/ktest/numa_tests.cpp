@@ -1,8 +1,9 @@
 /// @file numa_tests.cpp
 /// NUMA placement: on every online CPU, a frame from frame_alloc() and the
-/// CPU's own stacks lie on that CPU's node, and the distances keep ACPI's
-/// rules. With one node the placement holds trivially; the boot tests run it
-/// under QEMU's `-numa` with 2 and 4 nodes (tests/boot/cases/numa.py).
+/// CPU's own stacks lie on that CPU's node, or, when its node has no memory,
+/// on the nearest node that has; and the distances keep ACPI's rules. With
+/// one node the placement holds trivially; the boot tests run it under
+/// QEMU's `-numa` with 2 and 4 nodes (tests/boot/cases/numa.py).
 #include "ktest.h"
 #include "cpu.h"
 #include "cpumask.h"
@@ -30,6 +31,17 @@ bool node_has_memory(uint32_t node) {
     return numa_info.one_node_why != nullptr;
 }
 
+/// Where @p node's frames must come from: itself, else the nearest node with
+/// memory (ties: the lower number). Worked out here, not with numa_by_distance(),
+/// so that a wrong order there fails this test.
+uint32_t home_of(uint32_t node) {
+    if (node_has_memory(node)) return node;
+    uint32_t best = node;
+    for (uint32_t b = 0; b < numa_info.nodes; ++b)
+        if (node_has_memory(b) && (best == node || numa_distance(node, b) < numa_distance(node, best))) best = b;
+    return best;
+}
+
 /// The node of the byte just below a stack's top, or -1.
 int stack_node(uint64_t top) { return top ? numa_node_of(numa_info, top - 1) : -1; }
 
@@ -45,10 +57,9 @@ KTEST(numa, 28, "frames and stacks of every CPU come from its own NUMA node") {
             }
         }
     }
-    uint32_t checked = 0;
+    uint32_t local = 0, borrowed = 0;
     for_each_cpu(k, cpu_online_mask) {
-        uint32_t node = numa_node_of_cpu(k);
-        if (!node_has_memory(node)) continue;  // a CPU-only node borrows from the nearest: nothing to check
+        uint32_t node = home_of(numa_node_of_cpu(k));
         Probe p{~0u, 0};
         if (!ipi_call_one(k, alloc_here, &p, true) || p.cpu != k || p.frame == 0) {
             ktest_detail("cpu %u: no frame (ran on cpu %u)", k, p.cpu);
@@ -66,8 +77,9 @@ KTEST(numa, 28, "frames and stacks of every CPU come from its own NUMA node") {
                          stack_node(cpus[k].dfstack_top));
             return false;
         }
-        ++checked;
+        ++(node == numa_node_of_cpu(k) ? local : borrowed);
     }
-    ktest_detail("%u node(s); %u cpu(s) got a frame and had stacks from their own node", numa_info.nodes, checked);
+    ktest_detail("%u node(s); %u cpu(s) got a frame and had stacks from their own node, %u from the nearest with memory",
+                 numa_info.nodes, local, borrowed);
     return true;
 }
