@@ -1,6 +1,6 @@
 /// @file numa_tests.cpp
-/// NUMA placement: on every online CPU, a frame from frame_alloc() and the
-/// CPU's own stacks lie on that CPU's node, or, when its node has no memory,
+/// NUMA placement: on every online CPU, a frame from frame_alloc(), the
+/// CPU's own stacks and its run queue lie on that CPU's node, or, when its node has no memory,
 /// on the nearest node that has; and the distances keep ACPI's rules. With
 /// one node the placement holds trivially; the boot tests run it under
 /// QEMU's `-numa` with 2 and 4 nodes (tests/boot/cases/numa.py).
@@ -10,6 +10,7 @@
 #include "ipi.h"
 #include "mem.h"
 #include "numa.h"
+#include "proc.h"
 #include "smpboot.h"
 
 namespace {
@@ -47,7 +48,7 @@ int stack_node(uint64_t top) { return top ? numa_node_of(numa_info, top - 1) : -
 
 }  // namespace
 
-KTEST(numa, 28, "frames and stacks of every CPU come from its own NUMA node") {
+KTEST(numa, 28, "frames, stacks and run queue of every CPU come from its own NUMA node") {
     for (uint32_t a = 0; a < numa_info.nodes; ++a) {
         for (uint32_t b = 0; b < numa_info.nodes; ++b) {
             uint32_t d = numa_distance(a, b);
@@ -77,9 +78,14 @@ KTEST(numa, 28, "frames and stacks of every CPU come from its own NUMA node") {
                          stack_node(cpus[k].dfstack_top));
             return false;
         }
+        int rq = numa_node_of(numa_info, (uintptr_t)sched_cpu_state(k));
+        if (rq != int(node)) {
+            ktest_detail("cpu %u on node %u has its run queue on node %d", k, node, rq);
+            return false;
+        }
         ++(node == numa_node_of_cpu(k) ? local : borrowed);
     }
-    ktest_detail("%u node(s); %u cpu(s) got a frame and had stacks from their own node, %u from the nearest with memory",
+    ktest_detail("%u node(s); %u cpu(s) got a frame and had stacks and run queue from their own node, %u from the nearest with memory",
                  numa_info.nodes, local, borrowed);
     return true;
 }
