@@ -153,9 +153,12 @@ bool acpi_scan_rsdp(const PhysMem& mem, Rsdp* out) {
     if (const uint8_t* w = mem.map(0x40E, 2)) areas[0][0] = uint64_t(load_le16(w)) << 4;
     if (areas[0][0] != 0) areas[0][1] = 1024;
     for (auto& a : areas) {
+        // One mapping for the whole area where it can be had (always in the
+        // kernel); probe by probe only where it cannot (a host test's window).
+        const uint8_t* whole = a[1] ? mem.map(a[0], a[1]) : nullptr;
         for (uint64_t p = a[0]; p + RSDP_V1_LEN <= a[0] + a[1]; p += 16) {
-            const uint8_t* b = mem.map(p, RSDP_V1_LEN);
-            if (b == nullptr || memcmp(b, "RSD PTR ", 8) != 0) continue;
+            const uint8_t* b = whole ? whole + (p - a[0]) : mem.map(p, RSDP_V1_LEN);
+            if (b == nullptr || b[0] != 'R' || memcmp(b, "RSD PTR ", 8) != 0) continue;
             const uint8_t* b2 = mem.map(p, RSDP_V2_LEN);
             if (acpi_parse_rsdp(b2 ? b2 : b, b2 ? RSDP_V2_LEN : RSDP_V1_LEN, out, true)) {
                 out->phys = p;

@@ -20,6 +20,7 @@ void cpu_init_bsp() {
 }
 
 #include "cpuid.h"
+#include "cputopo.h"
 #include "x86.h"
 
 namespace {
@@ -32,4 +33,7 @@ CpuidRegs cpuid_insn(uint32_t leaf, uint32_t sub, void*) {
 }  // namespace
 
 void cpu_probe_features(Cpu& c) { cpuid_probe(cpuid_insn, nullptr, has_cpuid(), c.features); }
+bool cpu_probe_topology(const Cpu& c, Topology& out) {
+    return topology_decode(cpuid_insn, nullptr, c.features, out);
+}
 /// [cpuid source]

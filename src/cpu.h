@@ -9,6 +9,7 @@
 #include "archcpu.h"
 #include "config.h"
 #include "cpuid.h"
+#include "topology.h"
 #include "types.h"
 
 /// How a CPU talks to its local APIC. A property of each CPU, never a global:
@@ -60,6 +61,7 @@ struct alignas(64) Cpu {
     uint64_t online_tsc;          ///< TSC when this CPU reported online, just before its check-in
     void* current;                ///< the running thread (proc.cpp), or null
     CpuFeatures features;         ///< this CPU's CPUID probe (cpuid.h)
+    TopoIds topo;                 ///< package/die/core/SMT ids, set as it comes online (cputopo.h)
     ArchCpu arch;                 ///< GDT, TSS: see archcpu.h
 };
 static_assert(__builtin_offsetof(Cpu, self) == 0, "CPU_SELF in smpboot.inc");

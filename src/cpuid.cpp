@@ -129,13 +129,6 @@ uint32_t reg_of(const CpuidRegs& r, Reg reg) {
     }
 }
 
-/// Bits needed to number @p n items: 0 for 0 or 1, else ceil(log2(n)).
-uint8_t id_bits(uint32_t n) {
-    uint8_t b = 0;
-    while (b < 32 && (1ull << b) < n) b++;
-    return b;
-}
-
 void set_flag(CpuFeatures& f, CpuFlag flag) {
     size_t i = static_cast<size_t>(flag);
     f.flags[i / 32] |= 1u << (i % 32);
@@ -241,18 +234,21 @@ bool decode_leaf_b(Source& s, CpuFeatures& out) {
 void decode_legacy_topology(Source& s, CpuFeatures& out) {
     CpuTopology& t = out.topology;
     uint32_t logical = out.leaf1_logical;
-    t.package_shift = id_bits(logical);
+    t.package_shift = cpuid_id_bits(logical);
     if (out.vendor == CpuVendor::Amd && s.has(0x80000008)) {
         uint32_t ecx = s.get(0x80000008, 0).ecx;
         uint32_t size = (ecx >> 12) & 0xF;
-        t.package_shift = size != 0 ? size : id_bits((ecx & 0xFF) + 1);
+        t.package_shift = size != 0 ? size : cpuid_id_bits((ecx & 0xFF) + 1);
         bool topoext = (s.get0(0x80000001).ecx >> 22) & 1;
-        if (topoext && s.has(0x8000001E)) t.smt_shift = id_bits(((s.get(0x8000001E, 0).ebx >> 8) & 0xFF) + 1);
+        if (topoext && s.has(0x8000001E)) t.smt_shift = cpuid_id_bits(((s.get(0x8000001E, 0).ebx >> 8) & 0xFF) + 1);
         t.source = CpuTopologySource::Ext8;
     } else if (uint32_t l4 = s.get(4, 0).eax; out.vendor != CpuVendor::Amd && (l4 & 0x1F) != 0) {
+        // Both counts are rounded up to powers of two before they are divided
+        // (SDM Vol. 3A 8.9.1 example, SMT_Mask_Width): 6 logical CPUs over
+        // 3 cores, reported as 4 addressable core ids, are 8 / 4 = 2 threads.
         uint32_t cores = ((l4 >> 26) & 0x3F) + 1;
-        uint32_t per_core = logical > cores ? logical / cores : 1;
-        t.smt_shift = id_bits(per_core);
+        uint8_t logical_bits = cpuid_id_bits(logical), core_bits = cpuid_id_bits(cores);
+        t.smt_shift = logical_bits > core_bits ? uint8_t(logical_bits - core_bits) : 0;
         t.source = CpuTopologySource::Leaf4;
     } else if (logical > 1) {
         t.source = CpuTopologySource::Leaf1;
@@ -272,6 +268,12 @@ const char* topology_source_name(CpuTopologySource s) {
 }
 
 }  // namespace
+
+uint8_t cpuid_id_bits(uint32_t n) {
+    uint8_t b = 0;
+    while (b < 32 && (1ull << b) < n) b++;
+    return b;
+}
 
 uint32_t CpuFeatures::logical_per_package() const {
     return topology.logical_per_package != 0 ? topology.logical_per_package : 1;

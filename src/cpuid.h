@@ -162,6 +162,10 @@ struct CpuFeatures {
 /// says "unknown" everywhere and one warning is logged.
 void cpuid_probe(CpuidFn fn, void* ctx, bool has_cpuid, CpuFeatures& out);
 
+/// Bits of an APIC id needed to number @p n items: 0 for 0 or 1, else
+/// ceil(log2(n)) (SDM Vol. 3A 8.9.1: fields are as wide as the largest count).
+uint8_t cpuid_id_bits(uint32_t n);
+
 /// True when the probe found @p flag set on the CPU described by @p f.
 bool cpu_has(const CpuFeatures& f, CpuFlag flag);
 

@@ -9,6 +9,7 @@
 #include "cpuid.h"
 #include "cpumask.h"
 #include "cputable.h"
+#include "cputopo.h"
 #include "discover.h"
 #include "ioapic.h"
 #include "ipi.h"
@@ -102,6 +103,10 @@ extern "C" [[noreturn]] void kmain(uint32_t magic, uintptr_t info) {
     this_cpu()->apic_id = f.has_x2apic_id ? f.x2apic_id : f.initial_apic_id;
     discover_cpus(opts, mb2, this_cpu()->apic_id, f.logical_per_package());
 
+    // Requires: the CPU table (the layout must hold the CPUs it lists). The
+    // BSP's CPUID gives the machine's package/die/core/SMT layout.
+    topology_init_bsp();
+
     // Requires: nothing. The 8259s would deliver onto exception vectors: silence them.
     pic_disable();
 
@@ -137,6 +142,9 @@ extern "C" [[noreturn]] void kmain(uint32_t magic, uintptr_t info) {
 
     // Requires: the CPU table, memory for stacks, a calibrated delay. The APs.
     smp_boot(opts);
+
+    // Requires: bring-up over: each online CPU stored its own ids.
+    topology_log_summary();
 
     log_info("boot: done");
     if (opts.token[0]) log_info("boot: token %s", opts.token);

@@ -1,11 +1,12 @@
 /// @file monitor.cpp
-/// `cohort>` commands: help, cpus, cpuid, lapic, madt, mptable, numa, ioapic,
-/// threads, ipi, test, bench, halt.
+/// `cohort>` commands: help, cpus, cpuid, topology, lapic, madt, mptable,
+/// numa, ioapic, threads, ipi, test, bench, halt.
 #include "monitor.h"
 #include "acpi.h"
 #include "cpu.h"
 #include "cpumask.h"
 #include "cputable.h"
+#include "cputopo.h"
 #include "discover.h"
 #include "format.h"
 #include "ioapic.h"
@@ -49,8 +50,9 @@ long cpu_arg(const char* a) {
 
 void cmd_help() {
     log_info("monitor: help              this list");
-    log_info("monitor: cpus              every CPU: ids, APIC mode, state, scheduler statistics");
+    log_info("monitor: cpus              every CPU: ids, APIC mode, state, scheduler statistics, the tree");
     log_info("monitor: cpuid [cpu]       the CPUID probe of a CPU");
+    log_info("monitor: topology          the topology levels and the APIC id bits of each");
     log_info("monitor: lapic [cpu]       a CPU's local APIC registers (read on that CPU)");
     log_info("monitor: madt | mptable    the firmware tables the CPUs were found in");
     log_info("monitor: numa              NUMA nodes: their CPUs, memory and distances (SRAT, SLIT)");
@@ -75,6 +77,7 @@ void cmd_cpus() {
                  (unsigned long long)s.steals, (unsigned long long)idle_pct, (unsigned long long)c.irq_count);
     }
     log_info("monitor: %u of %u cpus online", cpu_online_mask.count(), cpu_table.usable);
+    topology_print_tree();
 }
 
 void cmd_madt() {
@@ -192,6 +195,7 @@ void execute(char* line) {
     if (!strcmp(c, "help") || !strcmp(c, "?")) cmd_help();
     else if (!strcmp(c, "cpus")) cmd_cpus();
     else if (!strcmp(c, "cpuid")) { long k = cpu_arg(argv[1]); if (k >= 0) cpuid_print(cpus[k].features, (int)k); }
+    else if (!strcmp(c, "topology")) topology_print_levels();
     else if (!strcmp(c, "lapic")) { long k = cpu_arg(argv[1]); if (k >= 0) ipi_call_one((uint32_t)k, lapic_dump_fn, nullptr, true); }
     else if (!strcmp(c, "madt")) cmd_madt();
     else if (!strcmp(c, "mptable")) cmd_mptable();

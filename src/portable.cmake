@@ -17,5 +17,6 @@ set(COHORT_PORTABLE_SOURCES
   kalloc.cpp
   heap.cpp
   cpuid.cpp
+  topology.cpp
   logline.cpp
 )

@@ -75,6 +75,29 @@ void publish_first_wake() {  // caller holds sleep_lock
 
 auto spin = [](uint32_t) { cpu_relax(); };
 
+/// [runq hooks]
+// A run-queue lock is a bare PolicyLock (runq.h), not a SpinLock; these give
+// it the SpinLock's two reports, so a scheduler bug panics with names
+// instead of hanging with interrupts off.
+uint32_t runq_self() { return cpu_number(); }
+
+[[noreturn]] void runq_relock(const RunQueue& q, uint32_t me) {
+    panic("sched: cpu %u takes cpu %u's run-queue lock, which it already holds", me, q.cpu);
+}
+
+void runq_waiting(const RunQueue& q, uint32_t me, RunqWait& w) {
+    uint64_t bound = spinlock_timeout_ticks();
+    if (!bound || (++w.looks & 1023)) return;
+    uint64_t now = rdtsc();
+    if (!w.start) w.start = now;
+    if (now - w.start > bound) {
+        uint32_t h = __atomic_load_n(&q.holder, __ATOMIC_RELAXED);
+        panic("sched: cpu %u waited %llu ms for cpu %u's run-queue lock, held by cpu %d", me,
+              (unsigned long long)(tsc_to_ns(now - w.start) / 1000000), q.cpu, h == runq_nobody ? -1 : (int)h);
+    }
+}
+/// [runq hooks]
+
 Thread* of(RunqNode* n) { return (Thread*)((char*)n - __builtin_offsetof(Thread, node)); }
 const Thread* of(const RunqNode* n) { return (const Thread*)((const char*)n - __builtin_offsetof(Thread, node)); }
 bool allowed(const RunqNode* n, uint32_t cpu, void*) { return of(n)->affinity.test(cpu); }
@@ -411,6 +434,9 @@ void sched_init() {
     idle->is_idle = true;
     percpu[0].idle = idle;
     add_to_all(idle);
+    runq_hooks.self = runq_self;
+    runq_hooks.relock = runq_relock;
+    runq_hooks.waiting = runq_waiting;
     trap_set_handler(vec::timer, on_timer);
     trap_set_handler(vec::reschedule, on_reschedule);
     runlevel_resched_hook = deferred_preempt;

@@ -23,6 +23,8 @@ void unlink(RunQueue& q, RunqNode* n) {
 
 }  // namespace
 
+RunqHooks runq_hooks;
+
 void runq_init(RunQueue& q, uint32_t cpu) { q = RunQueue(cpu); }
 
 bool runq_enqueue(RunQueue& q, RunqNode* n) {

@@ -41,6 +41,7 @@ struct RunqLevel {
 struct RunQueue {
     PolicyLock lock;                 ///< Protects everything below except `count` reads.
     uint32_t cpu = 0;                ///< Kernel id of the owning CPU (the lock order key).
+    uint32_t holder = 0xFFFFFFFF;    ///< Who holds `lock` (RunqHooks::self), for reports only.
     uint32_t count = 0;              ///< Queued nodes; readable without the lock (runq_count()).
     uint32_t nonempty = 0;           ///< Bit p set when level[p] is not empty.
     RunqLevel level[runq_levels];    ///< The FIFOs by priority.
@@ -77,11 +78,48 @@ uint32_t runq_count(const RunQueue& q);
 /// ties go to the lower index. Null when all others are empty.
 RunQueue* runq_busiest(RunQueue* const* queues, size_t n, const RunQueue* self);
 
-/// Lock @p q, calling `spin(ahead)` while waiting (spinlock_core.h).
+/// `holder` of a queue nobody holds, and the caller's id when no hook says it.
+constexpr uint32_t runq_nobody = 0xFFFFFFFF;
+
+/// How long one wait for a queue's lock has lasted, for RunqHooks::waiting.
+struct RunqWait {
+    uint64_t start = 0;  ///< When the wait began, in the hook's units (0: not yet noted).
+    uint32_t looks = 0;  ///< Times the lock was found taken.
+};
+
+/// What a queue lock reports, filled in by the kernel (proc.cpp: the caller's
+/// CPU, a panic that names the holder). Host tests may fill them in; left
+/// empty, a lock records no holder and waits without a bound.
+struct RunqHooks {
+    uint32_t (*self)() = nullptr;  ///< The caller's id (its CPU).
+    /// The caller already holds @p q and asks for it again: it would wait for itself.
+    void (*relock)(const RunQueue& q, uint32_t me) = nullptr;
+    /// Called on every look at a taken lock; may report a wait that lasts too long.
+    void (*waiting)(const RunQueue& q, uint32_t me, RunqWait& w) = nullptr;
+};
+/// The hooks every queue lock uses.
+extern RunqHooks runq_hooks;
+
+/// Lock @p q, calling `spin(ahead)` while waiting (spinlock_core.h). The
+/// queue records its holder, so that taking it twice and waiting too long
+/// are reported with names (runq_hooks) instead of hanging in silence.
 template <typename Spin>
-void runq_lock(RunQueue& q, Spin&& spin) { policy_acquire(q.lock, spin); }
+void runq_lock(RunQueue& q, Spin&& spin) {
+    uint32_t me = runq_hooks.self ? runq_hooks.self() : runq_nobody;
+    if (me != runq_nobody && __atomic_load_n(&q.holder, __ATOMIC_RELAXED) == me && runq_hooks.relock)
+        runq_hooks.relock(q, me);
+    RunqWait w;
+    policy_acquire(q.lock, [&](uint32_t ahead) {
+        spin(ahead);
+        if (runq_hooks.waiting) runq_hooks.waiting(q, me, w);
+    });
+    __atomic_store_n(&q.holder, me, __ATOMIC_RELAXED);
+}
 /// Unlock @p q.
-inline void runq_unlock(RunQueue& q) { policy_release(q.lock); }
+inline void runq_unlock(RunQueue& q) {
+    __atomic_store_n(&q.holder, runq_nobody, __ATOMIC_RELAXED);
+    policy_release(q.lock);
+}
 
 /// Lock two different queues in the one global order: lower CPU id first
 /// (and, should two queues share an id, lower address first).

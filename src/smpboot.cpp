@@ -6,6 +6,7 @@
 #include "arch.h"
 #include "config.h"
 #include "cpu.h"
+#include "cputopo.h"
 #include "cpumask.h"
 #include "cputable.h"
 #include "kstring.h"
@@ -136,10 +137,10 @@ void give_up(Cpu& c) {
 }
 /// [give up]
 
-/// Wait until CPU @p c is online or @p deadline passed (wait.h). During the
-/// boot the BSP's interrupts are off, so this spins with `pause`; with them on
-/// it would halt between looks, and the AP's wait_wake() after its check-in
-/// would end the halt.
+/// Wait until CPU @p c is online or @p deadline passed (wait.h). smp_boot()
+/// runs with interrupts on, so after a short spin this halts between looks:
+/// the AP's wait_wake() after its check-in, or the Waiter's bound, ends the
+/// halt. A halted BSP leaves its host core to the APs' vCPUs.
 bool wait_online(Cpu& c, uint64_t deadline) {
     Waiter w(deadline);
     // The flag is the AP's last store (release): once it is seen, the AP's
@@ -157,6 +158,14 @@ uint64_t ms_to_tsc(uint64_t ms) { return ms * tsc_khz(); }
 
 void smp_boot(const BootOptions& opts) {
     options = &opts;
+    // Interrupts on for the bring-up, so that its waits (the INIT and SIPI
+    // delays, wait_online()) halt instead of spinning: under TCG a spinning
+    // BSP takes host time from the very vCPUs it waits for. Nothing here
+    // depends on them being off: lapic_send() masks them around its two ICR
+    // writes, and the handlers that may run (the bound timer, the wake-up
+    // IPI, a key) touch nothing the bring-up uses.
+    uintptr_t flags = read_flags();
+    sti();
     uint64_t t0 = rdtsc();
     sb = nullptr;
     uint32_t wanted = 0;
@@ -288,6 +297,7 @@ void smp_boot(const BootOptions& opts) {
              opts.smpboot == SmpBoot::Parallel ? "parallel" : "sequential");
     log_info("smp: %u/%u cpus online in %llu ms", cpu_online_mask.count(), cpu_table.usable,
              (unsigned long long)(tsc_to_ns(now - boot_tsc) / 1000000));
+    write_flags(flags);
 }
 
 /// [mpmain]
@@ -314,6 +324,9 @@ extern "C" [[noreturn]] void mpmain(Cpu* c) {
     // LAB 05 LATER: lab_later(5, "an AP woke without lab 05's bring-up; it stops here");
     // LAB 05 LATER: halt_forever();
     // LAB 05 END
+
+    // Requires: our features. Our package/die/core/SMT ids, from our own CPUID.
+    topology_init_ap(*c);
 
     if (options->ap_noanswer == c->id) {
         log_warn("cpu %u: ap_noanswer=%u: not checking in, so the BSP's timeout can be seen", c->id, c->id);

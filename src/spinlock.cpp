@@ -15,6 +15,8 @@ uint64_t timeout_ticks = 0;  // 0 until calibrated: no bound before the TSC is k
 
 void spinlock_set_timeout_ms(uint32_t ms) { timeout_ticks = tsc_khz() * ms; }
 
+uint64_t spinlock_timeout_ticks() { return timeout_ticks; }
+
 bool spinlock_set_policy(SpinPolicy policy, bool hypervisor) {
     spin_tas_chosen = spin_policy_uses_tas(policy, hypervisor);
     return spin_tas_chosen;

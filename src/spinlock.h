@@ -82,6 +82,10 @@ private:
 /// Set the spin bound (milliseconds) once the TSC is calibrated.
 void spinlock_set_timeout_ms(uint32_t ms);
 
+/// The bound of one spinlock wait in TSC ticks (spin_timeout_ms), 0 before
+/// the TSC is calibrated. Locks outside SpinLock (the run queues) use it too.
+uint64_t spinlock_timeout_ticks();
+
 /// Choose the lock every SpinLock uses from now on: @p policy, with
 /// @p hypervisor (CPUID.1:ECX[31] of the boot CPU) deciding `auto`. Call it on
 /// the boot CPU before the APs start, while no SpinLock is held (a lock taken

@@ -5,6 +5,7 @@
 #include "legacy.h"
 #include "cpuid.h"
 #include "log.h"
+#include "wait.h"
 #include "x86.h"
 
 uint64_t boot_tsc = 0;  // declared extern "C" in timer.h: boot.asm writes it
@@ -92,6 +93,14 @@ void udelay(uint64_t us) {
         return;
     }
     uint64_t end = rdtsc() + us * khz / 1000;
+    // Halting gives the host core away (wait.h): a delay of the BSP during
+    // bring-up is time the APs' vCPUs can use. A halt ends at most a few
+    // microseconds late (the one-shot's rounding), so short delays spin.
+    if (us >= halt_delay_min_us && wait_may_halt()) {
+        Waiter w(end);
+        while (w.pause([] { return false; })) {}
+        return;
+    }
     while (rdtsc() < end) cpu_relax();
 }
 

@@ -23,9 +23,13 @@ uint64_t tsc_khz();
 uint64_t now_ns();
 /// Convert a TSC difference to nanoseconds.
 uint64_t tsc_to_ns(uint64_t ticks);
-/// Busy-wait for @p us microseconds (TSC; PIT before calibration).
+/// Shortest udelay() that halts instead of spinning when it may (wait.h).
+constexpr uint64_t halt_delay_min_us = 50;
+/// Wait for at least @p us microseconds (TSC; PIT before calibration). From
+/// halt_delay_min_us on, and where wait_may_halt() allows, it halts between
+/// looks and so gives the host core away; otherwise it spins.
 void udelay(uint64_t us);
-/// Busy-wait for @p ms milliseconds.
+/// udelay() in milliseconds.
 void mdelay(uint64_t ms);
 /// Busy-wait on the PIT alone for @p us microseconds (at most 50 ms).
 uint64_t pit_wait_us(uint32_t us);

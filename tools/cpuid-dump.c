@@ -1,13 +1,11 @@
 /* Prints every CPUID leaf and subleaf this CPU reports, in the format of
  * the files in tests/data/cpuid/: one line per (leaf, subleaf), six hex columns
  * "leaf subleaf eax ebx ecx edx". tools/record-cpuid runs it (built static,
- * 64- or 32-bit) under qemu-user with a chosen -cpu model.
- *
- * Only leaves up to the reported maximum are asked for (leaf 0 EAX,
- * leaf 0x80000000 EAX): out of range, Intel CPUs answer with the data of the
- * highest basic leaf (SDM Vol. 2A, CPUID, "If a value entered for CPUID.EAX is
- * higher than the maximum input value..."), which is not worth recording. */
+ * 64- or 32-bit) under qemu-user with a chosen -cpu model. Which leaves and
+ * subleaves are asked for is src/cpuidwalk.h's walk, shared with the kernel's
+ * `test=cpuid_dump`, which records the same lines under qemu-system. */
 #include <stdint.h>
+#include "../src/cpuidwalk.h"
 
 /* No C library: Debian's static 32-bit libc needs an i686 (CMOV), and the
  * 486 and Pentium models have none. Output and exit go straight to Linux
@@ -66,32 +64,16 @@ static void put(uint32_t leaf, uint32_t sub, struct regs r) {
     sys_write(line, sizeof line);
 }
 
-/* Leaves whose subleaves are walked, and how far (SDM Vol. 2A, CPUID). */
-static void leaf_with_subleaves(uint32_t leaf) {
-    struct regs r0 = cpuid(leaf, 0);
-    put(leaf, 0, r0);
-    uint32_t s;
-    switch (leaf) {
-    case 4: case 0x8000001d:          /* cache parameters: until type == 0 */
-        for (s = 1; s < 16 && (cpuid(leaf, s - 1).a & 0x1f) != 0; s++) put(leaf, s, cpuid(leaf, s));
-        break;
-    case 7: case 0x14: case 0x17: case 0x18: case 0x1d:  /* EAX of subleaf 0 = max subleaf */
-        for (s = 1; s <= r0.a && s < 32; s++) put(leaf, s, cpuid(leaf, s));
-        break;
-    case 0xb: case 0x1f:              /* topology levels: until level type == 0 */
-        for (s = 1; s < 8 && ((cpuid(leaf, s - 1).c >> 8) & 0xff) != 0; s++) put(leaf, s, cpuid(leaf, s));
-        break;
-    case 0xd: {                       /* XSAVE: subleaf 1, then each component present */
-        struct regs r1 = cpuid(leaf, 1);
-        put(leaf, 1, r1);
-        uint64_t mask = ((uint64_t)r0.d << 32 | r0.a) | ((uint64_t)r1.d << 32 | r1.c);
-        for (s = 2; s < 64; s++)
-            if (mask >> s & 1) put(leaf, s, cpuid(leaf, s));
-        break;
-    }
-    default:
-        break;
-    }
+static void query(uint32_t leaf, uint32_t sub, uint32_t r[4], void* ctx) {
+    (void)ctx;
+    struct regs x = cpuid(leaf, sub);
+    r[0] = x.a, r[1] = x.b, r[2] = x.c, r[3] = x.d;
+}
+
+static void put_walk(uint32_t leaf, uint32_t sub, const uint32_t r[4], void* ctx) {
+    (void)ctx;
+    struct regs x = {r[0], r[1], r[2], r[3]};
+    put(leaf, sub, x);
 }
 
 void dump_main(void) {
@@ -99,12 +81,5 @@ void dump_main(void) {
         puts_raw("# no CPUID instruction\n");
         return;
     }
-    uint32_t max = cpuid(0, 0).a;
-    for (uint32_t l = 0; l <= max && l < 0x100; l++) leaf_with_subleaves(l);
-    /* Leaf 0x80000000 is always recorded: its EAX tells whether any
-     * extended leaf exists at all (< 0x80000000 means none). */
-    struct regs e = cpuid(0x80000000, 0);
-    put(0x80000000, 0, e);
-    if (e.a > 0x80000000u && e.a < 0x80000100u)
-        for (uint32_t l = 0x80000001; l <= e.a; l++) leaf_with_subleaves(l);
+    cpuidwalk(query, put_walk, 0);
 }

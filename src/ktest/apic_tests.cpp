@@ -4,6 +4,10 @@
 /// timer from the scheduler and fire it on the test vector (class 12, below
 /// the clock's), then stop it; the scheduler re-arms it at its next switch.
 #include "apicregs.h"
+#include "config.h"
+#include "cpumask.h"
+#include "ipi.h"
+#include "kstring.h"
 #include "cpu.h"
 #include "ktest.h"
 #include "lapic.h"
@@ -128,6 +132,100 @@ KTEST(runlevel, 12, "raising the runlevel holds the timer interrupt until it is 
                  apic_mode_name(this_cpu()->apic_mode), arch_runlevel_path(*this_cpu()));
     return held == 0 && after == 1;
 }
+
+/// [runlevel every cpu]
+/// The same on every online CPU, each in a thread pinned to it, with a
+/// self-IPI on the test vector (class 12) instead of the timer: raised to
+/// Clock (class 13) the CPU must hold it, lowered it must take it. Each CPU
+/// also reads its priority register back through the path it really uses:
+/// on amd64 CR8, which the SDM says is TPR[7:4] (Vol. 3A 10.8.6.1), so the
+/// TPR read through the CPU's APIC mode (MMIO or MSR) must agree; on i686 the
+/// TPR alone. A backend that wrote the wrong register, or none in one mode,
+/// fails on the CPUs in that mode, named.
+namespace {
+struct LevelCheck {
+    volatile uint32_t hits;  // test-vector interrupts taken on this CPU
+    uint32_t cr8, tpr;       // read back while raised (cr8: amd64 only)
+    uint32_t held, after;    // interrupts taken while raised, and after lowering
+    bool done;
+};
+LevelCheck level_checks[COHORT_MAX_CPUS];
+
+void on_level_ipi(TrapFrame*) {
+    LevelCheck& c = level_checks[cpu_number()];
+    c.hits = c.hits + 1;
+    lapic_eoi();
+}
+
+/// With interrupts on, until this CPU took @p n test interrupts or @p us passed.
+void wait_hits(uint32_t n, uint64_t us) {
+    LevelCheck& c = level_checks[cpu_number()];
+    uint64_t end = now_ns() + us * 1000;
+    sti();
+    while (c.hits < n && now_ns() < end) cpu_relax();
+    cli();
+}
+
+void check_level_here(void*) {
+    LevelCheck& c = level_checks[cpu_number()];
+    uintptr_t f = read_flags();
+    cli();
+    c.hits = 0;
+    Runlevel old = raise_runlevel(Runlevel::Clock);
+    c.tpr = lapic_read(LapicReg::Tpr);
+#if UINTPTR_MAX > 0xFFFFFFFFu
+    uint64_t cr8;
+    asm volatile("mov %%cr8, %0" : "=r"(cr8));
+    c.cr8 = (uint32_t)cr8;
+#endif
+    ipi_send(cpu_number(), vec::test);
+    wait_hits(1, 2000);  // long enough for a self-IPI to arrive, were it let through
+    c.held = c.hits;
+    lower_runlevel(old);
+    wait_hits(1, 20000);
+    c.after = c.hits;
+    c.done = true;
+    write_flags(f);
+}
+
+bool level_ok(const LevelCheck& c) {
+    uint32_t want = runlevel_value(Runlevel::Clock);
+    bool regs = (c.tpr >> 4) == want;
+#if UINTPTR_MAX > 0xFFFFFFFFu
+    regs = regs && c.cr8 == want;
+#endif
+    return c.done && regs && c.held == 0 && c.after == 1;
+}
+}  // namespace
+
+KTEST(runlevel_cpus, 12, "on every CPU: the priority register read back through its path, a self-IPI held while raised") {
+    memset(level_checks, 0, sizeof level_checks);
+    trap_set_handler(vec::test, on_level_ipi);
+    Thread* t[COHORT_MAX_CPUS] = {};
+    uint32_t n = 0, failed = 0, made = 0;
+    for (uint32_t k = 0; k < COHORT_MAX_CPUS; ++k) {
+        if (!cpu_online_mask.test(k)) continue;
+        ++n;
+        CpuMask only;
+        only.set(k);
+        t[k] = thread_create("runlevel", check_level_here, nullptr, 1, &only);
+        made += t[k] != nullptr;
+    }
+    for (uint32_t k = 0; k < COHORT_MAX_CPUS; ++k)
+        if (t[k]) thread_join(t[k]);
+    trap_set_handler(vec::test, nullptr);
+    for (uint32_t k = 0; k < COHORT_MAX_CPUS; ++k) {
+        if (!cpu_online_mask.test(k) || level_ok(level_checks[k])) continue;
+        const LevelCheck& c = level_checks[k];
+        if (++failed <= 8)
+            ktest_detail("cpu %u (%s, runlevel via %s): %s cr8 %u tpr 0x%02x, held %u, after lowering %u;", k,
+                         apic_mode_name(cpus[k].apic_mode), arch_runlevel_path(cpus[k]),
+                         c.done ? "raised to Clock:" : "did not run;", c.cr8, c.tpr, c.held, c.after);
+    }
+    ktest_detail("%u of %u cpus correct, runlevel via %s on cpu 0", n - failed, n, arch_runlevel_path(cpus[0]));
+    return made == n && failed == 0;
+}
+/// [runlevel every cpu]
 
 /// Provoke an APIC error. In xAPIC mode a read of a reserved register sets
 /// "illegal register address" (SDM Vol. 3A 10.5.3). In x2APIC mode the same

@@ -1,10 +1,10 @@
 // libFuzzer target for the ACPI path: RSDP, RSDT/XSDT, MADT and the policy;
 // the SRAT and SLIT and the NUMA node policy (numa()).
 //
-// The input is physical memory. First it sits at address 0 and also serves
-// as the boot loader's RSDP tag, so table pointers are offsets into the
-// input; then it sits at 0xE0000, where the BIOS scan looks; last, the
-// input is handed to madt_parse() as a table. Seeds: tests/fuzz/make-seeds.
+// The input is physical memory. First it sits at address 0 (in a MiB of
+// zeros) and also serves as the boot loader's RSDP tag, so table pointers
+// are offsets into the input; then it sits at 0xE0000, where the BIOS scan
+// looks; last, the input is handed to madt_parse() as a table. Seeds: tests/fuzz/make-seeds.
 //
 // Most random inputs fail a checksum at once, so a last pass wraps the input
 // in a valid RSDP, XSDT and MADT header, checksums fixed, and takes the whole
@@ -34,6 +34,19 @@ void header(std::vector<uint8_t>& m, size_t at, const char* sig, uint32_t len, u
     m[at + 8] = rev;
     std::memcpy(&m[at + 10], "COHORT", 6);
 }
+
+/// A fixed-size region of memory: the input at its start, zeros after it.
+struct Region {
+    std::vector<uint8_t> bytes;
+    size_t dirty = 0;  // bytes the last input wrote: only those need zeroing
+    explicit Region(size_t n) : bytes(n, 0) {}
+    const uint8_t* hold(const uint8_t* data, size_t size) {
+        std::memset(bytes.data(), 0, dirty);
+        dirty = size < bytes.size() ? size : bytes.size();
+        std::memcpy(bytes.data(), data, dirty);
+        return bytes.data();
+    }
+};
 
 /// RSDP at 0 (36 bytes), XSDT at 64 (one entry), MADT at 128: its flags and
 /// entries are the input, its length, revision and checksum made valid.
@@ -107,7 +120,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     Rsdp rsdp{};
     acpi_parse_rsdp(data, size, &rsdp);
 
-    PhysWindow low{0, data, size};
+    // The first MiB, the input at 0 and zeros after it: the RSDP scan of the
+    // BIOS area maps it once (as in the kernel) instead of probe by probe.
+    static Region first_mib(0x100000);
+    PhysWindow low{0, first_mib.hold(data, size), first_mib.bytes.size()};
     AcpiRsdpTags tags;
     tags.v2 = data;
     tags.v2_len = size;
@@ -119,7 +135,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     cpu_table_log(*table);
     for (uint32_t i = 0; i < table->count; ++i) (void)cpu_table_kernel_id(*table, table->cpus[i].apic_id);
 
-    PhysWindow bios{0xE0000, data, size};
+    // The BIOS area whole, the input at its start and zeros after it: the
+    // scan maps it once (as in the kernel) instead of 8192 times.
+    static Region area(0x20000);
+    PhysWindow bios{0xE0000, area.hold(data, size), area.bytes.size()};
     acpi_discover(physmem_window(&bios), AcpiRsdpTags{}, madt.get());
 
     madt_parse(data, size, madt.get());

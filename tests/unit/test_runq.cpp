@@ -187,6 +187,49 @@ BOOST_AUTO_TEST_CASE(locks_lower_cpu_first) {
     BOOST_TEST(!policy_locked(q5.lock));
 }
 
+BOOST_AUTO_TEST_CASE(hooks_name_the_holder_and_a_relock) {
+    // The kernel's hooks panic; these record, so the test can look.
+    static thread_local uint32_t me = 0;
+    static uint32_t relocked_by, relocked_q, waited_for, waited_holder;
+    relocked_by = relocked_q = waited_for = waited_holder = runq_nobody;
+    RunqHooks saved = runq_hooks;
+    runq_hooks.self = [] { return me; };
+    runq_hooks.relock = [](const RunQueue& q, uint32_t who) { relocked_by = who, relocked_q = q.cpu; };
+    runq_hooks.waiting = [](const RunQueue& q, uint32_t, RunqWait& w) {
+        if (++w.looks == 3) waited_for = q.cpu, waited_holder = q.holder;
+    };
+    RunQueue q3(3);
+    me = 7;
+    runq_lock(q3, yield);
+    BOOST_TEST(q3.holder == 7u);
+    std::thread t([&] {
+        me = 9;
+        runq_lock(q3, yield);  // waits for "cpu" 7: the hook sees who holds it
+        runq_unlock(q3);
+    });
+    while (__atomic_load_n(&waited_for, __ATOMIC_RELAXED) == runq_nobody) std::this_thread::yield();
+    BOOST_TEST(waited_for == 3u);
+    BOOST_TEST(waited_holder == 7u);
+    BOOST_TEST(relocked_by == runq_nobody);
+    runq_unlock(q3);
+    t.join();
+    BOOST_TEST(q3.holder == runq_nobody);
+    // Taking a queue one already holds is reported before the wait that could never end.
+    runq_lock(q3, yield);
+    runq_hooks.waiting = nullptr;
+    std::thread again([&] {
+        me = 7;  // the same "cpu" from another host thread: it would wait for itself
+        runq_lock(q3, yield);
+        runq_unlock(q3);
+    });
+    while (__atomic_load_n(&relocked_by, __ATOMIC_RELAXED) == runq_nobody) std::this_thread::yield();
+    BOOST_TEST(relocked_by == 7u);
+    BOOST_TEST(relocked_q == 3u);
+    runq_unlock(q3);
+    again.join();
+    runq_hooks = saved;
+}
+
 BOOST_AUTO_TEST_CASE(concurrent_enqueue_run_and_steal) {
     // Four CPUs. Every CPU creates its share of tasks and places them on CPU
     // 0's queue (or the first CPU their affinity allows), as a spawner would;

@@ -8,6 +8,7 @@ for arch in ("i686", "amd64"):
                  (r"monitor: +\d+ idle3 ", "mptable\r"), (r"no MP table was read", "lapic 2\r"),
                  (r"lapic: cpu 2 apic id 2", "halt\r")],
          expect=[r"monitor:  cpu  apic mode", r"monitor: +3 +3 xapic +yes", r"monitor: 4 of 4 cpus online",
+                 r"monitor: package 0$", r"monitor:     core 3: smt 0 = cpu 3 \(apic 3\)$",
                  r"monitor: +\d+ main +running", r"monitor: +\d+ idle3 +running +3",
                  r"cpu2: lapic: cpu 2 apic id 2 mode xapic", r"monitor: halting every cpu"],
          exit="pass")
@@ -18,7 +19,8 @@ STEPS = [
     (r"cohort> ", "help\r"),
     (r"monitor: halt +stop every CPU", "cpuid 1\r"),
     (r"cpuid: features ", "cpuid x\r"),
-    (r"no online cpu 'x'", "lapic 77\r"),
+    (r"no online cpu 'x'", "topology\r"),
+    (r"monitor:   fields smt", "lapic 77\r"),
     (r"no online cpu '77'", "madt\r"),
     (r"monitor: +ioapic 0 at 0x", "ioapic\r"),
     (r"ioapic 0 pin 4 \(gsi 4\): vector", "ipi 2\r"),
@@ -34,6 +36,8 @@ STEPS = [
 for arch in ("i686", "amd64"):
     case(f"{arch}.monitor.commands", arch=arch, smp="4", token=False, script=STEPS,
          expect=[r"monitor: cpuid \[cpu\] ", r"cpuid: cpu 1 signature 0x", r"monitor: no online cpu 'x'",
+                 r"monitor:   level 1 core shift 2 count 4",
+                 r"monitor:   fields smt 0 core 2 die 0 bits, package from bit 2 \(leaf 0xb\)",
                  r"monitor: no online cpu '77'", r"monitor: MADT revision \d+, .* 4 processor entries",
                  r"monitor: +lapic +apic 3 uid 3 enabled", r"ioapic 0 pin 4 \(gsi 4\): vector 0x[0-9a-f]+ dest apic 0",
                  r"monitor: call-function round trip to cpu 2: \d+ ns", r"monitor: usage: ipi <cpu>",
