@@ -251,7 +251,7 @@ bool madt_parse(const uint8_t* t, size_t len, MadtInfo* out) {
     return true;
 }
 
-bool acpi_discover(const PhysMem& mem, const AcpiRsdpTags& tags, MadtInfo* out) {
+bool acpi_discover(const PhysMem& mem, const AcpiRsdpTags& tags, MadtInfo* out, Rsdp* rsdp_out) {
     memset(out, 0, sizeof *out);
     out->lapic_addr = LAPIC_DEFAULT_ADDR;
     Rsdp rsdp{};
@@ -263,6 +263,7 @@ bool acpi_discover(const PhysMem& mem, const AcpiRsdpTags& tags, MadtInfo* out) 
     }
     log_info("acpi: RSDP revision %u (%s) at 0x%llx: RSDT 0x%x XSDT 0x%llx", rsdp.revision,
              rsdp.oem_id, (unsigned long long)rsdp.phys, rsdp.rsdt, (unsigned long long)rsdp.xsdt);
+    if (rsdp_out != nullptr) *rsdp_out = rsdp;
     AcpiTableRef ref{};
     if (!acpi_find_table(mem, rsdp, "APIC", &ref)) {
         log_warn("acpi: no valid MADT (\"APIC\" table)");

@@ -85,5 +85,7 @@ bool acpi_find_table(const PhysMem& mem, const Rsdp& rsdp, const char* sig, Acpi
 
 /// The whole ACPI path: the RSDP from @p tags (new, then old), else by
 /// scanning; then the root table; then the MADT, parsed into @p out.
-/// Returns true when a MADT was found and parsed.
-bool acpi_discover(const PhysMem& mem, const AcpiRsdpTags& tags, MadtInfo* out);
+/// Returns true when a MADT was found and parsed. When an RSDP was found it
+/// is copied to @p rsdp (if given), so that other tables (the SRAT) can be
+/// looked up with acpi_find_table() without a second search.
+bool acpi_discover(const PhysMem& mem, const AcpiRsdpTags& tags, MadtInfo* out, Rsdp* rsdp = nullptr);

@@ -7,11 +7,14 @@
 #include "lapic.h"
 #include "log.h"
 #include "mp.h"
+#include "numa.h"
 #include "physmem.h"
 
 namespace {
 MadtInfo madt;
 MpInfo mp;
+SratInfo srat;
+SlitInfo slit;
 
 const uint8_t* identity(const void*, uint64_t phys, size_t len) {
     if (phys >= (4ull << 30) || len > (4ull << 30) - phys) return nullptr;
@@ -26,6 +29,7 @@ void discover_cpus(const BootOptions& opts, const Mb2Info& mb, uint32_t bsp_apic
                    uint32_t package_cpus) {
     PhysMem mem{identity, nullptr};
     bool have_madt = false;
+    Rsdp rsdp{};
     if (opts.acpi_off) {
         log_info("discover: acpi=off: ACPI tables ignored, reading the MP tables");
     } else {
@@ -34,7 +38,7 @@ void discover_cpus(const BootOptions& opts, const Mb2Info& mb, uint32_t bsp_apic
         tags.v2_len = mb.rsdp_new_len;
         tags.v1 = mb.rsdp_old;
         tags.v1_len = mb.rsdp_old_len;
-        have_madt = acpi_discover(mem, tags, &madt);
+        have_madt = acpi_discover(mem, tags, &madt, &rsdp);
     }
     // The MP table is read whenever the MADT cannot name the CPUs: none, or
     // one with no enabled CPU (cpu_table_build() then says it falls back).
@@ -46,6 +50,12 @@ void discover_cpus(const BootOptions& opts, const Mb2Info& mb, uint32_t bsp_apic
                     opts.acpi_off, opts.maxcpus == BootOptions::kAllCpus ? CPU_LIMIT_NONE : opts.maxcpus,
                     bsp_apic, package_cpus);
     cpu_table_log(cpu_table);
+
+    // The NUMA nodes of the CPUs just numbered, and of memory (ACPI 6.5
+    // 5.2.16-17); the frame allocator asks for them from here on.
+    bool have_rsdp = rsdp.rsdt != 0 || rsdp.xsdt != 0;
+    numa_discover(mem, have_rsdp ? &rsdp : nullptr, cpu_table, &srat, &slit, &numa_info);
+    numa_log(numa_info, cpu_table);
 
     // LINT pins wired to NMI for every processor (MADT types 4/0xA; MP local
     // interrupt entries of type NMI, MP spec 1.4 4.3.4, destination 0xFF = all).

@@ -10,7 +10,8 @@ struct MadtInfo;
 struct MpInfo;
 
 /// Read the MADT (unless `acpi=off`) and the MP tables, build ::cpu_table and
-/// print its summary. @p bsp_apic is the BSP's APIC id from CPUID (its LAPIC
+/// print its summary; then the SRAT and SLIT into ::numa_info (numa.h), and
+/// its summary. @p bsp_apic is the BSP's APIC id from CPUID (its LAPIC
 /// is not set up yet); @p package_cpus CPUID's logical CPUs per package.
 void discover_cpus(const BootOptions& opts, const Mb2Info& mb, uint32_t bsp_apic,
                    uint32_t package_cpus);

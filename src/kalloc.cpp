@@ -145,13 +145,22 @@ bool FrameAllocator::find_run(uint32_t lo, uint32_t hi, uint32_t n, uint32_t& st
     return false;
 }
 
-uint64_t FrameAllocator::alloc(size_t nframes) {
-    if (nframes == 0 || nframes > free_) return 0;
+uint64_t FrameAllocator::alloc(size_t nframes) { return alloc_within(nframes, 0, kMaxPhys); }
+
+uint64_t FrameAllocator::alloc_within(size_t nframes, uint64_t lo, uint64_t hi) {
+    if (nframes == 0 || nframes > free_ || lo >= hi) return 0;
+    uint32_t first = lo >= (uint64_t(top_) << kFrameShift) ? top_ : uint32_t(align_up(lo, kFrameSize) >> kFrameShift);
+    uint32_t end = hi >= (uint64_t(top_) << kFrameShift) ? top_ : uint32_t(hi >> kFrameShift);
+    // No free frame at or above 1 MiB lies below hint_: start there if the
+    // range does, and move the hint only after such a search.
+    bool from_hint = first <= hint_;
+    if (from_hint) first = hint_;
+    if (first >= end) return 0;
     uint32_t n = uint32_t(nframes), start = 0, first_free = 0;
-    bool found = find_run(hint_, top_, n, start, first_free);
+    bool found = find_run(first, end, n, start, first_free);
     // Frames below the first free one seen stay taken; if the run begins
     // there, its own frames are now taken too.
-    hint_ = found && start == first_free ? start + n : first_free;
+    if (from_hint) hint_ = found && start == first_free ? start + n : first_free;
     if (!found) return 0;
     mark(start, start + n, false);
     free_ -= n;

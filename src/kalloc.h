@@ -78,6 +78,10 @@ public:
     ///         is free (or @p nframes is 0). Lowest address first.
     uint64_t alloc(size_t nframes = 1);
 
+    /// Like alloc(), but only a run that lies inside [@p lo, @p hi): the
+    /// memory of one NUMA node (numa.h), for node-first allocation.
+    uint64_t alloc_within(size_t nframes, uint64_t lo, uint64_t hi);
+
     /// Give back @p nframes frames starting at @p phys. A call that frees
     /// memory that is free already, was never usable, lies below 1 MiB, or is
     /// not frame-aligned changes nothing and is reported with one warning.

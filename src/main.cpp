@@ -99,6 +99,7 @@ extern "C" [[noreturn]] void kmain(uint32_t magic, uintptr_t info) {
              cpu_has(f, CpuFlag::Hypervisor) ? "set" : "clear");
 
     // Requires: the BSP's APIC id (from CPUID: its LAPIC is not set up yet).
+    // The CPUs, then their NUMA nodes: frames come node-first from here on.
     this_cpu()->apic_id = f.has_x2apic_id ? f.x2apic_id : f.initial_apic_id;
     discover_cpus(opts, mb2, this_cpu()->apic_id, f.logical_per_package());
 

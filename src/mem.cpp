@@ -2,7 +2,9 @@
 /// Kernel glue around the portable frame allocator: what to hold back at
 /// boot, a lock for SMP, and guarded stacks.
 #include "mem.h"
+#include "cpu.h"
 #include "log.h"
+#include "numa.h"
 #include "spinlock.h"
 #include "symbols.h"
 #include "vm.h"
@@ -61,9 +63,30 @@ void mem_init(const Mb2Info& mb, uintptr_t info, size_t info_len) {
 }
 /// [mem_init]
 
-uint64_t frame_alloc(size_t n) {
+/// [frame_alloc_node]
+uint64_t frame_alloc_node(size_t n, uint32_t node) {
     IrqSpinGuard g(lock);
+    // One node (or not known yet): any frame is as near as any other.
+    if (numa_info.nodes > 1) {
+        uint32_t order[MAX_NUMA_NODES];
+        uint32_t count = numa_by_distance(numa_info, node, order);
+        for (uint32_t i = 0; i < count; ++i) {
+            for (uint32_t r = 0; r < numa_info.nranges; ++r) {
+                const NumaRange& m = numa_info.ranges[r];
+                if (m.node != order[i]) continue;
+                if (uint64_t p = frames.alloc_within(n, m.base, m.base + m.len)) return p;
+            }
+        }
+    }
+    // Memory the SRAT names no node for, or a run no single node can hold.
     return frames.alloc(n);
+}
+/// [frame_alloc_node]
+
+uint64_t frame_alloc(size_t n) {
+    // The caller may move to another CPU right after this read; the frames
+    // are then one node away, which is slower, never wrong.
+    return frame_alloc_node(n, numa_node_of_cpu(cpu_number()));
 }
 
 void frame_free(uint64_t phys, size_t n) {
@@ -77,9 +100,9 @@ uint64_t frame_reserve_low(const char* name, size_t n) {
 }
 
 /// [stack_alloc]
-uintptr_t stack_alloc(size_t size) {
+uintptr_t stack_alloc(size_t size, int node) {
     size_t pages = (size + 4095) / 4096 + 1;  // one more for the guard
-    uint64_t base = frame_alloc(pages);
+    uint64_t base = node < 0 ? frame_alloc(pages) : frame_alloc_node(pages, uint32_t(node));
     if (!base) return 0;
     vm_set_guard((uintptr_t)base);
     return (uintptr_t)(base + pages * 4096);

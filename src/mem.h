@@ -1,6 +1,7 @@
 /// @file mem.h
 /// The kernel's memory: physical frames from the Multiboot2 map (kalloc.h),
-/// kernel stacks with guard pages, and the named low-memory reservations.
+/// served from the caller's NUMA node first (numa.h), kernel stacks with guard
+/// pages, and the named low-memory reservations.
 #pragma once
 #include "kalloc.h"
 #include "multiboot2.h"
@@ -10,16 +11,21 @@
 /// image, the boot information [@p info, @p info + @p info_len), the modules,
 /// the ELF symbol sections and everything below 1 MiB. Logs the result.
 void mem_init(const Mb2Info& mb, uintptr_t info, size_t info_len);
-/// Allocate @p n contiguous frames (0 when none are left).
+/// Allocate @p n contiguous frames (0 when none are left), from the calling
+/// CPU's NUMA node when it has them, else from the nearest node that does.
 uint64_t frame_alloc(size_t n = 1);
+/// Allocate @p n contiguous frames from @p node first, then from the other
+/// nodes nearest first (numa_by_distance()), then from memory of no node.
+uint64_t frame_alloc_node(size_t n, uint32_t node);
 /// Free @p n frames at @p phys.
 void frame_free(uint64_t phys, size_t n = 1);
 /// Reserve @p n frames below 1 MiB for good, recorded under @p name (the AP
 /// trampoline lives in one). 0 when none are left.
 uint64_t frame_reserve_low(const char* name, size_t n = 1);
-/// A kernel stack of @p size bytes with an unmapped guard page below it.
+/// A kernel stack of @p size bytes with an unmapped guard page below it, from
+/// NUMA node @p node first (-1: the calling CPU's node, as frame_alloc()).
 /// Returns the top (the initial stack pointer), or 0 when out of memory.
-uintptr_t stack_alloc(size_t size);
+uintptr_t stack_alloc(size_t size, int node = -1);
 /// Free a stack stack_alloc() returned.
 void stack_free(uintptr_t top, size_t size);
 /// Print the usable ranges and the low reservations.

@@ -1,6 +1,6 @@
 /// @file monitor.cpp
 /// `cohort>` commands: help, cpus, cpuid, topology, lapic, madt, mptable,
-/// ioapic, threads, ipi, test, bench, halt.
+/// numa, ioapic, threads, ipi, test, bench, halt.
 #include "monitor.h"
 #include "acpi.h"
 #include "cpu.h"
@@ -16,6 +16,7 @@
 #include "lapic.h"
 #include "log.h"
 #include "mp.h"
+#include "numa.h"
 #include "panic.h"
 #include "proc.h"
 #include "timer.h"
@@ -54,6 +55,7 @@ void cmd_help() {
     log_info("monitor: topology          the topology levels and the APIC id bits of each");
     log_info("monitor: lapic [cpu]       a CPU's local APIC registers (read on that CPU)");
     log_info("monitor: madt | mptable    the firmware tables the CPUs were found in");
+    log_info("monitor: numa              NUMA nodes: their CPUs, memory and distances (SRAT, SLIT)");
     log_info("monitor: ioapic            the IOAPIC inputs that are routed");
     log_info("monitor: threads           every thread: id, name, state, CPU, switches");
     log_info("monitor: ipi <cpu>         time a call-function round trip to a CPU");
@@ -197,6 +199,7 @@ void execute(char* line) {
     else if (!strcmp(c, "lapic")) { long k = cpu_arg(argv[1]); if (k >= 0) ipi_call_one((uint32_t)k, lapic_dump_fn, nullptr, true); }
     else if (!strcmp(c, "madt")) cmd_madt();
     else if (!strcmp(c, "mptable")) cmd_mptable();
+    else if (!strcmp(c, "numa")) numa_log(numa_info, cpu_table);
     else if (!strcmp(c, "ioapic")) ioapic_dump();
     else if (!strcmp(c, "threads")) cmd_threads();
     else if (!strcmp(c, "ipi")) cmd_ipi(argv[1]);

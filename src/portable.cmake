@@ -8,6 +8,8 @@ set(COHORT_PORTABLE_SOURCES
   apicregs.cpp
   runq.cpp
   acpi.cpp
+  srat.cpp
+  numa.cpp
   mp.cpp
   cputable.cpp
   cmdline.cpp

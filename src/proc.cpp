@@ -4,6 +4,7 @@
 #include "cmdline.h"
 #include "config.h"
 #include "cpu.h"
+#include "cputable.h"
 #include "format.h"
 #include "ipi.h"
 #include "kstring.h"
@@ -12,12 +13,14 @@
 #include "log.h"
 #include "logsink.h"
 #include "mem.h"
+#include "numa.h"
 #include "panic.h"
 #include "runlevel.h"
 #include "sync.h"
 #include "timer.h"
 #include "trap.h"
 #include "x86.h"
+#include <new>  // placement new: each CPU's state is built in a frame of its node
 
 extern "C" void switch_context(uintptr_t* save_sp, uintptr_t new_sp);
 extern "C" void thread_trampoline();
@@ -35,7 +38,14 @@ struct PerCpu {
     SchedStats stats{};
 };
 
-PerCpu percpu[COHORT_MAX_CPUS];
+// Each CPU's scheduler state lives on that CPU's NUMA node (sched_init()):
+// its owner locks its run queue on every switch, a thief only now and then.
+// Indexing reads like the static array this replaced: percpu[k].rq.
+struct PerCpuTable {
+    PerCpu* at[COHORT_MAX_CPUS] = {};  // null for CPUs that are not usable
+    PerCpu& operator[](uint32_t k) const { return *at[k]; }
+};
+PerCpuTable percpu;
 RunQueue* queues[COHORT_MAX_CPUS];
 Thread idle_threads[COHORT_MAX_CPUS];  // APs' idle threads run on their boot stacks
 Thread main_thread;                     // the BSP's kmain() context
@@ -403,7 +413,11 @@ void schedule() {
 
 void sched_init() {
     slice_ns = (uint64_t)boot_options().timeslice_ms * 1000000;
-    for (uint32_t k = 0; k < COHORT_MAX_CPUS; ++k) {
+    static_assert(sizeof(PerCpu) <= kFrameSize, "a CPU's scheduler state fits one frame");
+    for (uint32_t k = 0; k < cpu_table.usable; ++k) {
+        uint64_t frame = frame_alloc_node(1, numa_node_of_cpu(k));
+        if (!frame) panic("sched: no memory for cpu %u's run queue", k);
+        percpu.at[k] = new ((void*)(uintptr_t)frame) PerCpu();
         runq_init(percpu[k].rq, k);
         queues[k] = &percpu[k].rq;
     }
@@ -559,6 +573,8 @@ uint64_t sched_idle_ns(uint32_t cpu) {
     return percpu[cpu].stats.idle_ns + (since && now > since ? now - since : 0);
 }
 uint32_t sched_queue_length(uint32_t cpu) { return runq_count(percpu[cpu].rq); }
+
+const void* sched_cpu_state(uint32_t cpu) { return cpu < COHORT_MAX_CPUS ? percpu.at[cpu] : nullptr; }
 bool sched_ready() { return ready; }
 bool sched_timer_free() { return ready && !percpu[cpu_number()].timer_lent; }
 uint64_t sched_exclusive_violations() { return violations; }

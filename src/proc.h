@@ -101,6 +101,9 @@ const SchedStats& sched_stats(uint32_t cpu);
 uint64_t sched_idle_ns(uint32_t cpu);
 /// Threads queued on CPU @p cpu now.
 uint32_t sched_queue_length(uint32_t cpu);
+/// Where CPU @p cpu's scheduler state (its run queue) lives, or null when the
+/// CPU is not usable: on that CPU's NUMA node (numa.h).
+const void* sched_cpu_state(uint32_t cpu);
 /// Call @p fn for every thread that has not been joined.
 void thread_foreach(void (*fn)(const Thread&, void*), void* ctx);
 /// True once sched_init() ran.

@@ -14,6 +14,7 @@
 #include "lapic.h"
 #include "log.h"
 #include "mem.h"
+#include "numa.h"
 #include "panic.h"
 #include "proc.h"
 #include "timer.h"
@@ -108,8 +109,9 @@ bool prepare(Cpu& c, uint32_t kid, uint32_t apic) {
     c.boot_stage = StageNotStarted;
     c.claim = ClaimOpen;
     c.online = 0;
-    c.kstack_top = stack_alloc(KSTACK_SIZE);
-    c.dfstack_top = stack_alloc(DFSTACK_SIZE);
+    // Its stacks on its own NUMA node: every push and pop it makes is local.
+    c.kstack_top = stack_alloc(KSTACK_SIZE, int(numa_node_of_cpu(kid)));
+    c.dfstack_top = stack_alloc(DFSTACK_SIZE, int(numa_node_of_cpu(kid)));
     if (!c.kstack_top || !c.dfstack_top) {
         log_error("smp: no memory for cpu %u's stacks; not starting it", kid);
         return false;

@@ -4,7 +4,8 @@
 # outside the memory it was given, and the oracles of tests/fuzz/fuzz_oracles.h
 # must hold (counts against an independent walk, a consistent CPU table).
 #
-#   fuzz_acpi     RSDP, RSDT/XSDT, MADT and the CPU table; also past the checksums
+#   fuzz_acpi     RSDP, RSDT/XSDT, MADT and the CPU table; SRAT, SLIT and the NUMA
+#                 nodes; also past the checksums
 #   fuzz_mp       MP floating pointer, configuration table and the CPU table; likewise
 #   fuzz_mb2      the Multiboot2 information (tests/fuzz/fuzz_mb2.cpp)
 #   fuzz_cmdline  the kernel command line (tests/fuzz/fuzz_cmdline.cpp)
@@ -37,7 +38,8 @@ endif()
 
 set(_fz ${CMAKE_BINARY_DIR}/fuzz)
 set(_fuzz_common ${CMAKE_SOURCE_DIR}/src/format.cpp)
-set(_fuzz_sources_acpi ${CMAKE_SOURCE_DIR}/src/acpi.cpp ${CMAKE_SOURCE_DIR}/src/cputable.cpp ${_fuzz_common})
+set(_fuzz_sources_acpi ${CMAKE_SOURCE_DIR}/src/acpi.cpp ${CMAKE_SOURCE_DIR}/src/cputable.cpp
+  ${CMAKE_SOURCE_DIR}/src/srat.cpp ${CMAKE_SOURCE_DIR}/src/numa.cpp ${_fuzz_common})
 set(_fuzz_sources_mp ${CMAKE_SOURCE_DIR}/src/mp.cpp ${CMAKE_SOURCE_DIR}/src/cputable.cpp ${_fuzz_common})
 set(_fuzz_sources_mb2 ${CMAKE_SOURCE_DIR}/src/multiboot2.cpp ${_fuzz_common})
 set(_fuzz_sources_cmdline ${CMAKE_SOURCE_DIR}/src/cmdline.cpp ${_fuzz_common})

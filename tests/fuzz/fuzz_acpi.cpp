@@ -1,4 +1,5 @@
-// libFuzzer target for the ACPI path: RSDP, RSDT/XSDT, MADT and the policy.
+// libFuzzer target for the ACPI path: RSDP, RSDT/XSDT, MADT and the policy;
+// the SRAT and SLIT and the NUMA node policy (numa()).
 //
 // The input is physical memory. First it sits at address 0 (in a MiB of
 // zeros) and also serves as the boot loader's RSDP tag, so table pointers
@@ -15,6 +16,8 @@
 #include "cputable.h"
 #include "fuzz_log.h"
 #include "fuzz_oracles.h"
+#include "numa.h"
+#include "srat.h"
 
 namespace {
 void put32(std::vector<uint8_t>& m, size_t at, uint32_t v) { std::memcpy(&m[at], &v, 4); }
@@ -75,6 +78,39 @@ void wrapped(const uint8_t* data, size_t size, MadtInfo* madt, CpuTable* table) 
     cpu_table_build(table, madt, nullptr, false, CPU_LIMIT_NONE, bsp, 0);
     check_cpu_table(*table);
 }
+/// The input as an SRAT and as a SLIT, raw; then wrapped in valid headers
+/// (an SRAT's entries; a SLIT's count byte and matrix), so the entry walk
+/// and the matrix checks are reached; then the node policy on the results.
+void numa(const uint8_t* data, size_t size, const CpuTable& table) {
+    static auto srat = std::make_unique<SratInfo>();
+    static auto slit = std::make_unique<SlitInfo>();
+    static auto nodes = std::make_unique<NumaInfo>();
+    srat_parse(data, size, srat.get());
+    check_srat(*srat, data, srat->found ? load_le32(data + 4) : 0);
+    slit_parse(data, size, slit.get());
+
+    std::vector<uint8_t> t(48 + size, 0);
+    header(t, 0, "SRAT", uint32_t(t.size()), 3);
+    if (size) std::memcpy(&t[48], data, size);
+    fix_sum(t, 0, t.size(), 9);
+    srat_parse(t.data(), t.size(), srat.get());
+    check_srat(*srat, t.data(), uint32_t(t.size()));
+
+    size_t matrix = size > 1 ? size - 1 : 0;
+    std::vector<uint8_t> l(44 + matrix, 0);
+    header(l, 0, "SLIT", uint32_t(l.size()), 1);
+    put64(l, 36, size ? data[0] % (MAX_NUMA_NODES + 2) : 0);  // 17 too: one more than kept
+    if (matrix) std::memcpy(&l[44], data + 1, matrix);
+    fix_sum(l, 0, l.size(), 9);
+    slit_parse(l.data(), l.size(), slit.get());
+    ORACLE(!slit->found || (slit->n >= 1 && slit->n <= MAX_NUMA_NODES), "%u localities", slit->n);
+
+    numa_build(nodes.get(), srat.get(), slit.get(), table);
+    check_numa(*nodes, table);
+    numa_log(*nodes, table);
+    numa_build(nodes.get(), nullptr, nullptr, table);
+    check_numa(*nodes, table);
+}
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -112,5 +148,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     cpu_table_log(*table);
 
     wrapped(data, size, madt.get(), table.get());
+    numa(data, size, *table);
     return 0;
 }

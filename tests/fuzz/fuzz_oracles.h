@@ -7,6 +7,8 @@
 #include <cstring>
 #include "acpi.h"
 #include "cputable.h"
+#include "numa.h"
+#include "srat.h"
 
 #define ORACLE(cond, ...)                                   \
     do {                                                    \
@@ -80,4 +82,58 @@ inline void check_madt(const MadtInfo& m, const uint8_t* t, size_t len) {
            w.ioapics);
     for (uint32_t i = 0; i < m.ncpus; ++i)
         for (uint32_t j = 0; j < i; ++j) ORACLE(m.cpus[i].apic_id != m.cpus[j].apic_id, "apic id %u kept twice", m.cpus[i].apic_id);
+}
+
+/// What an independent walk of an SRAT keeps: enabled processor entries
+/// (types 0 and 2) and enabled, non-empty memory entries (type 1).
+struct SratWalk {
+    uint32_t cpus = 0, mem = 0;
+};
+
+inline SratWalk walk_srat(const uint8_t* t, uint32_t n) {
+    SratWalk w;
+    for (uint32_t off = 48; off + 2 <= n;) {
+        uint8_t type = t[off], l = t[off + 1];
+        if (l < 2 || l > n - off) break;
+        uint32_t flags = 0;
+        uint64_t len = 1;
+        if (type == 0 && l >= 16) std::memcpy(&flags, t + off + 4, 4);
+        if (type == 2 && l >= 24) std::memcpy(&flags, t + off + 12, 4);
+        if (type == 1 && l >= 40) std::memcpy(&flags, t + off + 28, 4), std::memcpy(&len, t + off + 16, 8);
+        if ((flags & 1) && len) ++(type == 1 ? w.mem : w.cpus);
+        off += l;
+    }
+    return w;
+}
+
+/// A found SRAT agrees with the walk; a table not used holds nothing.
+inline void check_srat(const SratInfo& s, const uint8_t* t, uint32_t n) {
+    ORACLE(s.ncpus <= COHORT_MAX_CPUS && s.nmem <= MAX_SRAT_MEM, "capacities");
+    if (!s.found) {
+        ORACLE(s.ncpus == 0 && s.nmem == 0, "an unused SRAT kept %u cpus, %u ranges", s.ncpus, s.nmem);
+        return;
+    }
+    SratWalk w = walk_srat(t, n);
+    ORACLE(s.ncpus == (w.cpus < COHORT_MAX_CPUS ? w.cpus : COHORT_MAX_CPUS), "%u cpus, the walk %u", s.ncpus, w.cpus);
+    ORACLE(s.nmem == w.mem, "%u ranges, the walk %u", s.nmem, w.mem);
+    for (uint32_t i = 0; i < s.nmem; ++i)
+        ORACLE(s.mem[i].len && s.mem[i].base + s.mem[i].len > s.mem[i].base, "range %u empty or wraps", i);
+}
+
+/// The node map is an answer the kernel can use: 1..MAX_NUMA_NODES nodes,
+/// every CPU on one of them, ACPI's distance rules, ranges sorted, and
+/// numa_node_of() naming each range's own node.
+inline void check_numa(const NumaInfo& n, const CpuTable& t) {
+    ORACLE(n.nodes >= 1 && n.nodes <= MAX_NUMA_NODES, "%u nodes", n.nodes);
+    for (uint32_t k = 0; k < t.usable; ++k) ORACLE(n.cpu_node[k] < n.nodes, "cpu %u on node %u", k, n.cpu_node[k]);
+    for (uint32_t a = 0; a < n.nodes; ++a)
+        for (uint32_t b = 0; b < n.nodes; ++b)
+            ORACLE((a == b) == (n.distance[a][b] == NUMA_LOCAL) && n.distance[a][b] >= NUMA_LOCAL,
+                   "distance(%u, %u) = %u", a, b, n.distance[a][b]);
+    ORACLE(n.nranges <= MAX_SRAT_MEM, "%u ranges", n.nranges);
+    for (uint32_t i = 0; i < n.nranges; ++i) {
+        ORACLE(n.ranges[i].node < n.nodes, "range %u on node %u", i, n.ranges[i].node);
+        ORACLE(i == 0 || n.ranges[i - 1].base <= n.ranges[i].base, "ranges not sorted at %u", i);
+        ORACLE(numa_node_of(n, n.ranges[i].base) == int(n.ranges[i].node), "range %u's base on another node", i);
+    }
 }
