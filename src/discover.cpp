@@ -4,11 +4,13 @@
 #include "discover.h"
 #include "acpi.h"
 #include "cputable.h"
+#include "fadt.h"
 #include "lapic.h"
 #include "log.h"
 #include "mp.h"
 #include "numa.h"
 #include "physmem.h"
+#include "timer.h"
 
 namespace {
 MadtInfo madt;
@@ -56,6 +58,19 @@ void discover_cpus(const BootOptions& opts, const Mb2Info& mb, uint32_t bsp_apic
     bool have_rsdp = rsdp.rsdt != 0 || rsdp.xsdt != 0;
     numa_discover(mem, have_rsdp ? &rsdp : nullptr, cpu_table, &srat, &slit, &numa_info);
     numa_log(numa_info, cpu_table);
+
+    // The ACPI PM timer: a clock with its own crystal, for the timer
+    // self-tests to check the PIT-calibrated clocks against (fadt.h).
+    AcpiTableRef fref{};
+    FadtInfo fadt{};
+    if (have_rsdp && acpi_find_table(mem, rsdp, "FACP", &fref) && fadt_parse(mem.map(fref.phys, fref.len), fref.len, &fadt)) {
+        pm_timer_set(fadt.pm_timer, fadt.pm_timer_32);
+        if (fadt.pm_timer)
+            log_info("acpi: FADT revision %u: PM timer at port 0x%x (%u bits%s), SCI irq %u", fadt.revision,
+                     fadt.pm_timer, fadt.pm_timer_32 ? 32 : 24, fadt.pm_from_x ? ", X_PM_TMR_BLK" : "", fadt.sci_irq);
+        else
+            log_info("acpi: FADT revision %u names no usable PM timer", fadt.revision);
+    }
 
     // LINT pins wired to NMI for every processor (MADT types 4/0xA; MP local
     // interrupt entries of type NMI, MP spec 1.4 4.3.4, destination 0xFF = all).

@@ -17,6 +17,7 @@ set(COHORT_PORTABLE_SOURCES
   kalloc.cpp
   heap.cpp
   cpuid.cpp
+  fadt.cpp
   topology.cpp
   logline.cpp
 )

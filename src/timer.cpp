@@ -16,6 +16,19 @@ uint64_t khz = 0;
 
 SpinLock legacy_lock("legacy-drivers");
 
+namespace {
+uint16_t pm_port = 0;
+bool pm_wide = false;
+}  // namespace
+
+void pm_timer_set(uint32_t port, bool wide) {
+    pm_port = (uint16_t)port;
+    pm_wide = wide;
+}
+bool pm_timer_present() { return pm_port != 0; }
+uint32_t pm_timer_read() { return pm_port ? inl(pm_port) & (pm_wide ? 0xFFFFFFFFu : 0xFFFFFFu) : 0; }
+bool pm_timer_wide() { return pm_wide; }
+
 /// [pit wait]
 uint64_t pit_wait_us(uint32_t us) {
     IrqSpinGuard g(legacy_lock);  // the PIT is a legacy device (legacy.h)

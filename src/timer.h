@@ -31,6 +31,19 @@ constexpr uint64_t halt_delay_min_us = 50;
 void udelay(uint64_t us);
 /// udelay() in milliseconds.
 void mdelay(uint64_t ms);
+/// @name The ACPI PM timer (fadt.h): a clock with its own crystal
+//@{
+/// Use the PM timer at I/O port @p port (0: there is none), @p wide when
+/// its counter has 32 bits. Called by discovery with what the FADT says.
+void pm_timer_set(uint32_t port, bool wide);
+/// True when the FADT named a usable PM timer.
+bool pm_timer_present();
+/// The PM timer's counter (24 or 32 bits; pm_timer_delta() takes the wrap).
+uint32_t pm_timer_read();
+/// Its counter width flag, for pm_timer_delta().
+bool pm_timer_wide();
+//@}
+
 /// Busy-wait on the PIT alone for @p us microseconds (at most 50 ms).
 uint64_t pit_wait_us(uint32_t us);
 

@@ -39,7 +39,8 @@ endif()
 set(_fz ${CMAKE_BINARY_DIR}/fuzz)
 set(_fuzz_common ${CMAKE_SOURCE_DIR}/src/format.cpp)
 set(_fuzz_sources_acpi ${CMAKE_SOURCE_DIR}/src/acpi.cpp ${CMAKE_SOURCE_DIR}/src/cputable.cpp
-  ${CMAKE_SOURCE_DIR}/src/srat.cpp ${CMAKE_SOURCE_DIR}/src/numa.cpp ${_fuzz_common})
+  ${CMAKE_SOURCE_DIR}/src/srat.cpp ${CMAKE_SOURCE_DIR}/src/numa.cpp ${CMAKE_SOURCE_DIR}/src/fadt.cpp
+  ${_fuzz_common})
 set(_fuzz_sources_mp ${CMAKE_SOURCE_DIR}/src/mp.cpp ${CMAKE_SOURCE_DIR}/src/cputable.cpp ${_fuzz_common})
 set(_fuzz_sources_mb2 ${CMAKE_SOURCE_DIR}/src/multiboot2.cpp ${_fuzz_common})
 set(_fuzz_sources_cmdline ${CMAKE_SOURCE_DIR}/src/cmdline.cpp ${_fuzz_common})

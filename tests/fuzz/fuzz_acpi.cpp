@@ -14,6 +14,7 @@
 #include <vector>
 #include "acpi.h"
 #include "cputable.h"
+#include "fadt.h"
 #include "fuzz_log.h"
 #include "fuzz_oracles.h"
 #include "numa.h"
@@ -140,6 +141,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     static Region area(0x20000);
     PhysWindow bios{0xE0000, area.hold(data, size), area.bytes.size()};
     acpi_discover(physmem_window(&bios), AcpiRsdpTags{}, madt.get());
+
+    FadtInfo fadt;
+    fadt_parse(data, size, &fadt);
+    ORACLE(fadt.pm_timer <= 0xFFFC, "PM timer port 0x%x is not an I/O port", fadt.pm_timer);
 
     madt_parse(data, size, madt.get());
     check_madt(*madt, data, size);
