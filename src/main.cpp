@@ -102,6 +102,7 @@ extern "C" [[noreturn]] void kmain(uint32_t magic, uintptr_t info) {
     // The CPUs, then their NUMA nodes: frames come node-first from here on.
     this_cpu()->apic_id = f.has_x2apic_id ? f.x2apic_id : f.initial_apic_id;
     discover_cpus(opts, mb2, this_cpu()->apic_id, f.logical_per_package());
+    timer_calibrate_pm();  // only when neither the PIT nor CPUID gave the TSC rate
 
     // Requires: the CPU table (the layout must hold the CPUs it lists). The
     // BSP's CPUID gives the machine's package/die/core/SMT layout.

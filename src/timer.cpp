@@ -4,6 +4,7 @@
 #include "calib.h"
 #include "legacy.h"
 #include "cpuid.h"
+#include "fadt.h"
 #include "log.h"
 #include "wait.h"
 #include "x86.h"
@@ -17,6 +18,9 @@ uint64_t khz = 0;
 SpinLock legacy_lock("legacy-drivers");
 
 namespace {
+/// Reads of port 0x61 before a PIT window is given up: 2 ms take a few
+/// thousand reads (about 1 us each on ISA-speed hardware, less under QEMU).
+constexpr uint32_t kPitReadBound = 10000000;
 uint16_t pm_port = 0;
 bool pm_wide = false;
 }  // namespace
@@ -42,11 +46,18 @@ uint64_t pit_wait_us(uint32_t us) {
     outb(0x42, (uint8_t)(count >> 8));
     uint64_t t0 = rdtsc();
     outb(0x61, (uint8_t)((p61 & ~0x02) | 0x01));
-    // Bounded: a missing PIT must not hang the boot.
-    for (uint32_t i = 0; i < 100000000 && !(inb(0x61) & 0x20); ++i) {}
+    // In mode 0 OUT2 goes low when the count is written and high only at
+    // terminal count: high at once means no PIT behind the port (0 returned).
+    if (inb(0x61) & 0x20) {
+        outb(0x61, p61);
+        return 0;
+    }
+    // Bounded: a PIT that never counts must not hang the boot (0 returned).
+    uint32_t i = 0;
+    while (!(inb(0x61) & 0x20) && ++i < kPitReadBound) {}
     uint64_t t1 = rdtsc();
     outb(0x61, p61);
-    return t1 - t0;
+    return i < kPitReadBound ? t1 - t0 : 0;
 }
 /// [pit wait]
 
@@ -64,8 +75,11 @@ void timer_calibrate_tsc() {
     write_flags(f);
     khz = khz_from_pit(best, pit_count_for_us(PIT_WINDOW_US));
     if (khz == 0) {
-        khz = 1000000;
-        log_warn("timer: the PIT did not count; assuming a 1 GHz TSC");
+        // A clock-gated 8254, or none (QEMU's `-machine pit=off`): the rate
+        // comes from CPUID (timer_check_cpuid()) or the ACPI PM timer
+        // (timer_calibrate_pm()), and until then the clock stands still.
+        log_warn("timer: the PIT does not count (channel 2's output stays high, or never rises); the TSC rate "
+                 "will come from CPUID or the ACPI PM timer");
         return;
     }
     log_info("timer: tsc %llu.%03llu MHz (PIT channel 2, best of %u x %u ms: within %u ppm)",
@@ -80,6 +94,11 @@ void timer_check_cpuid(const CpuFeatures& f) {
     uint64_t leaf15 = tsc_khz_from_leaf15(f.tsc_ratio_den, f.tsc_ratio_num, f.crystal_hz);
     uint64_t cpuid = leaf15 ? leaf15 : f.hv_tsc_khz ? f.hv_tsc_khz : (uint64_t)f.base_mhz * 1000;
     const char* which = leaf15 ? "cpuid leaf 0x15" : f.hv_tsc_khz ? "cpuid leaf 0x40000010" : "cpuid leaf 0x16 base frequency";
+    if (!khz) {  // no PIT figure to compare with
+        if (cpuid) log_info("timer: tsc %llu kHz from %s (no PIT figure)", (unsigned long long)cpuid, which);
+        khz = cpuid;
+        return;
+    }
     if (!cpuid) {
         log_info("timer: cpuid gives no TSC frequency (leaf 0x15/0x16/0x40000010); keeping the PIT figure");
     } else if (rates_agree(cpuid, khz, 2)) {
@@ -90,6 +109,37 @@ void timer_check_cpuid(const CpuFeatures& f) {
         log_warn("timer: %s says %llu kHz but the PIT measured %llu kHz; keeping the PIT figure", which,
                  (unsigned long long)cpuid, (unsigned long long)khz);
     }
+}
+
+void timer_calibrate_pm() {
+    if (khz) return;
+    if (!pm_timer_present()) {
+        khz = 1000000;
+        log_warn("timer: no PIT, no TSC rate in CPUID, no ACPI PM timer: the TSC did not count; assuming 1 GHz");
+        return;
+    }
+    // Best of three windows of 2 ms on the PM timer, as on the PIT: the
+    // shortest TSC count had the least disturbance.
+    constexpr uint32_t window = pm_timer_hz / 500;
+    uintptr_t f = read_flags();
+    cli();
+    uint64_t best = ~0ull;
+    for (uint32_t i = 0; i < PIT_WINDOWS; ++i) {
+        uint32_t p0 = pm_timer_read(), p1 = p0;
+        uint64_t t0 = rdtsc();
+        for (uint32_t n = 0; pm_timer_delta(p0, p1, pm_wide) < window && n < kPitReadBound; ++n) p1 = pm_timer_read();
+        uint64_t d = rdtsc() - t0;
+        if (pm_timer_delta(p0, p1, pm_wide) >= window && d < best) best = d;
+    }
+    write_flags(f);
+    if (best == ~0ull) {
+        khz = 1000000;
+        log_warn("timer: the ACPI PM timer did not count either; assuming a 1 GHz TSC");
+        return;
+    }
+    khz = best * pm_timer_hz / window / 1000;
+    log_info("timer: tsc %llu.%03llu MHz (ACPI PM timer, best of %u x 2 ms)", (unsigned long long)(khz / 1000),
+             (unsigned long long)(khz % 1000), PIT_WINDOWS);
 }
 
 bool time_ready() { return khz != 0; }

@@ -15,6 +15,9 @@ struct CpuFeatures;
 /// one when both agree within 2% (a rate stated by the CPU is exact; one
 /// measured against the PIT is not). Logs which was chosen.
 void timer_check_cpuid(const CpuFeatures& f);
+/// When neither the PIT nor CPUID gave the TSC rate: measure it against the
+/// ACPI PM timer (after discovery found it), else assume 1 GHz, said loudly.
+void timer_calibrate_pm();
 /// True once the TSC frequency is known.
 bool time_ready();
 /// TSC ticks per millisecond (kHz), 0 before calibration.
