@@ -3,6 +3,8 @@
 /// boot, a lock for SMP, and guarded stacks.
 #include "mem.h"
 #include "cpu.h"
+#include "cpumask.h"
+#include "ipi.h"
 #include "log.h"
 #include "numa.h"
 #include "spinlock.h"
@@ -99,12 +101,29 @@ uint64_t frame_reserve_low(const char* name, size_t n) {
     return frames.reserve_low(name, n);
 }
 
+SpinLock vm_lock("page-tables");
+
+/// [guard page]
+bool guard_page(uintptr_t va) {
+    if (!vm_set_guard(va)) return false;
+    // Every other CPU may still hold a translation of this page: a 4 KiB one,
+    // or the large page it was split from (INVLPG drops either, SDM Vol. 3A
+    // 4.10.4.1). Without the shootdown a stack overflowing into its guard
+    // faults on this CPU only, and writes on into the next frame elsewhere.
+    CpuMask others = cpu_online_mask;
+    others.clear(cpu_number());
+    if (others.count() && !tlb_shootdown(others, va, 1))
+        log_warn("mem: guard page %p: the shootdown was not confirmed by every CPU", (void*)va);
+    return true;
+}
+/// [guard page]
+
 /// [stack_alloc]
 uintptr_t stack_alloc(size_t size, int node) {
     size_t pages = (size + 4095) / 4096 + 1;  // one more for the guard
     uint64_t base = node < 0 ? frame_alloc(pages) : frame_alloc_node(pages, uint32_t(node));
     if (!base) return 0;
-    vm_set_guard((uintptr_t)base);
+    guard_page((uintptr_t)base);
     return (uintptr_t)(base + pages * 4096);
 }
 /// [stack_alloc]

@@ -26,6 +26,9 @@ uint64_t frame_reserve_low(const char* name, size_t n = 1);
 /// NUMA node @p node first (-1: the calling CPU's node, as frame_alloc()).
 /// Returns the top (the initial stack pointer), or 0 when out of memory.
 uintptr_t stack_alloc(size_t size, int node = -1);
+/// Unmap the 4 KiB page at @p va on every online CPU (vm_set_guard() here,
+/// a TLB shootdown to the others): what stack_alloc() puts under a stack.
+bool guard_page(uintptr_t va);
 /// Free a stack stack_alloc() returned.
 void stack_free(uintptr_t top, size_t size);
 /// Print the usable ranges and the low reservations.

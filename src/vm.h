@@ -17,6 +17,12 @@ constexpr uintptr_t VM_SCRATCH = 0xEFC00000;
 /// Size of the scratch window.
 constexpr size_t VM_SCRATCH_SIZE = 4u << 20;
 
+class SpinLock;
+/// Guards the page tables and the pool of split tables: two CPUs splitting
+/// the same large page, or taking the same spare table, would corrupt them.
+/// Every function below that changes a table takes it.
+extern SpinLock vm_lock;
+
 /// Make [phys, phys+len) uncached (PCD|PWT on the large pages covering it):
 /// device registers such as the LAPIC and IOAPIC.
 void vm_map_mmio(uintptr_t phys, size_t len);

@@ -15,6 +15,8 @@
 #include "panic.h"
 #include "spinlock.h"
 #include "timer.h"
+#include "kstring.h"
+#include "trap.h"
 #include "vm.h"
 #include "x86.h"
 
@@ -187,6 +189,53 @@ KTEST(nmi_logging, -1, "NMIs sent to CPUs that are logging: counted, reported on
     return done == n && reported && taken > 0 && taken <= sent && unreported == 0;
 }
 /// [nmi while logging]
+
+/// [guard on every cpu]
+/// A guard page set on one CPU must fault on all of them. Every CPU first
+/// reads the page while it is mapped, so its TLB holds the translation; then
+/// guard_page() unmaps it; then every CPU reads it again and must fault
+/// (the probe steps over the 2-byte `mov (%edi), %al`). A guard set with a
+/// local INVLPG alone faults on the CPU that set it and nowhere else.
+namespace {
+volatile uintptr_t probe_va = 0;
+volatile uint32_t probe_faults[COHORT_MAX_CPUS];
+extern "C" char guard_probe[];
+void on_probe_fault(TrapFrame* tf) {
+    if ((uintptr_t)tf->ip != (uintptr_t)guard_probe) exception_report(tf);
+    tf->ip += 2;
+    probe_faults[cpu_number()] = probe_faults[cpu_number()] + 1;
+}
+void touch_probe(void*) {
+    uint8_t v;
+    asm volatile(".globl guard_probe\nguard_probe: movb (%1), %0" : "=a"(v) : "D"(probe_va) : "memory");
+    (void)v;
+}
+}  // namespace
+
+KTEST(stack_guard, 27, "a guard page set on one CPU faults on every CPU, though each had it in its TLB") {
+    uintptr_t top = stack_alloc(4096);
+    if (!top) return false;
+    uintptr_t guard = top - 2 * 4096;
+    vm_clear_guard(guard);  // mapped again, as before a stack reused it
+    probe_va = guard;
+    memset((void*)probe_faults, 0, sizeof probe_faults);
+    trap_set_handler(14, on_probe_fault);
+    bool ok = ipi_call(online_cpus(), touch_probe, nullptr, true);  // each CPU caches the translation
+    uint32_t before = 0, after = 0, n = ncpus();
+    for_each_cpu(k, cpu_online_mask) before += probe_faults[k];
+    ok = guard_page(guard) && ok;
+    ok = ipi_call(online_cpus(), touch_probe, nullptr, true) && ok;
+    uint32_t missed = 0;
+    for_each_cpu(k, cpu_online_mask) {
+        after += probe_faults[k];
+        if (probe_faults[k] != 1 && ++missed <= 8) ktest_detail("cpu %u: %u fault(s);", k, probe_faults[k]);
+    }
+    trap_set_handler(14, nullptr);
+    stack_free(top, 4096);
+    ktest_detail("%u cpus: %u fault(s) while mapped, %u after the guard was set", n, before, after - before);
+    return ok && before == 0 && after == n && missed == 0;
+}
+/// [guard on every cpu]
 
 KTEST(ipi, 22, "every CPU pings every other at the same time; every pong arrives") {
     uint32_t n = ncpus();

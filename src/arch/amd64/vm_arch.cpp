@@ -2,6 +2,7 @@
 /// amd64 paging: four page directories of 2 MiB pages under one PDPT and PML4
 /// (SDM Vol. 3A 4.5), split into a page table of 4 KiB pages where needed.
 #include "log.h"
+#include "spinlock.h"
 #include "vm.h"
 #include "x86.h"
 
@@ -33,12 +34,14 @@ uint64_t* table_for(uintptr_t va) {
 void vm_flush_tlb() { write_cr3(read_cr3()); }
 
 void vm_map_mmio(uintptr_t phys, size_t len) {
+    IrqSpinGuard g(vm_lock);
     for (uintptr_t a = phys & ~0x1FFFFFull; a < phys + len && a < (4ull << 30); a += 0x200000)
         boot_pd[a >> 21] |= PCD | PWT;
     vm_flush_tlb();
 }
 
 bool vm_set_guard(uintptr_t va) {
+    IrqSpinGuard g(vm_lock);
     uint64_t* pt = table_for(va);
     if (!pt) {
         log_warn("vm: no page table left to place a guard page at %p", (void*)va);
@@ -50,6 +53,7 @@ bool vm_set_guard(uintptr_t va) {
 }
 
 void vm_clear_guard(uintptr_t va) {
+    IrqSpinGuard g(vm_lock);
     auto* pt = table_for(va);
     if (!pt) return;
     pt[(va >> 12) & 511] |= P;
@@ -58,6 +62,7 @@ void vm_clear_guard(uintptr_t va) {
 
 bool vm_map_page(uintptr_t va, uint64_t phys) {
     if (va < VM_SCRATCH || va >= VM_SCRATCH + VM_SCRATCH_SIZE) return false;
+    IrqSpinGuard g(vm_lock);
     uint64_t* pt = table_for(va);
     if (!pt) return false;
     pt[(va >> 12) & 511] = (phys & ADDR) | P | RW;

@@ -2,6 +2,7 @@
 /// i686 paging: one page directory of 4 MiB pages (CR4.PSE, SDM Vol. 3A 4.3),
 /// split into a page table of 4 KiB pages where needed.
 #include "log.h"
+#include "spinlock.h"
 #include "vm.h"
 #include "x86.h"
 
@@ -29,6 +30,7 @@ uint32_t* table_for(uintptr_t va) {
 void vm_flush_tlb() { write_cr3(read_cr3()); }
 
 void vm_map_mmio(uintptr_t phys, size_t len) {
+    IrqSpinGuard g(vm_lock);
     for (uintptr_t a = phys & ~0x3FFFFFu; a < phys + len; a += 0x400000) {
         boot_pd[a >> 22] |= PCD | PWT;
         if (a + 0x400000 < a) break;
@@ -37,6 +39,7 @@ void vm_map_mmio(uintptr_t phys, size_t len) {
 }
 
 bool vm_set_guard(uintptr_t va) {
+    IrqSpinGuard g(vm_lock);
     uint32_t* pt = table_for(va);
     if (!pt) {
         log_warn("vm: no page table left to place a guard page at %p", (void*)va);
@@ -48,6 +51,7 @@ bool vm_set_guard(uintptr_t va) {
 }
 
 void vm_clear_guard(uintptr_t va) {
+    IrqSpinGuard g(vm_lock);
     auto* pt = table_for(va);
     if (!pt) return;
     pt[(va >> 12) & 1023] |= P;
@@ -56,6 +60,7 @@ void vm_clear_guard(uintptr_t va) {
 
 bool vm_map_page(uintptr_t va, uint64_t phys) {
     if (va < VM_SCRATCH || va >= VM_SCRATCH + VM_SCRATCH_SIZE || phys >= (1ull << 32)) return false;
+    IrqSpinGuard g(vm_lock);
     uint32_t* pt = table_for(va);
     if (!pt) return false;
     pt[(va >> 12) & 1023] = (uint32_t)phys | P | RW;
