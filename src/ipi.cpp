@@ -3,6 +3,7 @@
 #include "ipi.h"
 #include "cmdline.h"
 #include "cpu.h"
+#include "cputable.h"
 #include "format.h"
 #include "labs.h"
 #include "lapic.h"
@@ -248,7 +249,17 @@ void ipi_halt_others() {
     uint32_t others = 0;
     for_each_cpu(k, cpu_online_mask) others += (k != me);
     if (!others || this_cpu()->apic_mode == ApicMode::None) return;
-    lapic_send(Icr{}.vector(vec::halt_all).shorthand(Shorthand::AllExcludingSelf));
+    // The "all excluding self" shorthand reaches every CPU on the bus, also
+    // those that are not online: one parked with interrupts off after its
+    // bring-up was cancelled would take the interrupt the moment anything
+    // woke it, on stacks that were freed. So the shorthand only when every
+    // CPU the tables list is online; else one IPI per online CPU.
+    if (cpu_online_mask.count() == cpu_table.usable) {
+        lapic_send(Icr{}.vector(vec::halt_all).shorthand(Shorthand::AllExcludingSelf));
+    } else {
+        for_each_cpu(k, cpu_online_mask)
+            if (k != me) lapic_send(Icr::fixed(cpus[k].apic_id, vec::halt_all));
+    }
     uint64_t until = rdtsc() + 100 * tsc_khz();
     auto all_halted = [&] {
         for_each_cpu(k, cpu_online_mask)

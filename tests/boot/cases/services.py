@@ -69,6 +69,16 @@ for arch in ("i686", "amd64"):
                  r"panic: stopped 3 other cpu\(s\): 2 by the halt-all IPI, 1 by NMI, 0 did not stop",
                  r"backtrace:", r"#0 0x[0-9a-f]+ \S*panic_now"],
          count={r"PANIC:": 1}, exit="panic", token=False, allow=[r"ERROR: panic: stopped"])
+    # The same with CPU 3 parked after its bring-up was cancelled: the halt-all
+    # IPI goes to each online CPU (no shorthand that would reach CPU 3 too),
+    # and the report counts the two online others.
+    case(f"{arch}.services.panic-with-parked", arch=arch, smp="4",
+         cmdline="ap_late=3 ap_timeout_ms=300 test=panic",
+         expect=[r"cpu3: WARN: cpu 3: checked in after the boot CPU gave up on it; parked",
+                 r"cpu1: PANIC: cpu1: ktest: deliberate panic on cpu 1",
+                 r"panic: stopped 2 other cpu\(s\): 1 by the halt-all IPI, 1 by NMI, 0 did not stop"],
+         count={r"PANIC:": 1}, exit="panic", token=False, online="3/4",
+         allow=[r"ERROR: panic: stopped", r"ERROR: cpu 3: apic 3 did not come online"])
     # Two CPUs panic at once: one report, whole.
     case(f"{arch}.services.panic2", arch=arch, smp="4", cmdline="test=panic2",
          expect=[r"PANIC: cpu[12]: ktest: simultaneous panic on cpu [12]", r"panic: stopped 3 other cpu"],
