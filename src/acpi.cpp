@@ -55,15 +55,26 @@ void add_cpu(MadtInfo* out, uint32_t apic, uint32_t uid, uint32_t flags, bool x2
         if (enabled) MADT_WARN(out, "madt: entry at offset %u has the broadcast APIC id 0x%x; dropped", off, apic);
         return;
     }
+    // Online Capable exists from MADT revision 5 (ACPI 6.3); before, bit 1 is reserved.
+    MadtCpu cpu{apic, uid, enabled, !enabled && out->revision >= 5 && (flags & 2), x2};
+    // An entry neither enabled nor online capable names no CPU that can ever
+    // run (ACPI 6.5 Table 5.23): firmware lists such placeholders, ids and
+    // all. It takes no part in finding duplicates: a placeholder after a
+    // real entry is dropped without a word, a real entry after a placeholder
+    // takes its place.
+    bool usable = cpu.enabled || cpu.online_capable;
     for (uint32_t i = 0; i < out->ncpus; ++i) {
-        if (out->cpus[i].apic_id == apic) {
-            MADT_WARN(out, "madt: duplicate APIC id %u (entry at offset %u); dropped", apic, off);
+        if (out->cpus[i].apic_id != apic) continue;
+        if (!usable) return;
+        if (!out->cpus[i].enabled && !out->cpus[i].online_capable) {
+            out->cpus[i] = cpu;
             return;
         }
+        MADT_WARN(out, "madt: duplicate APIC id %u (entry at offset %u); dropped", apic, off);
+        return;
     }
     if (out->ncpus == COHORT_MAX_CPUS) return;  // counted; one warning at the end
-    // Online Capable exists from MADT revision 5 (ACPI 6.3); before, bit 1 is reserved.
-    out->cpus[out->ncpus++] = MadtCpu{apic, uid, enabled, !enabled && out->revision >= 5 && (flags & 2), x2};
+    out->cpus[out->ncpus++] = cpu;
 }
 
 /// Minimum length of each known entry type (ACPI 6.5 Tables 5.22-5.43).

@@ -305,6 +305,25 @@ BOOST_FIXTURE_TEST_CASE(duplicates_and_broadcast_ids_dropped, Fixture) {
     BOOST_TEST(log_count("broadcast APIC id") == 2u);
 }
 
+BOOST_FIXTURE_TEST_CASE(placeholders_are_not_duplicates, Fixture) {
+    // Entries neither enabled nor online capable (flags 0) may repeat an id:
+    // the real entry is kept wherever it stands, and nothing is a duplicate.
+    auto t = madt({lapic(0, 0), lapic(1, 5, 0), lapic(2, 5, 1), lapic(3, 5, 0), lapic(4, 0, 0)});
+    BOOST_TEST(madt_parse(t.data(), t.size(), m.get()));
+    BOOST_TEST(m->ncpus == 2u);
+    BOOST_TEST(m->cpus[1].apic_id == 5u);
+    BOOST_TEST(m->cpus[1].uid == 2u);
+    BOOST_TEST(m->cpus[1].enabled);
+    BOOST_TEST(log_count("duplicate") == 0u);
+    BOOST_TEST(m->problems == 0u);
+    // Two real entries with one id are still a duplicate.
+    t = madt({lapic(0, 0), lapic(1, 5, 0), lapic(2, 5, 1), lapic(3, 5, 1)});
+    BOOST_TEST(madt_parse(t.data(), t.size(), m.get()));
+    BOOST_TEST(m->ncpus == 2u);
+    BOOST_TEST(m->cpus[1].uid == 2u);
+    BOOST_TEST(log_count("duplicate APIC id 5") == 1u);
+}
+
 BOOST_FIXTURE_TEST_CASE(disabled_and_online_capable, Fixture) {
     auto t = madt({lapic(0, 0, 1), lapic(1, 1, 0), lapic(2, 2, 2), x2apic(400, 3, 2), lapic(4, 4, 3)});
     BOOST_TEST(madt_parse(t.data(), t.size(), m.get()));
