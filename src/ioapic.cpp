@@ -125,7 +125,15 @@ void ioapic_dump() {
     for (uint32_t i = 0; i < nchips; ++i) {
         const Chip& c = chips[i];
         for (uint32_t p = 0; p < c.pins; ++p) {
-            uint32_t lo = rd(c, ioapic_redir_low(p)), hi = rd(c, ioapic_redir_high(p));
+            uint32_t lo, hi;
+            {
+                // Each read is an index write, then a window read: another
+                // CPU routing a pin between the two would change the index.
+                // The log line goes out after the lock is dropped.
+                IrqSpinGuard g(lock);
+                lo = rd(c, ioapic_redir_low(p));
+                hi = rd(c, ioapic_redir_high(p));
+            }
             RedirEntry e = RedirEntry::from_raw(lo, hi);
             if (e.is_masked()) continue;
             log_info("ioapic %u pin %u (gsi %u): vector 0x%x dest apic %u %s %s", c.id, p, c.gsi_base + p,
