@@ -7,6 +7,7 @@
 #include "ipi.h"
 #include "log.h"
 #include "numa.h"
+#include "physmem.h"
 #include "spinlock.h"
 #include "symbols.h"
 #include "vm.h"
@@ -17,33 +18,22 @@ namespace {
 FrameAllocator frames;
 SpinLock lock("frames");
 
-/// The ELF section headers GRUB passes (tag 9). GRUB's layout has 32-bit
-/// num/entsize/shndx fields, not the 16-bit ones of the Multiboot2 text.
-struct COHORT_PACKED ElfSectionsTag { uint32_t type, size, num, entsize, shndx; };
-
-size_t add_elf_sections(uintptr_t info, size_t info_len, PhysRange* out, size_t cap) {
+/// The ELF section headers GRUB passed (tag 9, checked by mb2_parse(): every
+/// header lies inside the tag): hand them to the symbolizer, and hold back
+/// every loaded non-alloc section (the symbol and string tables).
+size_t add_elf_sections(const Mb2Info& mb, PhysRange* out, size_t cap) {
+    if (!mb.elf_sections) return 0;
+    symbols_init(mb.elf_sections, mb.elf_num, mb.elf_entsize);
     size_t n = 0;
-    for (uintptr_t p = info + 8; p + 8 <= info + info_len;) {
-        const auto* t = (const ElfSectionsTag*)p;
-        if (t->type == 0 || t->size < 8) break;
-        if (t->type == 9 && t->size >= sizeof(ElfSectionsTag)) {
-            const uint8_t* sh = (const uint8_t*)(p + sizeof(ElfSectionsTag));
-            symbols_init(sh, t->num, t->entsize);
-            // Hold back every loaded non-alloc section (the symbol and string tables).
-            for (uint32_t i = 0; i < t->num && n < cap; ++i) {
-                const uint8_t* h = sh + i * t->entsize;
-                uint64_t addr, size, flags;
-                if (t->entsize == 64) {
-                    flags = *(const uint64_t*)(h + 8); addr = *(const uint64_t*)(h + 16);
-                    size = *(const uint64_t*)(h + 32);
-                } else {
-                    flags = *(const uint32_t*)(h + 8); addr = *(const uint32_t*)(h + 12);
-                    size = *(const uint32_t*)(h + 20);
-                }
-                if (addr && size && !(flags & 2 /* SHF_ALLOC */)) out[n++] = PhysRange{addr, size};
-            }
+    for (uint32_t i = 0; i < mb.elf_num && n < cap; ++i) {
+        const uint8_t* h = mb.elf_sections + i * mb.elf_entsize;
+        uint64_t addr, size, flags;
+        if (mb.elf_entsize == 64) {
+            flags = load_le64(h + 8); addr = load_le64(h + 16); size = load_le64(h + 32);
+        } else {
+            flags = load_le32(h + 8); addr = load_le32(h + 12); size = load_le32(h + 20);
         }
-        p += (t->size + 7) & ~7u;
+        if (addr && size && !(flags & 2 /* SHF_ALLOC */)) out[n++] = PhysRange{addr, size};
     }
     return n;
 }
@@ -57,7 +47,7 @@ void mem_init(const Mb2Info& mb, uintptr_t info, size_t info_len) {
     res[n++] = PhysRange{info, info_len};
     for (size_t i = 0; i < mb.module_count && n < 20; ++i)
         res[n++] = PhysRange{mb.modules[i].start, mb.modules[i].end - mb.modules[i].start};
-    n += add_elf_sections(info, info_len, res + n, array_size(res) - n);
+    n += add_elf_sections(mb, res + n, array_size(res) - n);
     frames.init(mb.mmap, mb.mmap_count, res, n);
     log_info("mem: %zu MiB usable above 1 MiB (%zu frames), %zu low frames, kernel %p-%p",
              frames.total_frames() / 256, frames.total_frames(), frames.low_total_frames(),

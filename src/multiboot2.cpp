@@ -133,6 +133,19 @@ bool parse_tag(const Tag& t, Mb2Info& out) {
     case kMb2TagEfiBootServices:
         out.efi_boot_services = true;
         return true;
+    case kMb2TagElfSections: {
+        if (too_small(t, 20, "ELF sections")) return false;
+        uint32_t num = rd32(p + 8), entsize = rd32(p + 12);
+        if ((entsize != 40 && entsize != 64) || uint64_t(num) * entsize > t.size - 20) {
+            log_warn("multiboot2: ELF sections tag at offset %zu: %u headers of %u bytes do not fit its %u bytes; "
+                     "dropped", t.off, num, entsize, t.size);
+            return false;
+        }
+        out.elf_sections = p + 20;
+        out.elf_num = num;
+        out.elf_entsize = entsize;
+        return true;
+    }
     case kMb2TagLoadBase:
         if (too_small(t, 12, "load base")) return false;
         out.has_load_base = true;

@@ -26,7 +26,7 @@ enum Mb2Tag : uint32_t {
     kMb2TagMmap = 6,             ///< Memory map.
     kMb2TagVbe = 7,              ///< VBE information (not kept).
     kMb2TagFramebuffer = 8,      ///< Framebuffer information.
-    kMb2TagElfSections = 9,      ///< ELF section headers (not kept).
+    kMb2TagElfSections = 9,      ///< ELF section headers (the symbol table's place).
     kMb2TagApm = 10,             ///< APM table (not kept).
     kMb2TagEfi32 = 11,           ///< 32-bit EFI system table pointer.
     kMb2TagEfi64 = 12,           ///< 64-bit EFI system table pointer.
@@ -108,6 +108,12 @@ struct Mb2Info {
 
     Mb2Module modules[kMaxModules] = {}; ///< Boot modules (tag 3).
     size_t module_count = 0;             ///< Entries in `modules`.
+
+    /// Tag 9: the kernel's ELF section headers (GRUB's layout: 32-bit num,
+    /// entsize and shndx after the tag header), each inside the tag.
+    const uint8_t* elf_sections = nullptr;
+    uint32_t elf_num = 0;      ///< Section headers at `elf_sections`.
+    uint32_t elf_entsize = 0;  ///< Bytes each: 40 (ELF32) or 64 (ELF64).
 
     bool has_load_base = false; ///< Tag 21 was present.
     uint32_t load_base = 0;     ///< Physical load address of the kernel image.

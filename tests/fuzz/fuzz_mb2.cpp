@@ -38,6 +38,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         for (size_t i = 0; i < info->module_count; ++i) string_inside(info->modules[i].cmdline, buf, size, "module");
         if (info->rsdp_old) ORACLE(info->rsdp_old_len >= 20 && inside(info->rsdp_old, info->rsdp_old_len, buf, size), "old RSDP");
         if (info->rsdp_new) ORACLE(info->rsdp_new_len >= 36 && inside(info->rsdp_new, info->rsdp_new_len, buf, size), "new RSDP");
+        if (info->elf_sections)
+            ORACLE(inside(info->elf_sections, size_t(info->elf_num) * info->elf_entsize, buf, size),
+                   "%u ELF section headers of %u bytes run outside the information", info->elf_num, info->elf_entsize);
     }
     std::free(buf);
     return 0;

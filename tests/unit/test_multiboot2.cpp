@@ -4,6 +4,7 @@
 #include <cstring>
 #include <random>
 #include <string>
+#include <tuple>
 #include <vector>
 #include "host_log.h"
 #include "multiboot2.h"
@@ -262,7 +263,7 @@ BOOST_AUTO_TEST_CASE(unknown_tags_are_skipped_by_size) {
     i.raw(1000, 0);
     i.raw(0xffffffffu, 1, 0xff);
     i.raw(22, 13, 0x55);  // the first type after those this parser knows
-    i.raw(kMb2TagElfSections, 40);
+    i.raw(23, 40);
     i.string(kMb2TagCmdline, "nox2apic");
     i.raw(77, 200, 0);
     auto b = i.done();
@@ -271,6 +272,35 @@ BOOST_AUTO_TEST_CASE(unknown_tags_are_skipped_by_size) {
     BOOST_TEST(warnings() == 0u);
     BOOST_TEST(m.skipped_tags == 5u);
     BOOST_TEST(std::string(m.cmdline) == "nox2apic");
+}
+
+BOOST_AUTO_TEST_CASE(elf_sections_lie_inside_their_tag) {
+    auto elf = [](Info& i, uint32_t num, uint32_t entsize, size_t headers) {
+        size_t t = i.open(kMb2TagElfSections);
+        i.u32(num); i.u32(entsize); i.u32(0);
+        for (size_t k = 0; k < headers * entsize; ++k) i.u8(uint8_t(k));
+        i.close(t);
+    };
+    Info ok;
+    elf(ok, 3, 64, 3);
+    auto b = ok.done();
+    static Mb2Info m;
+    BOOST_TEST(parse(b, m));
+    BOOST_TEST(m.elf_num == 3u);
+    BOOST_TEST(m.elf_entsize == 64u);
+    BOOST_TEST((m.elf_sections && m.elf_sections[1] == 1 && m.elf_sections[191] == 191));
+    // A count that runs past the tag (the walk in mem.cpp once trusted it),
+    // and a header size that is neither ELF32's nor ELF64's.
+    for (auto [num, entsize, have] : {std::tuple{100u, 64u, size_t(2)}, std::tuple{2u, 52u, size_t(2)}}) {
+        Info bad;
+        elf(bad, num, entsize, have);
+        bad.string(kMb2TagCmdline, "after");
+        auto bb = bad.done();
+        BOOST_TEST(!parse(bb, m));
+        BOOST_TEST(m.elf_sections == nullptr);
+        BOOST_TEST(log_contains("do not fit"));
+        BOOST_TEST(std::string(m.cmdline) == "after");
+    }
 }
 
 BOOST_AUTO_TEST_CASE(zero_size_tag_stops_the_walk) {
