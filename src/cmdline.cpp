@@ -64,6 +64,8 @@ const Row kRows[] = {
      "scheduler time slice, in milliseconds"},
     {"ap_noanswer", Kind::Number, FIELD(ap_noanswer), 1, kMax - 1, "none", false,
      "kernel id of an AP that skips its check-in (self-test)"},
+    {"ap_stop_stage", Kind::Number, FIELD(ap_stop_stage), 0, 3, nullptr, false,
+     "where the ap_noanswer CPU stops: 0 no SIPI taken, 1 trampoline, 2 kernel entry, 3 before check-in"},
     {"sipi_drop", Kind::Number, FIELD(sipi_drop), 1, kMax - 1, "none", false,
      "kernel id of an AP whose first SIPI is not sent (self-test)"},
     {"ap_late", Kind::Number, FIELD(ap_late), 1, kMax - 1, "none", false,

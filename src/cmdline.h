@@ -69,6 +69,10 @@ struct BootOptions {
     uint32_t timeslice_ms = 10;
     /// `ap_noanswer=N`: kernel id of an AP that skips its check-in (a self-test of the timeout path).
     uint32_t ap_noanswer = kNoCpu;
+    /// `ap_stop_stage=S`: where the ap_noanswer CPU stops (BootStage, smpboot.h):
+    /// 0 it is sent no SIPI, 1 in the trampoline, 2 at kernel entry, 3 before
+    /// its check-in. The BSP's report must name that stage.
+    uint32_t ap_stop_stage = 3;
     /// `sipi_drop=N`: kernel id of an AP whose first SIPI is not sent, as if it
     /// had missed it (a self-test of the second SIPI, SDM Vol. 3A 8.4.4.1).
     uint32_t sipi_drop = kNoCpu;

@@ -45,7 +45,7 @@ struct alignas(64) Cpu {
     uint64_t kstack_top;          ///< offset 8: top of the CPU's boot/idle kernel stack
     Gdtr gdtr;                    ///< offset 16: this CPU's own GDT (arch.gdt)
     volatile uint8_t need_resched; ///< run the scheduler once the runlevel drops below Dispatch
-    uint8_t reserved0;            ///< padding: boot_stage sits at offset 28
+    uint8_t stop_in_trampoline;   ///< offset 27: nonzero stops this AP at stage 1 (ap_stop_stage=1)
     volatile uint32_t boot_stage; ///< offset 28: how far bring-up got (smpboot.h)
     uint32_t id;                  ///< dense kernel id, 0 = BSP
     uint32_t apic_id;             ///< APIC id as read from this CPU's own LAPIC
@@ -71,6 +71,7 @@ static_assert(__builtin_offsetof(Cpu, self) == 0, "CPU_SELF in smpboot.inc");
 static_assert(__builtin_offsetof(Cpu, kstack_top) == 8, "CPU_KSTACK in smpboot.inc");
 static_assert(__builtin_offsetof(Cpu, gdtr) == 16, "CPU_GDTR in smpboot.inc");
 static_assert(__builtin_offsetof(Cpu, boot_stage) == 28, "CPU_STAGE in smpboot.inc");
+static_assert(__builtin_offsetof(Cpu, stop_in_trampoline) == 27, "CPU_STAGE - 1 in trampoline.bin.asm");
 
 /// All CPU blocks, indexed by kernel id (never by APIC id).
 extern Cpu cpus[COHORT_MAX_CPUS];

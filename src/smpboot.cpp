@@ -94,6 +94,11 @@ void send_sipi(Cpu& c) {
     BringupRecord& r = bringup_records[c.id];
     if (!r.sipis) c.sipi_tsc = rdtsc();
     if (c.boot_stage != StageNotStarted) ++r.sipis_to_started;
+    if (options->ap_noanswer == c.id && options->ap_stop_stage == StageNotStarted) {
+        if (++r.sipis == 1)
+            log_warn("cpu %u: ap_noanswer=%u ap_stop_stage=0: no SIPI is sent, as if it ignored them", c.id, c.id);
+        return;
+    }
     if (++r.sipis == 1 && options->sipi_drop == c.id) {
         log_warn("cpu %u: sipi_drop=%u: its first SIPI is not sent, as if the AP had missed it", c.id, c.id);
         return;
@@ -108,6 +113,7 @@ bool prepare(Cpu& c, uint32_t kid, uint32_t apic) {
     c.apic_id = apic;
     c.boot_stage = StageNotStarted;
     c.claim = ClaimOpen;
+    c.stop_in_trampoline = options->ap_noanswer == kid && options->ap_stop_stage == StageTrampoline;
     c.online = 0;
     // Its stacks on its own NUMA node: every push and pop it makes is local.
     c.kstack_top = stack_alloc(KSTACK_SIZE, int(numa_node_of_cpu(kid)));
@@ -339,6 +345,9 @@ void wait_for_cancel(Cpu& c) {
 
 /// [mpmain]
 extern "C" [[noreturn]] void mpmain(Cpu* c) {
+    // ap_noanswer with ap_stop_stage=2: stop here, in the kernel but before
+    // the first LAPIC access (a self-test of the BSP's timeout report).
+    if (options->ap_noanswer == c->id && options->ap_stop_stage == StageEntered) halt_forever();
     // Requires: the trampoline gave us our stack, our GDT, GS = c, and the IDT.
     // This CPU's first APIC access is the mode switch: before it, no code may
     // touch the LAPIC (the per-CPU mode is still None, and lapic_read() refuses).
@@ -365,7 +374,7 @@ extern "C" [[noreturn]] void mpmain(Cpu* c) {
     // Requires: our features. Our package/die/core/SMT ids, from our own CPUID.
     topology_init_ap(*c);
 
-    if (options->ap_noanswer == c->id) {
+    if (options->ap_noanswer == c->id && options->ap_stop_stage == StageLapic) {
         log_warn("cpu %u: ap_noanswer=%u: not checking in, so the BSP's timeout can be seen", c->id, c->id);
         halt_forever();
     }

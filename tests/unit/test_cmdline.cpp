@@ -23,7 +23,7 @@ std::string formatted(const BootOptions& o) {
 const char* kDefaultLine =
     "maxcpus=all acpi=on nox2apic=off loglevel=info test=none token=none smpboot=parallel "
     "init_delay_us=10000 sipi_delay_us=200 ap_timeout_ms=10000 ipi_timeout_ms=5000 spin_timeout_ms=1000 spinlock=auto e9=off "
-    "vga=on timeslice_ms=10 ap_noanswer=none sipi_drop=none ap_late=none late_bound_us=none help=off";
+    "vga=on timeslice_ms=10 ap_noanswer=none ap_stop_stage=3 sipi_drop=none ap_late=none late_bound_us=none help=off";
 struct Case {
     const char* in;    // a command line of one bad word
     const char* line;  // the one log line it must give

@@ -13,6 +13,8 @@
 ap_found:
     mov edi, [edi + TE_CPU]         ; Cpu* (the kernel lives below 4 GiB)
     mov dword [edi + CPU_STAGE], 1  ; stage 1: in the trampoline
+    cmp byte [edi + CPU_STAGE - 1], 0 ; Cpu::stop_in_trampoline: a fault injected
+    jne stop_here                   ; on purpose (ap_noanswer, ap_stop_stage=1)
     mov esp, [edi + CPU_KSTACK]
     mov eax, [ebp + SB_OFFSET + SB_CR4]
     mov cr4, eax                    ; PAE (and whatever else the BSP has)

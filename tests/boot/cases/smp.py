@@ -27,6 +27,15 @@ for arch in ("i686", "amd64"):
                  r"smp: 3/4 cpus online", r"ktest: cpu_number \.\.\. PASS"], online="3/4",
          allow=[r"ERROR: cpu 2: apic 2 did not come online"])
 
+    # The same AP stopped earlier on purpose (ap_stop_stage): the report names
+    # each stage, and the three others work on.
+    for stage, what in ((0, r"never reached the trampoline"), (1, r"in the trampoline, before its mode switch"),
+                        (2, r"entered the kernel, before enabling its LAPIC mode")):
+        case(f"{arch}.smp.stop-stage{stage}", arch=arch, smp="4",
+             cmdline=f"ap_noanswer=2 ap_stop_stage={stage} ap_timeout_ms=300 test=cpu_number,ipi",
+             expect=[rf"ERROR: cpu 2: apic 2 did not come online within 300 ms \(last stage {stage}: {what}.*\); parked",
+                     r"smp: 3/4 cpus online", r"ktest: 2 passed, 0 failed"], online="3/4",
+             allow=[r"ERROR: cpu 2: apic 2 did not come online"])
     # AP 2 checks in only after the BSP's wait for it ran out: the claim
     # (smpboot.h) makes it park instead of appearing online under an INIT,
     # and the services after it count exactly on the three CPUs left.
