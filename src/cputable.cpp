@@ -150,16 +150,37 @@ void cpu_table_build(CpuTable* t, const MadtInfo* madt, const MpInfo* mp, bool a
     for (uint32_t i = 0; i < t->to_start; ++i) t->cpus[i].will_start = true;
 }
 
+namespace {
+/// Entries the table logs one line each; above, runs share a line.
+constexpr uint32_t kCpuLinesEach = 16;
+/// @p b is @p a's successor in a run: the next APIC id and kernel id (or
+/// both without one), and the same flags and fate.
+bool same_but_next(const CpuEntry& a, const CpuEntry& b) {
+    bool ids = b.apic_id == a.apic_id + 1 && (a.kid < 0 ? b.kid < 0 : b.kid == a.kid + 1);
+    return ids && !a.bsp && !b.bsp && a.enabled == b.enabled && a.usable == b.usable && a.will_start == b.will_start;
+}
+}  // namespace
+
 void cpu_table_log(const CpuTable& t) {
     log_info("cpus: found %u (source=%s)", t.usable, cpu_source_name(t.source));
     log_info("cpus: starting %u of %u", t.to_start, t.usable);
-    for (uint32_t i = 0; i < t.count; ++i) {
+    for (uint32_t i = 0; i < t.count;) {
         const CpuEntry& c = t.cpus[i];
         const char* state = !c.usable ? "not usable" : c.will_start ? "will start" : "not started (maxcpus)";
-        char kid[12] = "-";
-        if (c.kid >= 0) ksnprintf(kid, sizeof kid, "%d", c.kid);
-        log_info("cpu %s: apic %u %s %s %s", kid, c.apic_id, c.enabled ? "enabled" : "disabled",
-                 c.bsp ? "bsp" : "ap", state);
+        // On a big machine, a run of entries alike but for consecutive ids is
+        // one line: 288 lines through an emulated UART cost about 0.4 s.
+        uint32_t j = i + 1;
+        while (t.count > kCpuLinesEach && j < t.count && same_but_next(t.cpus[j - 1], t.cpus[j])) ++j;
+        char kid[24] = "-";
+        if (c.kid >= 0 && j - i > 1) ksnprintf(kid, sizeof kid, "%d-%d", c.kid, t.cpus[j - 1].kid);
+        else if (c.kid >= 0) ksnprintf(kid, sizeof kid, "%d", c.kid);
+        if (j - i > 1)
+            log_info("cpus %s: apic %u-%u %s %s %s", kid, c.apic_id, t.cpus[j - 1].apic_id,
+                     c.enabled ? "enabled" : "disabled", c.bsp ? "bsp" : "ap", state);
+        else
+            log_info("cpu %s: apic %u %s %s %s", kid, c.apic_id, c.enabled ? "enabled" : "disabled",
+                     c.bsp ? "bsp" : "ap", state);
+        i = j;
     }
     for (uint32_t i = 0; i < t.nioapics; ++i) {
         if (t.ioapics[i].gsi_base == GSI_BASE_UNKNOWN)

@@ -60,18 +60,38 @@ std::vector<std::string> expected_summary(const std::string& name, bool* acpi) {
     auto mp = expect_lines(path(name, ".expect"), "mp-cpu");
     *acpi = !madt.empty();
     std::vector<std::string> usable, unusable, out;
+    std::vector<unsigned> usable_ids;
     for (const std::string& l : *acpi ? madt : mp) {
         std::istringstream ls(l);
         std::string apic, en;
         ls >> apic >> en;
-        if (en == "enabled")
+        if (en == "enabled") {
             usable.push_back("cpu " + std::to_string(usable.size()) + ": apic " + apic + " enabled " +
                              (apic == "0" ? "bsp" : "ap") + " will start");
-        else
+            usable_ids.push_back(unsigned(std::stoul(apic)));
+        } else {
             unusable.push_back("cpu -: apic " + apic + " disabled ap not usable");
+        }
     }
-    out.push_back("cpus: found " + std::to_string(usable.size()) + " (source=" + (*acpi ? "acpi" : "mp") + ")");
-    out.push_back("cpus: starting " + std::to_string(usable.size()) + " of " + std::to_string(usable.size()));
+    // Above 16 entries, runs of APs with consecutive APIC ids share a line
+    // (kernel ids are consecutive by construction here: BSP 0, then in order).
+    if (usable.size() + unusable.size() > 16 && unusable.empty()) {
+        std::vector<std::string> runs{usable[0]};
+        for (size_t i = 1; i < usable_ids.size();) {
+            size_t j = i + 1;
+            while (j < usable_ids.size() && usable_ids[j] == usable_ids[j - 1] + 1) ++j;
+            if (j - i == 1)
+                runs.push_back(usable[i]);
+            else
+                runs.push_back("cpus " + std::to_string(i) + "-" + std::to_string(j - 1) + ": apic " +
+                               std::to_string(usable_ids[i]) + "-" + std::to_string(usable_ids[j - 1]) +
+                               " enabled ap will start");
+            i = j;
+        }
+        usable = runs;
+    }
+    out.push_back("cpus: found " + std::to_string(usable_ids.size()) + " (source=" + (*acpi ? "acpi" : "mp") + ")");
+    out.push_back("cpus: starting " + std::to_string(usable_ids.size()) + " of " + std::to_string(usable_ids.size()));
     out.insert(out.end(), usable.begin(), usable.end());
     out.insert(out.end(), unusable.begin(), unusable.end());
     for (const std::string& l : expect_lines(path(name, ".expect"), "ioapic")) {
