@@ -113,3 +113,5 @@ int serial_getc() {
 }
 
 uint64_t serial_rx_count() { return rx_total; }
+
+bool serial_rx_by_irq() { return rx_by_irq; }

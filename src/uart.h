@@ -23,3 +23,6 @@ void console_input_push(char c);
 int serial_getc();
 /// Characters received by the interrupt handler so far.
 uint64_t serial_rx_count();
+/// True when COM1's input arrives by interrupt (IRQ 4 routed through the
+/// IOAPIC); false when serial_getc() polls the UART instead.
+bool serial_rx_by_irq();

@@ -10,8 +10,17 @@
 /// Waits (interrupts on) for a line typed on the serial console; the boot
 /// test types it. Polling the UART is not allowed here: only the IRQ 4
 /// handler fills the buffer, so the line proves the interrupt path works.
-KTEST(serial_rx, -2, "a line typed on COM1 arrives through IRQ 4 and the IOAPIC") {
+/// Only the interrupt path counts: with no IOAPIC route serial_getc() would
+/// poll the UART and the line would arrive all the same, proving nothing. So
+/// the route must be in place, and every character of the line (and its
+/// Enter) must have come through the interrupt handler.
+KTEST(serial_rx, -2, "a line typed on COM1 arrives through IRQ 4 and the IOAPIC, not by polling") {
+    if (!serial_rx_by_irq()) {
+        ktest_detail("COM1 input is polled: IRQ 4 has no IOAPIC route");
+        return false;
+    }
     log_info("ktest: serial_rx: type a line and press Enter (irq 4 -> gsi %u)", ioapic_gsi_of_irq(4));
+    uint64_t before = serial_rx_count();
     char line[64];
     uint32_t n = 0;
     uint64_t end = now_ns() + 20000000000ull;
@@ -24,8 +33,8 @@ KTEST(serial_rx, -2, "a line typed on COM1 arrives through IRQ 4 and the IOAPIC"
     }
     cli();
     line[n] = '\0';
-    log_info("ktest: serial_rx: received \"%s\" (%llu characters by interrupt)", line,
-             (unsigned long long)serial_rx_count());
-    ktest_detail("\"%s\"", line);
-    return n > 0;
+    uint64_t by_irq = serial_rx_count() - before;
+    log_info("ktest: serial_rx: received \"%s\" (%llu characters by interrupt)", line, (unsigned long long)by_irq);
+    ktest_detail("\"%s\", %llu of %u characters by interrupt", line, (unsigned long long)by_irq, n + 1);
+    return n > 0 && by_irq >= n + 1;
 }
