@@ -20,6 +20,7 @@
 #include "logsink.h"
 #include "mem.h"
 #include "monitor.h"
+#include "mp.h"
 #include "multiboot2.h"
 #include "panic.h"
 #include "pic.h"
@@ -110,6 +111,7 @@ extern "C" [[noreturn]] void kmain(uint32_t magic, uintptr_t info) {
 
     // Requires: nothing. The 8259s would deliver onto exception vectors: silence them.
     pic_disable();
+    if (cpu_table.source == CpuSource::Mp && discovered_mp().imcr) pic_imcr_to_apic();
 
     // Requires: CPUID (x2APIC flag), the options, the LAPIC address from the
     // tables. The BSP picks the mode every CPU will use, then switches itself.

@@ -3,6 +3,7 @@
 /// would arrive on vectors 8-15, which are CPU exceptions (#DF for the timer).
 #include "pic.h"
 #include "trap.h"
+#include "log.h"
 #include "x86.h"
 
 namespace {
@@ -32,3 +33,16 @@ void pic_disable() {
 }
 
 uint32_t pic_spurious_count() { return spurious; }
+
+/// [imcr]
+void pic_imcr_to_apic() {
+    // MP 1.4 3.6.2.1: a board that boots in PIC mode has the IMCR, which
+    // connects INTR and NMI to the BSP's pins straight from the 8259 and
+    // the NMI logic, bypassing its local APIC. Select register 0x70 at port
+    // 0x22, write 1 at port 0x23: "symmetric I/O mode", signals go through
+    // the APIC. Firmware that leaves PIC mode says so in the floating pointer.
+    outb(0x22, 0x70);
+    outb(0x23, 0x01);
+    log_info("pic: the MP floating pointer says PIC mode (IMCR present): IMCR set, interrupts now reach the APIC");
+}
+/// [imcr]

@@ -13,3 +13,6 @@ constexpr uint8_t PIC_VECTOR_BASE = 0xB0;
 void pic_disable();
 /// Spurious interrupts the 8259s raised so far.
 uint32_t pic_spurious_count();
+/// Leave PIC mode on a board whose MP floating pointer has IMCRP set (MP 1.4
+/// 3.6.2.1): route INTR and NMI through the BSP's local APIC.
+void pic_imcr_to_apic();
