@@ -17,6 +17,7 @@
 #include "fadt.h"
 #include "fuzz_log.h"
 #include "fuzz_oracles.h"
+#include "fuzz_region.h"
 #include "numa.h"
 #include "srat.h"
 
@@ -35,19 +36,6 @@ void header(std::vector<uint8_t>& m, size_t at, const char* sig, uint32_t len, u
     m[at + 8] = rev;
     std::memcpy(&m[at + 10], "COHORT", 6);
 }
-
-/// A fixed-size region of memory: the input at its start, zeros after it.
-struct Region {
-    std::vector<uint8_t> bytes;
-    size_t dirty = 0;  // bytes the last input wrote: only those need zeroing
-    explicit Region(size_t n) : bytes(n, 0) {}
-    const uint8_t* hold(const uint8_t* data, size_t size) {
-        std::memset(bytes.data(), 0, dirty);
-        dirty = size < bytes.size() ? size : bytes.size();
-        std::memcpy(bytes.data(), data, dirty);
-        return bytes.data();
-    }
-};
 
 /// RSDP at 0 (36 bytes), XSDT at 64 (one entry), MADT at 128: its flags and
 /// entries are the input, its length, revision and checksum made valid.

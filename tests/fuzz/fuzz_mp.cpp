@@ -12,6 +12,7 @@
 #include "cputable.h"
 #include "fuzz_log.h"
 #include "fuzz_oracles.h"
+#include "fuzz_region.h"
 #include "kstring.h"
 #include "mp.h"
 
@@ -59,7 +60,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     static auto mp = std::make_unique<MpInfo>();
     static auto table = std::make_unique<CpuTable>();
 
-    PhysWindow bios{0xF0000, data, size};
+    static Region rom(0x10000);  // the BIOS area the floating pointer is looked for in, whole
+    PhysWindow bios{0xF0000, rom.hold(data, size), rom.bytes.size()};
     mp_discover(physmem_window(&bios), mp.get());
     cpu_table_build(table.get(), nullptr, mp.get(), true, CPU_LIMIT_NONE, 0, size);
     check_cpu_table(*table);
