@@ -108,8 +108,32 @@ bool guard_page(uintptr_t va) {
 }
 /// [guard page]
 
+namespace {
+/// A freed stack, kept for the next stack_alloc() of its size: its guard
+/// stays unmapped, and a page that is not present is in no CPU's TLB, so
+/// reusing it needs no shootdown. The record lives at the stack's top.
+struct FreeStack {
+    FreeStack* next;
+    size_t size;
+};
+FreeStack* stack_cache = nullptr;
+SpinLock stack_cache_lock("stack-cache");
+
+uintptr_t cached_stack(size_t size, int node) {
+    IrqSpinGuard g(stack_cache_lock);
+    for (FreeStack** p = &stack_cache; *p; p = &(*p)->next) {
+        FreeStack* s = *p;
+        if (s->size != size || (node >= 0 && numa_node_of(numa_info, (uintptr_t)s) != node)) continue;
+        *p = s->next;
+        return (uintptr_t)s + sizeof(FreeStack);
+    }
+    return 0;
+}
+}  // namespace
+
 /// [stack_alloc]
 uintptr_t stack_alloc(size_t size, int node) {
+    if (uintptr_t top = cached_stack(size, node)) return top;
     size_t pages = (size + 4095) / 4096 + 1;  // one more for the guard
     uint64_t base = node < 0 ? frame_alloc(pages) : frame_alloc_node(pages, uint32_t(node));
     if (!base) return 0;
@@ -119,11 +143,13 @@ uintptr_t stack_alloc(size_t size, int node) {
 /// [stack_alloc]
 
 void stack_free(uintptr_t top, size_t size) {
-    size_t pages = (size + 4095) / 4096 + 1;
-    // The guard frame goes back too, so it must be mapped again first: whoever
-    // gets it next (the heap, another stack) expects ordinary memory.
-    vm_clear_guard(top - pages * 4096);
-    frame_free(top - pages * 4096, pages);
+    // Kept, guard and all, for the next stack of this size: a guard made
+    // afresh costs a shootdown to every other CPU (guard_page()).
+    FreeStack* s = (FreeStack*)(top - sizeof(FreeStack));
+    s->size = size;
+    IrqSpinGuard g(stack_cache_lock);
+    s->next = stack_cache;
+    stack_cache = s;
 }
 
 void mem_dump() {
