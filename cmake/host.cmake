@@ -14,8 +14,10 @@ add_executable(unit_tests
   ${CMAKE_SOURCE_DIR}/tests/unit/host_log.cpp
   ${COHORT_UNIT_TESTS})
 target_link_libraries(unit_tests PRIVATE cohort_host Boost::unit_test_framework pthread)
-target_compile_definitions(unit_tests PRIVATE BOOST_TEST_DYN_LINK
-  COHORT_TEST_DATA="${CMAKE_SOURCE_DIR}/tests/data")
+target_compile_definitions(unit_tests PRIVATE BOOST_TEST_DYN_LINK)
+# The data path goes to main.cpp alone (test_data.h says why).
+set_source_files_properties(${CMAKE_SOURCE_DIR}/tests/unit/main.cpp PROPERTIES
+  COMPILE_DEFINITIONS COHORT_TEST_DATA="${CMAKE_SOURCE_DIR}/tests/data")
 target_compile_options(unit_tests PRIVATE -Wall -Wextra)
 foreach(f ${COHORT_UNIT_TESTS})
   get_filename_component(n ${f} NAME_WE)

@@ -9,6 +9,7 @@
 #include <string>
 #include <utility>
 #include "cpuid.h"
+#include "test_data.h"
 
 namespace {
 
@@ -58,7 +59,7 @@ inline CpuidRegs replay(uint32_t leaf, uint32_t sub, void* ctx) {
 
 inline Dump load(const std::string& name) {
     Dump d;
-    std::ifstream in(std::string(COHORT_TEST_DATA) + "/cpuid/" + name);
+    std::ifstream in(std::string(test_data_dir()) + "/cpuid/" + name);
     BOOST_TEST_REQUIRE(in.good(), "cannot open " << name);
     std::string line;
     while (std::getline(in, line)) {

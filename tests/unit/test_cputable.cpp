@@ -10,6 +10,7 @@
 #include "host_log.h"
 #include "mp.h"
 #include "snapshot.h"
+#include "test_data.h"
 
 // Boost.Test prints both sides of a failed comparison.
 std::ostream& operator<<(std::ostream& os, CpuSource s) { return os << cpu_source_name(s); }
@@ -50,7 +51,7 @@ Run discover(const Snapshot& s, bool use_tag, bool acpi_off = false, uint32_t li
 }
 
 std::string path(const std::string& name, const char* ext) {
-    return std::string(COHORT_TEST_DATA) + "/tables/" + name + ext;
+    return std::string(test_data_dir()) + "/tables/" + name + ext;
 }
 
 /// The summary lines an .expect file implies for the default boot (BSP apic

@@ -6,6 +6,7 @@
 #include "host_log.h"
 #include "mp.h"
 #include "snapshot.h"
+#include "test_data.h"
 
 namespace {
 
@@ -238,7 +239,7 @@ BOOST_AUTO_TEST_CASE(recorded_seabios_tables) {
                            "pc-noacpi-smp4"};
     for (const char* name : names) {
         BOOST_TEST_CONTEXT(name) {
-            std::string base = std::string(COHORT_TEST_DATA) + "/tables/" + name;
+            std::string base = std::string(test_data_dir()) + "/tables/" + name;
             Snapshot s = Snapshot::load(base + ".snap");
             auto m = std::make_unique<MpInfo>();
             BOOST_TEST(mp_discover(s.mem(), m.get()));
@@ -252,14 +253,14 @@ BOOST_AUTO_TEST_CASE(recorded_seabios_tables) {
         }
     }
     // The shapes that matter, spelled out: SeaBIOS lists one CPU per package.
-    auto s = Snapshot::load(std::string(COHORT_TEST_DATA) + "/tables/pc-noacpi-smp4-s4.snap");
+    auto s = Snapshot::load(std::string(test_data_dir()) + "/tables/pc-noacpi-smp4-s4.snap");
     auto m = std::make_unique<MpInfo>();
     BOOST_TEST(mp_discover(s.mem(), m.get()));
     BOOST_TEST(m->ncpus == 4u);
-    s = Snapshot::load(std::string(COHORT_TEST_DATA) + "/tables/pc-noacpi-smp4.snap");
+    s = Snapshot::load(std::string(test_data_dir()) + "/tables/pc-noacpi-smp4.snap");
     BOOST_TEST(mp_discover(s.mem(), m.get()));
     BOOST_TEST(m->ncpus == 1u);
-    s = Snapshot::load(std::string(COHORT_TEST_DATA) + "/tables/pc-smp6-s2c3.snap");
+    s = Snapshot::load(std::string(test_data_dir()) + "/tables/pc-smp6-s2c3.snap");
     BOOST_TEST(mp_discover(s.mem(), m.get()));
     BOOST_TEST(m->ncpus == 2u);
     BOOST_TEST(m->cpus[1].apic_id == 4);

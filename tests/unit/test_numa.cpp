@@ -11,6 +11,7 @@
 #include "numa.h"
 #include "snapshot.h"
 #include "srat.h"
+#include "test_data.h"
 
 namespace {
 
@@ -82,7 +83,7 @@ struct Fixture {
 };
 
 std::string path(const std::string& name, const char* ext) {
-    return std::string(COHORT_TEST_DATA) + "/tables/" + name + ext;
+    return std::string(test_data_dir()) + "/tables/" + name + ext;
 }
 
 }  // namespace
