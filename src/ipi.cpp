@@ -20,6 +20,34 @@ namespace {
 CallQueue mailboxes[COHORT_MAX_CPUS];
 volatile uint32_t halt_requested = 0;
 
+/// [posting]
+// The online mask is read by every call (the snapshot, then the posts) and
+// written by a CPU going offline (ipi_cpu_leave()). A reader announces itself
+// in posting[] for that short window; the one writer raises mask_writer,
+// waits until no reader is inside, clears its bit and lowers the flag. So a
+// request is either posted before the CPU's last drain, or not posted to it
+// at all: none is left in the mailbox of a parked CPU, with its sender
+// waiting for an answer that never comes. (Linux's percpu-rwsem, in small.)
+volatile uint32_t posting[COHORT_MAX_CPUS];
+volatile uint32_t mask_writer = 0;
+
+/// Enter the reader side, interrupts off. While a CPU leaves, wait outside,
+/// serving our own mailbox so that nobody waits on us meanwhile.
+void begin_posting(uint32_t me) {
+    for (;;) {
+        __atomic_store_n(&posting[me], 1u, __ATOMIC_SEQ_CST);
+        if (!__atomic_load_n(&mask_writer, __ATOMIC_SEQ_CST)) return;
+        __atomic_store_n(&posting[me], 0u, __ATOMIC_RELEASE);
+        while (__atomic_load_n(&mask_writer, __ATOMIC_ACQUIRE)) {
+            callq_drain(mailboxes[me]);
+            cpu_relax();
+        }
+    }
+}
+
+void end_posting(uint32_t me) { __atomic_store_n(&posting[me], 0u, __ATOMIC_RELEASE); }
+/// [posting]
+
 /// [on call]
 void on_call(TrapFrame*) {
     // LAB 06 BEGIN: acknowledge the interrupt, then run what is in this CPU's mailbox
@@ -142,6 +170,9 @@ bool wait_for(CallWait& w, const CpuMask& targets, uint64_t deadline, const char
 
 /// [call]
 bool call(const CpuMask& targets, CallFn fn, void* arg, bool wait, uint8_t vector, const char* what) {
+    // No preemption until the last answer: a caller moved to another CPU
+    // would run its own share there, and drain another CPU's mailbox.
+    RunlevelGuard stay(Runlevel::Dispatch);
     uint32_t me = cpu_number();
     uint64_t deadline = deadline_after_ms(boot_options().ipi_timeout_ms);
     CallWait w;
@@ -152,11 +183,16 @@ bool call(const CpuMask& targets, CallFn fn, void* arg, bool wait, uint8_t vecto
     // it, and it runs its share directly below.)
     CpuMask to;
     uint32_t n = 0;
+    uintptr_t flags = read_flags();
+    cli();
+    begin_posting(me);  // the mask stays as read until every post is in
     for_each_cpu(k, targets)
         if (cpu_online_mask.test(k)) { to.set(k); n += k != me; }
     callwait_init(w, n, wait_wake, me);
     CallReq r{fn, arg, wait ? &w : nullptr, 0};
     uint32_t posted = post_all(to, r, vector, deadline);
+    end_posting(me);
+    write_flags(flags);
     if (posted < n) callwait_forget(w, n - posted);  // requests that stayed unposted (said by post_all)
     if (targets.test(me)) fn(arg);
     bool answered = !wait || wait_for(w, to, deadline, what);
@@ -187,6 +223,32 @@ void flush_fn(void* p) {
 }  // namespace
 
 
+
+/// [leave]
+uint32_t ipi_cpu_leave() {
+    uint32_t me = cpu_number();
+    CallQueue& own = mailboxes[me];
+    uint32_t drained = 0;
+    __atomic_store_n(&mask_writer, 1u, __ATOMIC_SEQ_CST);
+    uint64_t until = deadline_after_ms(boot_options().ipi_timeout_ms);
+    for (uint32_t k = 0; k < cpu_table.usable; ++k) {
+        // A reader inside may be posting to us, into a full mailbox: serve it.
+        while (k != me && __atomic_load_n(&posting[k], __ATOMIC_SEQ_CST)) {
+            drained += (uint32_t)callq_drain(own);
+            cpu_relax();
+            if (rdtsc() > until) {
+                log_error("ipi: cpu %u leaving: cpu %u stayed inside a call's posts for %u ms; leaving anyway", me, k,
+                          boot_options().ipi_timeout_ms);
+                break;
+            }
+        }
+    }
+    cpu_online_mask.clear(me);  // from here no call counts this CPU
+    __atomic_store_n(&mask_writer, 0u, __ATOMIC_RELEASE);
+    drained += (uint32_t)callq_drain(own);  // the requests posted before: answered, none left behind
+    return drained;
+}
+/// [leave]
 
 uint32_t ipi_pending(uint32_t cpu) { return cpu < COHORT_MAX_CPUS ? callq_pending(mailboxes[cpu]) : 0; }
 

@@ -45,6 +45,11 @@ bool tlb_shootdown(const CpuMask& targets, uintptr_t va, size_t pages);
 /// runlevel High hold the IPI back). Prints how each CPU was stopped.
 void ipi_halt_others();
 
+/// On a CPU going offline, interrupts off: leave cpu_online_mask so that no
+/// new call-function or shootdown counts it, and run every request already
+/// posted to it (their senders are waiting). Returns the requests run here.
+uint32_t ipi_cpu_leave();
+
 /// Requests posted to CPU @p cpu's mailbox and not yet taken (a snapshot, for
 /// self-tests that must see a request arrive without taking it).
 uint32_t ipi_pending(uint32_t cpu);

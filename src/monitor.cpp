@@ -1,6 +1,6 @@
 /// @file monitor.cpp
 /// `cohort>` commands: help, cpus, cpuid, topology, lapic, madt, mptable,
-/// numa, ioapic, threads, ipi, test, bench, halt.
+/// numa, ioapic, threads, ipi, offline, online, test, bench, halt.
 #include "monitor.h"
 #include "acpi.h"
 #include "cpu.h"
@@ -9,6 +9,7 @@
 #include "cputopo.h"
 #include "discover.h"
 #include "format.h"
+#include "hotplug.h"
 #include "ioapic.h"
 #include "ipi.h"
 #include "kstring.h"
@@ -59,6 +60,8 @@ void cmd_help() {
     log_info("monitor: ioapic            the IOAPIC inputs that are routed");
     log_info("monitor: threads           every thread: id, name, state, CPU, switches");
     log_info("monitor: ipi <cpu>         time a call-function round trip to a CPU");
+    log_info("monitor: offline <cpu>     take a CPU offline: its threads move, it is parked with INIT");
+    log_info("monitor: online <cpu>      bring a CPU (back) online with INIT-SIPI-SIPI");
     log_info("monitor: test <name|list>  run a self-test (list: show them)");
     log_info("monitor: bench <name>      run a benchmark (bench_ipi, bench_lock, bench_sched)");
     log_info("monitor: halt              stop every CPU (QEMU exits)");
@@ -76,7 +79,9 @@ void cmd_cpus() {
                  sched_queue_length(k), (unsigned long long)s.switches, (unsigned long long)s.migrations,
                  (unsigned long long)s.steals, (unsigned long long)idle_pct, (unsigned long long)c.irq_count);
     }
-    log_info("monitor: %u of %u cpus online", cpu_online_mask.count(), cpu_table.usable);
+    HotplugCounts h = hotplug_counts();
+    log_info("monitor: %u of %u cpus online (%u taken offline, %u brought online since boot)", cpu_online_mask.count(),
+             cpu_table.usable, h.offlines, h.onlines);
     topology_print_tree();
 }
 
@@ -164,6 +169,18 @@ void cmd_ipi(const char* a) {
              (unsigned long long)tsc_to_ns(best));
 }
 
+/// `offline <cpu>` and `online <cpu>`: the hotplug API says what happened.
+void cmd_hotplug(const char* verb, const char* a) {
+    long k = number(a);
+    if (k < 0) {
+        log_info("monitor: usage: %s <cpu> (a number; see 'cpus')", verb);
+        return;
+    }
+    if (k >= COHORT_MAX_CPUS) k = COHORT_MAX_CPUS;  // still "no such cpu", without a wrap
+    if (verb[1] == 'f') (void)cpu_offline((uint32_t)k);
+    else (void)cpu_online((uint32_t)k);
+}
+
 void run_test(const char* name) {
     if (!name || strcmp(name, "list") == 0) {
         ktest_foreach([](const KTest& t) {
@@ -203,6 +220,7 @@ void execute(char* line) {
     else if (!strcmp(c, "ioapic")) ioapic_dump();
     else if (!strcmp(c, "threads")) cmd_threads();
     else if (!strcmp(c, "ipi")) cmd_ipi(argv[1]);
+    else if (!strcmp(c, "offline") || !strcmp(c, "online")) cmd_hotplug(c, argv[1]);
     else if (!strcmp(c, "test") || !strcmp(c, "bench")) run_test(argv[1]);
     else if (!strcmp(c, "halt")) {
         log_info("monitor: halting every cpu");

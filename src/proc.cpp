@@ -6,6 +6,7 @@
 #include "cpu.h"
 #include "cputable.h"
 #include "format.h"
+#include "hotplug.h"
 #include "ipi.h"
 #include "kstring.h"
 #include "labs.h"
@@ -35,6 +36,7 @@ struct PerCpu {
     uint64_t slice_end = 0;   // ns; 0 while idle
     bool timer_lent = false;  // a self-test owns the LAPIC timer
     volatile uint64_t idle_since = 0;  // now_ns() when the current hlt began; 0 when not halted
+    volatile uint32_t leaving = LeaveNo;  // LeaveState: set under rq's lock (hotplug.h)
     SchedStats stats{};
 };
 
@@ -100,7 +102,10 @@ void runq_waiting(const RunQueue& q, uint32_t me, RunqWait& w) {
 
 Thread* of(RunqNode* n) { return (Thread*)((char*)n - __builtin_offsetof(Thread, node)); }
 const Thread* of(const RunqNode* n) { return (const Thread*)((const char*)n - __builtin_offsetof(Thread, node)); }
-bool allowed(const RunqNode* n, uint32_t cpu, void*) { return of(n)->affinity.test(cpu); }
+// A CPU on its way offline takes no thread, not even by stealing.
+bool allowed(const RunqNode* n, uint32_t cpu, void*) {
+    return of(n)->affinity.test(cpu) && percpu[cpu].leaving == LeaveNo;
+}
 
 void add_to_all(Thread* t) {
     IrqSpinGuard g(all_lock);
@@ -137,14 +142,45 @@ uint32_t choose_cpu(const Thread* t) {
     return best;
 }
 
-/// Put runnable @p t on CPU @p cpu's queue and wake that CPU.
+/// [fallback cpu]
+/// Where @p t goes when the CPU chosen for it is leaving (hotplug.h): the
+/// least-loaded online CPU that stays and that its affinity allows. When none
+/// does (a CPU went offline under a thread pinned to it after the offline
+/// checked), the affinity is broken, with a warning: all CPUs, from cpu 0,
+/// which never leaves.
+uint32_t fallback_cpu(Thread* t) {
+    uint32_t best = NO_CPU, best_load = ~0u;
+    for_each_cpu(k, cpu_online_mask) {
+        if (!t->affinity.test(k) || percpu[k].leaving != LeaveNo) continue;
+        uint32_t l = load_of(k);
+        if (l < best_load) best = k, best_load = l;
+    }
+    if (best != NO_CPU) return best;
+    log_warn("sched: thread %s (tid %u) may run on no CPU that stays online; its affinity is broken: it may now "
+             "run on every CPU", t->name, t->tid);
+    for (uint32_t k = 0; k < COHORT_MAX_CPUS; ++k) t->affinity.set(k);
+    return 0;
+}
+/// [fallback cpu]
+
+/// Put runnable @p t on CPU @p cpu's queue and wake that CPU. A queue whose
+/// CPU is leaving is closed: the thread goes to fallback_cpu() instead, looked
+/// at under the queue's lock, so no thread lands on a CPU after its queue was
+/// emptied for the last time.
 void enqueue(Thread* t, uint32_t cpu) {
     uintptr_t f = read_flags();
     cli();
-    PerCpu& p = percpu[cpu];
-    runq_lock(p.rq, spin);
-    runq_enqueue(p.rq, &t->node);
-    runq_unlock(p.rq);
+    for (;;) {
+        PerCpu& p = percpu[cpu];
+        runq_lock(p.rq, spin);
+        if (p.leaving == LeaveNo) {
+            runq_enqueue(p.rq, &t->node);
+            runq_unlock(p.rq);
+            break;
+        }
+        runq_unlock(p.rq);
+        cpu = fallback_cpu(t);
+    }
     write_flags(f);
     if (cpu != cpu_number()) ipi_reschedule(cpu);  // an idle CPU wakes; a busy one notes it
 }
@@ -221,6 +257,7 @@ void on_timer(TrapFrame*) {
         c->need_resched = 1;
         ++p.stats.preemptions;
     }
+    if (cur && !cur->is_idle && p.leaving != LeaveNo) c->need_resched = 1;  // going offline: off with it
     if (c->need_resched && (Runlevel)c->runlevel < Runlevel::Dispatch) {
         Runlevel old = raise_runlevel(Runlevel::Dispatch);
         schedule();
@@ -241,7 +278,8 @@ void on_reschedule(TrapFrame*) {
     if (!cur || cur->is_idle) return;
     PerCpu& p = percpu[c->id];
     uint32_t queued = __atomic_load_n(&p.rq.nonempty, __ATOMIC_RELAXED);
-    if (queued && 31u - (uint32_t)__builtin_clz(queued) > cur->prio) {
+    // A CPU going offline (hotplug.h) sends its thread away at once.
+    if (p.leaving != LeaveNo || (queued && 31u - (uint32_t)__builtin_clz(queued) > cur->prio)) {
         c->need_resched = 1;
         if ((Runlevel)c->runlevel < Runlevel::Dispatch) {
             Runlevel old = raise_runlevel(Runlevel::Dispatch);
@@ -261,6 +299,33 @@ void deferred_preempt() {
     lower_runlevel(old);
 }
 
+/// [dying]
+/// On a CPU asked to leave, in its idle thread, interrupts off: take the
+/// request (unless it was withdrawn), send away anything that still reached
+/// its queue, stop its timer, and hand over to hotplug_cpu_die().
+void sched_cpu_dying() {
+    uint32_t me = cpu_number();
+    PerCpu& p = percpu[me];
+    uint32_t asked = LeaveAsked;
+    runq_lock(p.rq, spin);
+    bool take = __atomic_compare_exchange_n(&p.leaving, &asked, (uint32_t)LeaveDying, false, __ATOMIC_ACQ_REL,
+                                            __ATOMIC_ACQUIRE);
+    runq_unlock(p.rq);
+    if (!take) return;  // withdrawn (sched_cpu_stay): go on as before
+    for (;;) {  // closed since LeaveAsked: this finds nothing unless a steal raced the close
+        runq_lock(p.rq, spin);
+        RunqNode* n = runq_dequeue(p.rq);
+        runq_unlock(p.rq);
+        if (!n) break;
+        enqueue(of(n), fallback_cpu(of(n)));
+    }
+    p.slice_end = 0;
+    p.timer_lent = true;  // nothing re-arms it from here on
+    lapic_timer_stop();
+    hotplug_cpu_die();
+}
+/// [dying]
+
 [[noreturn]] void idle_loop() {
     PerCpu& p = percpu[cpu_number()];
     for (;;) {
@@ -271,6 +336,8 @@ void deferred_preempt() {
             lower_runlevel(old);
         }
         cli();
+        // Asked to go offline, and its last thread has left: stop this CPU.
+        if (p.leaving != LeaveNo) sched_cpu_dying();
         // finish_switch() may just have woken a thread onto this very CPU (a
         // joiner, say): no IPI comes for that, so look before halting.
         if (runq_count(p.rq)) continue;
@@ -373,7 +440,7 @@ void schedule() {
     // LAB 07 LATER: runq_lock(p.rq, spin); RunqNode* n = runq_dequeue(p.rq); runq_unlock(p.rq); (void)allowed;
     // LAB 07 END
     Thread* next;
-    bool prev_can_run = !prev->is_idle &&
+    bool prev_can_run = !prev->is_idle && p.leaving == LeaveNo &&
                         (prev->state == ThreadState::Running || prev->state == ThreadState::Runnable);
     if (n) next = of(n);
     else if (prev_can_run) next = prev;  // nothing else: keep going
@@ -456,8 +523,12 @@ void sched_init() {
     idle->on_cpu = c->id;
     idle->last_cpu = c->id;
     idle->affinity.set(c->id);
-    add_to_all(idle);
-    percpu[c->id].idle = idle;
+    if (!idle->tid) add_to_all(idle);  // once: a CPU brought back online reuses its idle thread
+    PerCpu& p = percpu[c->id];
+    p.idle = idle;
+    p.prev = nullptr;
+    p.slice_end = 0;
+    p.timer_lent = false;
     c->current = idle;
     idle_loop();
 }
@@ -564,6 +635,49 @@ void sched_lend_timer(bool on) {
     if (!on) rearm(p);
     write_flags(f);
 }
+
+uint32_t sched_cpu_leave(uint32_t cpu) {
+    PerCpu& p = percpu[cpu];
+    uint32_t moved = 0;
+    uintptr_t f = read_flags();
+    cli();
+    runq_lock(p.rq, spin);
+    p.leaving = LeaveAsked;  // closed: from here enqueue() sends threads elsewhere
+    for (;;) {
+        RunqNode* n = runq_dequeue(p.rq);
+        runq_unlock(p.rq);
+        if (!n) break;
+        enqueue(of(n), fallback_cpu(of(n)));
+        ++moved;
+        runq_lock(p.rq, spin);
+    }
+    write_flags(f);
+    // Its running thread goes at its next look at the scheduler: the
+    // reschedule IPI, or the caller's own yield when it runs there itself.
+    if (cpu != cpu_number()) ipi_send(cpu, vec::reschedule);
+    return moved;
+}
+
+namespace {
+/// Move CPU @p cpu's LeaveState from @p from to @p to, under its queue's lock
+/// (enqueue() looks at it there). False when it was not @p from.
+bool swap_leaving(uint32_t cpu, uint32_t from, uint32_t to) {
+    PerCpu& p = percpu[cpu];
+    uintptr_t f = read_flags();
+    cli();
+    runq_lock(p.rq, spin);
+    bool done = __atomic_compare_exchange_n(&p.leaving, &from, to, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+    runq_unlock(p.rq);
+    write_flags(f);
+    return done;
+}
+}  // namespace
+
+bool sched_cpu_stay(uint32_t cpu) { return swap_leaving(cpu, LeaveAsked, LeaveNo); }
+
+void sched_cpu_open(uint32_t cpu) { (void)swap_leaving(cpu, sched_cpu_leave_state(cpu), LeaveNo); }
+
+uint32_t sched_cpu_leave_state(uint32_t cpu) { return __atomic_load_n(&percpu[cpu].leaving, __ATOMIC_ACQUIRE); }
 
 const SchedStats& sched_stats(uint32_t cpu) { return percpu[cpu].stats; }
 

@@ -61,6 +61,13 @@ struct SchedStats {
     uint64_t preemptions; ///< slices ended by the timer
 };
 
+/// Where a CPU is on its way offline (hotplug.h), in its scheduler state.
+enum LeaveState : uint32_t {
+    LeaveNo = 0,     ///< online and taking threads
+    LeaveAsked = 1,  ///< its queue is closed; its thread is being sent away
+    LeaveDying = 2,  ///< its idle thread took the request: it goes offline, no way back
+};
+
 /// Set up scheduling on the BSP: the calling context becomes the "main"
 /// thread, CPU 0 gets its idle thread, preemption starts.
 void sched_init();
@@ -94,6 +101,21 @@ void sched_lend_timer(bool on);
 
 /// Sleep for at least @p ms milliseconds.
 void sleep_ms(uint32_t ms);
+
+/// Hotplug, step 1 (hotplug.cpp): close CPU @p cpu's run queue (enqueue()
+/// sends new threads elsewhere), move every thread queued there to a CPU that
+/// stays, and ask the CPU to switch its running thread out. The CPU's idle
+/// thread then calls hotplug_cpu_die(). Returns the threads moved.
+uint32_t sched_cpu_leave(uint32_t cpu);
+/// Undo sched_cpu_leave() if the CPU has not yet taken the request (an offline
+/// that timed out). True when undone; false when the CPU is already dying.
+bool sched_cpu_stay(uint32_t cpu);
+/// Open CPU @p cpu's run queue again before it is started anew (hotplug.cpp).
+/// Before, not at its check-in: an offline that follows at once must find
+/// the queue open, or the CPU would reopen it after that offline closed it.
+void sched_cpu_open(uint32_t cpu);
+/// The state of CPU @p cpu's departure (LeaveState).
+uint32_t sched_cpu_leave_state(uint32_t cpu);
 
 /// Scheduler statistics of CPU @p cpu.
 const SchedStats& sched_stats(uint32_t cpu);

@@ -36,6 +36,7 @@ StartBlock* sb = nullptr;
 uint8_t vector_page = 0;
 bool init_deassert = false;
 const BootOptions* options = nullptr;
+volatile uint32_t bringup_waiter = 0;  // the CPU waiting in wait_online(), woken by the AP's check-in
 
 constexpr uint32_t TRAMP_MAGIC = 0x52544843;  // "CHTR", as in smpboot.inc
 constexpr uint32_t SB_OFFSET = 0x40;
@@ -107,6 +108,9 @@ void send_sipi(Cpu& c) {
 }
 /// [send helpers]
 
+/// Make AP @p kid (APIC id @p apic) ready to start: its block, its stacks on
+/// its own node (kept from an earlier start, when it was taken offline), its
+/// GDT and TSS, and its entry in the trampoline's table.
 bool prepare(Cpu& c, uint32_t kid, uint32_t apic) {
     c.self = &c;
     c.id = kid;
@@ -115,14 +119,22 @@ bool prepare(Cpu& c, uint32_t kid, uint32_t apic) {
     c.claim = ClaimOpen;
     c.stop_in_trampoline = options->ap_noanswer == kid && options->ap_stop_stage == StageTrampoline;
     c.online = 0;
+    c.apic_mode = ApicMode::None;  // no LAPIC access before its own mode switch
+    c.runlevel = 0;
+    c.need_resched = 0;
     // Its stacks on its own NUMA node: every push and pop it makes is local.
-    c.kstack_top = stack_alloc(KSTACK_SIZE, int(numa_node_of_cpu(kid)));
-    c.dfstack_top = stack_alloc(DFSTACK_SIZE, int(numa_node_of_cpu(kid)));
+    if (!c.kstack_top) c.kstack_top = stack_alloc(KSTACK_SIZE, int(numa_node_of_cpu(kid)));
+    if (!c.dfstack_top) c.dfstack_top = stack_alloc(DFSTACK_SIZE, int(numa_node_of_cpu(kid)));
     if (!c.kstack_top || !c.dfstack_top) {
         log_error("smp: no memory for cpu %u's stacks; not starting it", kid);
         return false;
     }
     arch_cpu_prepare(c, (uintptr_t)c.dfstack_top);
+    for (uint32_t i = 0; i < sb->count; ++i)
+        if (table[i].kid == kid) {  // started before: its entry again (give_up() may have voided it)
+            table[i] = StartEntry{apic, kid, (uint64_t)(uintptr_t)&c};
+            return true;
+        }
     table[sb->count] = StartEntry{apic, kid, (uint64_t)(uintptr_t)&c};
     sb->count = sb->count + 1;
     return true;
@@ -332,6 +344,40 @@ void smp_boot(const BootOptions& opts) {
     write_flags(flags);
 }
 
+/// [start one]
+bool smp_start_cpu(uint32_t k) {
+    if (!sb) {
+        log_error("smp: cpu %u cannot be started: no AP trampoline was set up at boot (no AP was started then)", k);
+        return false;
+    }
+    const CpuEntry& e = cpu_table.cpus[k];
+    if (!lapic_id_reachable(e.apic_id)) {
+        log_error("smp: cpu %u (apic %u) cannot be named by an IPI in this APIC mode; not started", k, e.apic_id);
+        return false;
+    }
+    Cpu& c = cpus[k];
+    if (!prepare(c, k, e.apic_id)) return false;
+    bringup_records[k] = BringupRecord{};
+    bringup_waiter = cpu_number();
+    // The sequential bring-up of one AP, as at boot (SDM Vol. 3A 8.4.4.1).
+    send_init(c);
+    udelay(options->init_delay_us);
+    send_sipi(c);
+    udelay(options->sipi_delay_us);
+    if (c.boot_stage == StageNotStarted) {
+        send_sipi(c);
+        udelay(options->sipi_delay_us);
+    }
+    if (wait_online(c, rdtsc() + ms_to_tsc(options->ap_timeout_ms))) return true;
+    return give_up(c);
+}
+/// [start one]
+
+void smp_park_cpu(uint32_t k) {
+    init_apic(cpus[k].apic_id);
+    cpus[k].boot_stage = StageNotStarted;
+}
+
 namespace {
 /// ap_late=N: CPU N waits until the BSP has given up on it, then checks in
 /// (a self-test of the claim). Bounded: an AP told to be late but never
@@ -410,7 +456,7 @@ extern "C" [[noreturn]] void mpmain(Cpu* c) {
     // LAB 05 STUB: lab_todo(5, "the check-in in mpmain(): the online bit goes last");
     // LAB 05 LATER: halt_forever();
     // LAB 05 END
-    wait_wake(0);  // the BSP may be halted in wait_online()
+    wait_wake(bringup_waiter);  // the CPU that started us may be halted in wait_online()
 
     // Requires: online. This boot context becomes this CPU's idle thread.
     sched_run_ap();

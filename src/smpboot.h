@@ -64,6 +64,14 @@ static_assert(sizeof(StartEntry) == 0x10 && __builtin_offsetof(StartEntry, cpu) 
 /// the AP) and `smp: <online>/<usable> cpus online in <ms> ms` at the end.
 void smp_boot(const BootOptions& opts);
 
+/// Start AP @p k alone, after boot (hotplug.cpp): the same trampoline, the
+/// same INIT-SIPI-SIPI, the same timeout and report as smp_boot(). True when
+/// it came online. The caller made sure it is not online.
+bool smp_start_cpu(uint32_t k);
+/// Send INIT to AP @p k, which halted itself on its way offline: it waits
+/// for a SIPI from now on, off its stacks, blind to interrupts and NMIs.
+void smp_park_cpu(uint32_t k);
+
 /// The AP's C++ entry, called by the trampoline on the AP's own stack.
 extern "C" [[noreturn]] void mpmain(Cpu* c);
 

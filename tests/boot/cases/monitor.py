@@ -31,7 +31,18 @@ STEPS = [
     (r"ktest: boot \.\.\. PASS", "test nosuch\r"),
     (r"no test or benchmark 'nosuch'", "bench bench_ipi\r"),
     (r"ktest: bench_ipi \.\.\. PASS", "frobnicate\r"),
-    (r"unknown command 'frobnicate'", "halt\r"),
+    (r"unknown command 'frobnicate'", "offline 2\r"),
+    # CPU 2 goes away and comes back; each wrong request gets its own answer.
+    (r"hotplug: cpu 2 offline in", "cpus\r"),
+    (r"monitor: 3 of 4 cpus online", "lapic 2\r"),
+    (r"no online cpu '2'", "offline 2\r"),
+    (r"cpu 2 is not online", "offline 0\r"),
+    (r"cpu 0 stays online", "offline x\r"),
+    (r"usage: offline <cpu>", "online 9\r"),
+    (r"no cpu 9 \(this machine has cpus 0-3\)", "online 2\r"),
+    (r"hotplug: cpu 2 online in", "online 2\r"),
+    (r"cpu 2 is already online", "ipi 2\r"),
+    (r"round trip to cpu 2: \d+ ns", "halt\r"),
 ]
 for arch in ("i686", "amd64"):
     case(f"{arch}.monitor.commands", arch=arch, smp="4", token=False, script=STEPS,
@@ -43,5 +54,12 @@ for arch in ("i686", "amd64"):
                  r"monitor: call-function round trip to cpu 2: \d+ ns", r"monitor: usage: ipi <cpu>",
                  r"monitor: no online cpu '9'", r"ktest: boot \.\.\. PASS", r"monitor: no test or benchmark 'nosuch'",
                  r"bench: ipi cpus=4 ", r"ktest: bench_ipi \.\.\. PASS", r"monitor: unknown command 'frobnicate'",
+                 r"hotplug: cpu 2 offline in \d+ us: \d+ queued thread\(s\) moved, \d+ request\(s\) answered on its "
+                 r"way out; parked with INIT \(3 cpus online\)",
+                 r"monitor: +2 +2 +\S+ +no ", r"monitor: 3 of 4 cpus online \(1 taken offline, 0 brought online",
+                 r"WARN: hotplug: cpu 2 is not online; nothing to take offline",
+                 r"WARN: hotplug: cpu 0 stays online: it is the boot CPU", r"monitor: usage: offline <cpu>",
+                 r"WARN: hotplug: no cpu 9 \(this machine has cpus 0-3\)", r"cpu2: cpu 2: online \(apic 2, xapic\)",
+                 r"hotplug: cpu 2 online in \d+ us \(4 cpus online\)", r"hotplug: cpu 2 is already online",
                  r"monitor: halting every cpu"],
          exit="pass", timeout=120)

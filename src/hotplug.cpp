@@ -1,0 +1,169 @@
+/// @file hotplug.cpp
+/// Taking a CPU offline and bringing it back (see hotplug.h for the steps).
+#include "hotplug.h"
+#include "cmdline.h"
+#include "cpu.h"
+#include "cpumask.h"
+#include "cputable.h"
+#include "ipi.h"
+#include "log.h"
+#include "proc.h"
+#include "smpboot.h"
+#include "sync.h"
+#include "timer.h"
+#include "x86.h"
+
+namespace {
+
+Mutex hotplug_lock;  // one offline or online at a time
+HotplugCounts counts;
+uint32_t drained_on_exit[COHORT_MAX_CPUS];  // written by the leaving CPU before it parks
+
+/// Threads that may run on @p cpu and on no other CPU that stays online.
+struct PinnedScan {
+    uint32_t cpu;
+    uint32_t count;
+    char first[24];
+    uint32_t first_tid;
+};
+
+void scan_pinned(const Thread& t, void* ctx) {
+    PinnedScan& s = *(PinnedScan*)ctx;
+    if (t.is_idle || t.state == ThreadState::Dead || t.exited || !t.affinity.test(s.cpu)) return;
+    for_each_cpu(k, cpu_online_mask)
+        if (k != s.cpu && t.affinity.test(k) && sched_cpu_leave_state(k) == LeaveNo) return;
+    if (!s.count++) {
+        for (size_t i = 0; i < sizeof s.first; ++i) s.first[i] = t.name[i];
+        s.first[sizeof s.first - 1] = '\0';
+        s.first_tid = t.tid;
+    }
+}
+
+uint64_t us_since(uint64_t t0) { return (now_ns() - t0) / 1000; }
+
+}  // namespace
+
+const char* hotplug_name(Hotplug r) {
+    switch (r) {
+    case Hotplug::Done: return "done";
+    case Hotplug::NoSuchCpu: return "no such cpu";
+    case Hotplug::BootCpu: return "boot cpu";
+    case Hotplug::NotOnline: return "not online";
+    case Hotplug::AlreadyOnline: return "already online";
+    case Hotplug::Pinned: return "pinned thread";
+    case Hotplug::TimedOut: return "timed out";
+    }
+    return "?";
+}
+
+HotplugCounts hotplug_counts() { return counts; }
+
+/// [offline]
+Hotplug cpu_offline(uint32_t cpu) {
+    if (cpu >= cpu_table.usable) {
+        log_warn("hotplug: no cpu %u (this machine has cpus 0-%u)", cpu, cpu_table.usable - 1);
+        return Hotplug::NoSuchCpu;
+    }
+    // The boot CPU stays: the IOAPIC sends every device interrupt (the serial
+    // line, the keyboard) to it, and it is where a thread left with no CPU
+    // lands (proc.cpp, fallback_cpu()). Moving both is possible, not the lesson.
+    if (cpu == 0) {
+        log_warn("hotplug: cpu 0 stays online: it is the boot CPU, which takes every device interrupt and every "
+                 "thread that has no CPU left");
+        return Hotplug::BootCpu;
+    }
+    hotplug_lock.lock();
+    Cpu& c = cpus[cpu];
+    if (!c.online) {
+        log_warn("hotplug: cpu %u is not online; nothing to take offline", cpu);
+        hotplug_lock.unlock();
+        return Hotplug::NotOnline;
+    }
+    // A thread that may run only here is refused, not silently moved: its
+    // owner asked for this CPU. (One pinned after this look is moved with a
+    // warning: fallback_cpu() breaks its affinity.)
+    PinnedScan s{cpu, 0, {}, 0};
+    thread_foreach(scan_pinned, &s);
+    if (s.count) {
+        log_warn("hotplug: cpu %u stays online: thread %s (tid %u)%s may run on no other online cpu; widen its "
+                 "affinity first", cpu, s.first, s.first_tid, s.count > 1 ? " and others" : "");
+        hotplug_lock.unlock();
+        return Hotplug::Pinned;
+    }
+    uint64_t t0 = now_ns();
+    drained_on_exit[cpu] = 0;
+    uint32_t moved = sched_cpu_leave(cpu);
+    if (cpu_number() == cpu) thread_yield();  // the caller runs there itself: it leaves first
+    // Wait for the CPU to park itself. It may not take the request in time
+    // (a thread holding it at Dispatch or with interrupts off): then the
+    // request is withdrawn and the CPU stays, unless it took it just now.
+    uint32_t ms = boot_options().ap_timeout_ms;
+    uint64_t deadline = t0 + (uint64_t)ms * 1000000;
+    bool withdrawn = false;
+    while (__atomic_load_n(&c.claim, __ATOMIC_ACQUIRE) != ClaimParked) {
+        if (now_ns() > deadline) {
+            if (sched_cpu_stay(cpu)) {
+                withdrawn = true;
+                break;
+            }
+            if (now_ns() > deadline + (uint64_t)ms * 1000000) {
+                log_error("hotplug: cpu %u took the offline request but did not park within %u ms; left as it is",
+                          cpu, 2 * ms);
+                hotplug_lock.unlock();
+                return Hotplug::TimedOut;
+            }
+        }
+        sleep_ms(1);
+    }
+    if (withdrawn) {
+        log_error("hotplug: cpu %u did not stop within %u ms (runlevel %u, thread %s); it stays online", cpu, ms,
+                  c.runlevel, c.current ? ((const Thread*)c.current)->name : "?");
+        hotplug_lock.unlock();
+        return Hotplug::TimedOut;
+    }
+    smp_park_cpu(cpu);
+    ++counts.offlines;
+    log_info("hotplug: cpu %u offline in %llu us: %u queued thread(s) moved, %u request(s) answered on its way "
+             "out; parked with INIT (%u cpus online)", cpu, (unsigned long long)us_since(t0), moved,
+             drained_on_exit[cpu], cpu_online_mask.count());
+    hotplug_lock.unlock();
+    return Hotplug::Done;
+}
+/// [offline]
+
+/// [die]
+void hotplug_cpu_die() {
+    Cpu* c = this_cpu();
+    drained_on_exit[c->id] = ipi_cpu_leave();
+    c->online = 0;
+    // The last store: the caller may send INIT as soon as it sees it, and
+    // nothing here holds a lock any more.
+    __atomic_store_n(&c->claim, (uint32_t)ClaimParked, __ATOMIC_RELEASE);
+    halt_forever();
+}
+/// [die]
+
+/// [online]
+Hotplug cpu_online(uint32_t cpu) {
+    if (cpu >= cpu_table.usable) {
+        log_warn("hotplug: no cpu %u (this machine has cpus 0-%u)", cpu, cpu_table.usable - 1);
+        return Hotplug::NoSuchCpu;
+    }
+    hotplug_lock.lock();
+    if (cpus[cpu].online || cpu == 0) {
+        log_info("hotplug: cpu %u is already online; nothing to do", cpu);
+        hotplug_lock.unlock();
+        return Hotplug::AlreadyOnline;
+    }
+    uint64_t t0 = now_ns();
+    sched_cpu_open(cpu);
+    bool up = smp_start_cpu(cpu);  // on failure it has said why (the stage reached)
+    if (up) {
+        ++counts.onlines;
+        log_info("hotplug: cpu %u online in %llu us (%u cpus online)", cpu, (unsigned long long)us_since(t0),
+                 cpu_online_mask.count());
+    }
+    hotplug_lock.unlock();
+    return up ? Hotplug::Done : Hotplug::TimedOut;
+}
+/// [online]
