@@ -45,7 +45,7 @@ foreach(dir ${cohort_lab_dirs})
     set_tests_properties(lab.${nn}.reference PROPERTIES DEPENDS lab.01.reference)
   endif()
   # The Doxygen pages are searched for leaks in lab 01's tree only: it is the
-  # one that holds no solution at all (lab 01 stubbed, labs 02-07 stand-ins),
+  # one that holds no solution at all (lab 01 stubbed, labs 02-08 stand-ins),
   # so its pages are the strictest case; the other trees' sources and docs/
   # are searched line by line all the same.
   if(nn STREQUAL "01")

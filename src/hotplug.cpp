@@ -6,6 +6,8 @@
 #include "cpumask.h"
 #include "cputable.h"
 #include "ipi.h"
+#include "kstring.h"
+#include "labs.h"
 #include "log.h"
 #include "proc.h"
 #include "smpboot.h"
@@ -27,8 +29,10 @@ struct PinnedScan {
     uint32_t first_tid;
 };
 
+/// [pinned]
 void scan_pinned(const Thread& t, void* ctx) {
     PinnedScan& s = *(PinnedScan*)ctx;
+    // LAB 08 BEGIN: a live thread (not idle, not dead, not exited) allowed on s.cpu and on no other online CPU that stays: count it; keep the first one's name and tid
     if (t.is_idle || t.state == ThreadState::Dead || t.exited || !t.affinity.test(s.cpu)) return;
     for_each_cpu(k, cpu_online_mask)
         if (k != s.cpu && t.affinity.test(k) && sched_cpu_leave_state(k) == LeaveNo) return;
@@ -37,7 +41,11 @@ void scan_pinned(const Thread& t, void* ctx) {
         s.first[sizeof s.first - 1] = '\0';
         s.first_tid = t.tid;
     }
+    // LAB 08 STUB: lab_todo(8, "finding the threads pinned to a leaving CPU in scan_pinned()"); (void)t; (void)s;
+    // LAB 08 LATER: (void)t; (void)s;
+    // LAB 08 END
 }
+/// [pinned]
 
 uint64_t us_since(uint64_t t0) { return (now_ns() - t0) / 1000; }
 
@@ -52,6 +60,7 @@ const char* hotplug_name(Hotplug r) {
     case Hotplug::AlreadyOnline: return "already online";
     case Hotplug::Pinned: return "pinned thread";
     case Hotplug::TimedOut: return "timed out";
+    case Hotplug::NotClosed: return "queue not closed";
     }
     return "?";
 }
@@ -93,6 +102,11 @@ Hotplug cpu_offline(uint32_t cpu) {
     uint64_t t0 = now_ns();
     drained_on_exit[cpu] = 0;
     uint32_t moved = sched_cpu_leave(cpu);
+    if (sched_cpu_leave_state(cpu) == LeaveNo) {  // only this caller may reopen it (sched_cpu_stay())
+        log_error("hotplug: cpu %u's run queue was not closed by sched_cpu_leave(); it stays online", cpu);
+        hotplug_lock.unlock();
+        return Hotplug::NotClosed;
+    }
     if (cpu_number() == cpu) thread_yield();  // the caller runs there itself: it leaves first
     // Wait for the CPU to park itself. It may not take the request in time
     // (a thread holding it at Dispatch or with interrupts off): then the
@@ -100,20 +114,25 @@ Hotplug cpu_offline(uint32_t cpu) {
     uint32_t ms = boot_options().ap_timeout_ms;
     uint64_t deadline = t0 + (uint64_t)ms * 1000000;
     bool withdrawn = false;
+    // The first 2 ms by looking (a CPU that is idle parks within
+    // microseconds), then once per millisecond, asleep.
+    uint64_t spin_until = t0 + 2000000;
     while (__atomic_load_n(&c.claim, __ATOMIC_ACQUIRE) != ClaimParked) {
-        if (now_ns() > deadline) {
+        uint64_t now = now_ns();
+        if (now > deadline) {
             if (sched_cpu_stay(cpu)) {
                 withdrawn = true;
                 break;
             }
-            if (now_ns() > deadline + (uint64_t)ms * 1000000) {
+            if (now > deadline + (uint64_t)ms * 1000000) {
                 log_error("hotplug: cpu %u took the offline request but did not park within %u ms; left as it is",
                           cpu, 2 * ms);
                 hotplug_lock.unlock();
                 return Hotplug::TimedOut;
             }
         }
-        sleep_ms(1);
+        if (now < spin_until) cpu_relax();
+        else sleep_ms(1);
     }
     if (withdrawn) {
         log_error("hotplug: cpu %u did not stop within %u ms (runlevel %u, thread %s); it stays online", cpu, ms,
@@ -121,7 +140,15 @@ Hotplug cpu_offline(uint32_t cpu) {
         hotplug_lock.unlock();
         return Hotplug::TimedOut;
     }
+    // "Parked" is the CPU's last store: it must have left the mask before.
+    // If not, a call may still count it after the INIT, and wait for ever.
+    bool still_listed = cpu_online_mask.test(cpu);
     smp_park_cpu(cpu);
+    if (still_listed) {
+        log_error("hotplug: cpu %u said it parked while still in cpu_online_mask (hotplug_cpu_die() must leave the "
+                  "mask first); taken out now, after its INIT", cpu);
+        cpu_online_mask.clear(cpu);
+    }
     ++counts.offlines;
     log_info("hotplug: cpu %u offline in %llu us: %u queued thread(s) moved, %u request(s) answered on its way "
              "out; parked with INIT (%u cpus online)", cpu, (unsigned long long)us_since(t0), moved,
@@ -134,12 +161,17 @@ Hotplug cpu_offline(uint32_t cpu) {
 /// [die]
 void hotplug_cpu_die() {
     Cpu* c = this_cpu();
+    // LAB 08 BEGIN: leave the mask and answer the mailbox (ipi_cpu_leave(), its count into drained_on_exit), clear the online flag, store ClaimParked last (release), halt
     drained_on_exit[c->id] = ipi_cpu_leave();
     c->online = 0;
     // The last store: the caller may send INIT as soon as it sees it, and
     // nothing here holds a lock any more.
     __atomic_store_n(&c->claim, (uint32_t)ClaimParked, __ATOMIC_RELEASE);
     halt_forever();
+    // LAB 08 STUB: lab_todo(8, "the last steps of a CPU going offline in hotplug_cpu_die()"); (void)c;
+    // LAB 08 LATER: (void)c;
+    // LAB 08 LATER: halt_forever();
+    // LAB 08 END
 }
 /// [die]
 

@@ -27,6 +27,7 @@ enum class Hotplug : uint8_t {
     AlreadyOnline,  ///< online of a CPU that is online
     Pinned,         ///< a thread may run on no other CPU
     TimedOut,       ///< the CPU did not stop, or did not come online, in time
+    NotClosed,      ///< sched_cpu_leave() left the run queue open (lab 08 not done)
 };
 
 /// Name of a result, for logs and self-tests.
