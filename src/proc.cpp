@@ -5,6 +5,7 @@
 #include "config.h"
 #include "cpu.h"
 #include "cputable.h"
+#include "cputopo.h"
 #include "format.h"
 #include "ipi.h"
 #include "kstring.h"
@@ -352,7 +353,7 @@ void schedule() {
     Thread* prev = (Thread*)c->current;
     c->need_resched = 0;
 
-    // LAB 07 BEGIN: the next node: from this CPU's own queue, else steal one from the busiest queue (count it)
+    // LAB 07 BEGIN: the next node: from this CPU's own queue, else steal one, nearest queues first (count it)
     runq_lock(p.rq, spin);
     RunqNode* n = runq_dequeue(p.rq);
     runq_unlock(p.rq);  // before stealing: runq_lock_two() takes this lock again
@@ -360,7 +361,8 @@ void schedule() {
     // start, so the online count would leave the highest CPU's queue out.
     uint32_t span = 0;
     for_each_cpu(k, cpu_online_mask) span = k + 1;
-    if (!n && runq_steal_busiest(queues, span, p.rq, allowed, nullptr, spin)) {
+    // Nearest first (stealorder.h): the SMT sibling, the package, the node, anywhere.
+    if (!n && runq_steal_nearest(queues, span, p.rq, cpu_steal_level, allowed, nullptr, spin)) {
         ++p.stats.steals;
         runq_lock(p.rq, spin);
         n = runq_dequeue(p.rq);
