@@ -7,6 +7,7 @@
 #include "cputable.h"
 #include "format.h"
 #include "log.h"
+#include "numa.h"
 
 namespace {
 
@@ -114,6 +115,11 @@ void topology_init_ap(Cpu& c) {
     c.topo = topology_ids(machine, c.apic_id);
 }
 /// [ap]
+
+StealLevel cpu_steal_level(uint32_t thief, uint32_t victim) {
+    return steal_level(CpuPlace{cpus[thief].topo, numa_node_of_cpu(thief)},
+                       CpuPlace{cpus[victim].topo, numa_node_of_cpu(victim)});
+}
 
 void topology_log_summary() {
     Counts n = count_online();

@@ -15,6 +15,7 @@
 ///     topology: <n> cpus in <p> packages, <d> dies, <c> cores, uneven (<source>)
 ///     WARN: topology: ...      (one per kind of problem, never one per CPU)
 #pragma once
+#include "stealorder.h"
 #include "topology.h"
 
 struct Cpu;
@@ -38,6 +39,10 @@ void topology_log_summary();
 void topology_print_tree();
 /// See topology_print_tree().
 void topology_print_levels();
+
+/// How near kernel CPU @p victim is to @p thief (stealorder.h), from their
+/// ids and NUMA nodes: the order in which an idle CPU steals (schedule()).
+StealLevel cpu_steal_level(uint32_t thief, uint32_t victim);
 
 /// Decode the calling CPU's topology with the CPUID instruction (cpu.cpp,
 /// where the instruction source lives); @p c holds its probed features.

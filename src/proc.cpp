@@ -5,6 +5,7 @@
 #include "config.h"
 #include "cpu.h"
 #include "cputable.h"
+#include "cputopo.h"
 #include "format.h"
 #include "hotplug.h"
 #include "ipi.h"
@@ -425,7 +426,7 @@ void schedule() {
     // Closed before our look (the close is published by the queue's lock,
     // which the pick takes next): anything we find there came past it.
     bool closed_before = __atomic_load_n(&p.leaving, __ATOMIC_ACQUIRE) != LeaveNo;
-    // LAB 07 BEGIN: the next node: from this CPU's own queue, else steal one from the busiest queue (count it)
+    // LAB 07 BEGIN: the next node: from this CPU's own queue, else steal one, nearest queues first (count it)
     runq_lock(p.rq, spin);
     RunqNode* n = runq_dequeue(p.rq);
     runq_unlock(p.rq);  // before stealing: runq_lock_two() takes this lock again
@@ -433,7 +434,8 @@ void schedule() {
     // start, so the online count would leave the highest CPU's queue out.
     uint32_t span = 0;
     for_each_cpu(k, cpu_online_mask) span = k + 1;
-    if (!n && runq_steal_busiest(queues, span, p.rq, allowed, nullptr, spin)) {
+    // Nearest first (stealorder.h): the SMT sibling, the package, the node, anywhere.
+    if (!n && runq_steal_nearest(queues, span, p.rq, cpu_steal_level, allowed, nullptr, spin)) {
         ++p.stats.steals;
         runq_lock(p.rq, spin);
         n = runq_dequeue(p.rq);

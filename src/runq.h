@@ -162,18 +162,48 @@ RunqNode* runq_steal(RunQueue& victim, RunQueue& thief, RunqFilter ok, void* ctx
     return n;
 }
 
-/// Steal one node for @p thief (one of @p queues): from the busiest queue
-/// first, then, if everything there is pinned elsewhere, from any other
-/// non-empty queue in index order. Returns the node moved, or null.
+/// Steal one node for @p thief (one of @p queues), nearest queues first.
+/// `near(thief cpu, victim cpu)` ranks each other CPU's queue, 0 nearest (an
+/// integer or an enum such as stealorder.h's StealLevel). Among the queues of
+/// the nearest rank that holds queued nodes: the busiest first, then, if
+/// everything there is pinned elsewhere, the others of that rank in index
+/// order; only then the next rank. So a sibling with one thread waiting is
+/// taken from before a far CPU with many: the near CPU's caches still hold
+/// some of what the thread touched, and the far queue's own neighbours will
+/// take from it. Returns the node moved, or null.
+template <typename Near, typename Spin>
+RunqNode* runq_steal_nearest(RunQueue* const* queues, size_t n, RunQueue& thief, Near&& near, RunqFilter ok,
+                             void* ctx, Spin&& spin) {
+    auto rank = [&](size_t i) { return static_cast<uint32_t>(near(thief.cpu, queues[i]->cpu)); };
+    for (uint32_t r = 0;;) {
+        RunQueue* busiest = nullptr;
+        uint32_t most = 0, next = ~0u;  // next: the nearest rank beyond r that has work
+        for (size_t i = 0; i < n; ++i) {
+            uint32_t c = queues[i] == &thief ? 0 : runq_count(*queues[i]);
+            if (!c) continue;
+            uint32_t ri = rank(i);
+            if (ri == r && c > most) busiest = queues[i], most = c;
+            if (ri > r && ri < next) next = ri;
+        }
+        if (busiest) {
+            if (RunqNode* got = runq_steal(*busiest, thief, ok, ctx, spin)) return got;
+            for (size_t i = 0; i < n; ++i) {
+                if (queues[i] == busiest || queues[i] == &thief || rank(i) != r) continue;
+                if (RunqNode* got = runq_steal(*queues[i], thief, ok, ctx, spin)) return got;
+            }
+        }
+        if (next == ~0u) return nullptr;
+        r = next;
+    }
+}
+
+/// Steal one node for @p thief (one of @p queues) as if every queue were
+/// equally near: from the busiest queue first, then, if everything there is
+/// pinned elsewhere, from any other non-empty queue in index order. Returns
+/// the node moved, or null.
 template <typename Spin>
 RunqNode* runq_steal_busiest(RunQueue* const* queues, size_t n, RunQueue& thief, RunqFilter ok, void* ctx,
                              Spin&& spin) {
-    RunQueue* busiest = runq_busiest(queues, n, &thief);
-    if (!busiest) return nullptr;
-    if (RunqNode* got = runq_steal(*busiest, thief, ok, ctx, spin)) return got;
-    for (size_t i = 0; i < n; ++i) {
-        if (queues[i] == busiest || queues[i] == &thief) continue;
-        if (RunqNode* got = runq_steal(*queues[i], thief, ok, ctx, spin)) return got;
-    }
-    return nullptr;
+    auto same = [](uint32_t, uint32_t) { return 0u; };
+    return runq_steal_nearest(queues, n, thief, same, ok, ctx, spin);
 }

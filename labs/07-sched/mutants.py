@@ -3,19 +3,22 @@ from labgrade import edit, hole, mutant, variant
 
 RUNQ_H, RUNQ, PROC = "src/runq.h", "src/runq.cpp", "src/proc.cpp"
 ORDER = "bool a_first = a.cpu != b.cpu ? a.cpu < b.cpu : &a < &b;"
-STEAL = "if (!n && runq_steal_busiest(queues, span, p.rq, allowed, nullptr, spin)) {"
+STEAL = "if (!n && runq_steal_nearest(queues, span, p.rq, cpu_steal_level, allowed, nullptr, spin)) {"
 TIE = "if (l < best_load || (l == best_load && k == t->last_cpu)) best = k, best_load = l;"
 
 mutant("never_steals", breaks=["steal_2cpus", "steal_4cpus"],
        what="an empty queue means idle: no stealing (creation-time placement hides it in the old tests)",
-       edits=[edit(PROC, STEAL, "if (!n && false && runq_steal_busiest(queues, span, p.rq, allowed, nullptr, spin)) {")])
+       edits=[edit(PROC, STEAL, STEAL.replace("!n &&", "!n && false &&"))])
 mutant("steals_uncounted", breaks=["steal_4cpus"], what="steals but forgets p.stats.steals",
        edits=[edit(PROC, "        ++p.stats.steals;\n", "")])
 mutant("steal_from_online_count", breaks=["steal_after_failed_ap"],
        what="passes the number of online CPUs: with CPU 2 missing, CPU 3's queue is never looked at",
-       edits=[edit(PROC, STEAL, "(void)span;\n    if (!n && runq_steal_busiest(queues, cpu_online_mask.count(), p.rq, allowed, nullptr, spin)) {")])
+       edits=[edit(PROC, STEAL, "(void)span;\n    " + STEAL.replace("span,", "cpu_online_mask.count(),"))])
 mutant("steal_ignores_affinity", breaks=["affinity_4cpus"], what="steals without the affinity filter",
-       edits=[edit(PROC, STEAL, "(void)allowed;\n    if (!n && runq_steal_busiest(queues, span, p.rq, nullptr, nullptr, spin)) {")])
+       edits=[edit(PROC, STEAL, "(void)allowed;\n    " + STEAL.replace("allowed,", "nullptr,"))])
+mutant("steals_busiest_anywhere", breaks=["steal_nearest_first"],
+       what="steals from the busiest queue wherever it is: the sibling's one thread waits while a far node's pile goes first",
+       edits=[edit(PROC, STEAL, "if (!n && runq_steal_busiest(queues, span, p.rq, allowed, nullptr, spin)) {")])
 mutant("lock_first_argument_first", breaks=["lock_order_unit"],
        what="locks a then b: runq_steal(victim, thief) and a thief naming itself first cross",
        edits=[edit(RUNQ_H, ORDER, "bool a_first = true;")])

@@ -148,6 +148,23 @@ def case(name, **kw):
     return c
 
 
+def numa_nodes(sizes_mib, cpus, dists=()):
+    """QEMU -numa arguments: node i gets sizes_mib[i] MiB of RAM (0: none) and the
+    CPUs cpus[i]: a QEMU cpu list ("0-1"), or a tuple of them for a node whose CPUs
+    are not one range (("0-3", "8-11")). dists are (src, dst, distance), symmetric."""
+    args = []
+    for i, (mib, c) in enumerate(zip(sizes_mib, cpus)):
+        lists = ",".join(f"cpus={r}" for r in ((c,) if isinstance(c, str) else c))
+        if not mib:
+            args += ["-numa", f"node,nodeid={i},{lists}"]
+            continue
+        args += ["-object", f"memory-backend-ram,id=m{i},size={mib}M",
+                 "-numa", f"node,nodeid={i},{lists},memdev=m{i}"]
+    for s, d, v in dists:
+        args += ["-numa", f"dist,src={s},dst={d},val={v}"]
+    return args
+
+
 def load_cases(folder):
     """Run every cases/*.py file in @p folder and return the registry."""
     global _loading

@@ -3,22 +3,7 @@ and, with dist=, a SLIT; the kernel must put each CPU and each memory range
 on its node, print the distances, and serve every CPU frames and stacks from
 its own node (the self-test numa). Without -numa there is no SRAT: one node,
 said once. Small memories and few CPUs keep the three boots short."""
-from bootcase import case
-
-
-def nodes(sizes_mib, cpus, dists=()):
-    """-numa arguments: node i gets sizes_mib[i] MiB of RAM (0: none) and the CPUs
-    cpus[i] (a QEMU cpu list, "0-1"); dists are (src, dst, distance), symmetric."""
-    args = []
-    for i, (mib, c) in enumerate(zip(sizes_mib, cpus)):
-        if not mib:
-            args += ["-numa", f"node,nodeid={i},cpus={c}"]
-            continue
-        args += ["-object", f"memory-backend-ram,id=m{i},size={mib}M",
-                 "-numa", f"node,nodeid={i},cpus={c},memdev=m{i}"]
-    for s, d, v in dists:
-        args += ["-numa", f"dist,src={s},dst={d},val={v}"]
-    return args
+from bootcase import case, numa_nodes as nodes
 
 
 PASSED = r"ktest: numa \.\.\. PASS"
