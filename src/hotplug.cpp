@@ -20,6 +20,15 @@ namespace {
 Mutex hotplug_lock;  // one offline or online at a time
 HotplugCounts counts;
 uint32_t drained_on_exit[COHORT_MAX_CPUS];  // written by the leaving CPU before it parks
+// Its own last request ran (1): the mailbox was served on the way out; 2: it
+// ran only after the CPU had said "parked", which must be the last store.
+volatile uint32_t farewell_run[COHORT_MAX_CPUS];
+
+void farewell(void*) {
+    Cpu* c = this_cpu();
+    bool late = __atomic_load_n(&c->claim, __ATOMIC_ACQUIRE) == ClaimParked;
+    __atomic_store_n(&farewell_run[c->id], late ? 2u : 1u, __ATOMIC_RELEASE);
+}
 
 /// Threads that may run on @p cpu and on no other CPU that stays online.
 struct PinnedScan {
@@ -60,6 +69,7 @@ const char* hotplug_name(Hotplug r) {
     case Hotplug::AlreadyOnline: return "already online";
     case Hotplug::Pinned: return "pinned thread";
     case Hotplug::TimedOut: return "timed out";
+    case Hotplug::NotStarted: return "not started";
     case Hotplug::NotClosed: return "queue not closed";
     }
     return "?";
@@ -101,6 +111,7 @@ Hotplug cpu_offline(uint32_t cpu) {
     }
     uint64_t t0 = now_ns();
     drained_on_exit[cpu] = 0;
+    farewell_run[cpu] = 0;
     uint32_t moved = sched_cpu_leave(cpu);
     if (sched_cpu_leave_state(cpu) == LeaveNo) {  // only this caller may reopen it (sched_cpu_stay())
         log_error("hotplug: cpu %u's run queue was not closed by sched_cpu_leave(); it stays online", cpu);
@@ -144,6 +155,16 @@ Hotplug cpu_offline(uint32_t cpu) {
     // If not, a call may still count it after the INIT, and wait for ever.
     bool still_listed = cpu_online_mask.test(cpu);
     smp_park_cpu(cpu);
+    // Its farewell request (hotplug_cpu_leaving()) sat in its mailbox from
+    // before it left the mask: not run means not served on the way out.
+    uint32_t farewell_seen = __atomic_load_n(&farewell_run[cpu], __ATOMIC_ACQUIRE);
+    bool served = farewell_seen != 0;
+    if (!served)
+        log_error("hotplug: cpu %u parked with its mailbox not served: the request it posted itself before leaving "
+                  "never ran (hotplug_cpu_die() must answer what is there)", cpu);
+    if (farewell_seen == 2)
+        log_error("hotplug: cpu %u said it parked before it had served its mailbox (\"parked\" must be its last "
+                  "store: INIT may follow at once)", cpu);
     if (still_listed) {
         log_error("hotplug: cpu %u said it parked while still in cpu_online_mask (hotplug_cpu_die() must leave the "
                   "mask first); taken out now, after its INIT", cpu);
@@ -152,11 +173,16 @@ Hotplug cpu_offline(uint32_t cpu) {
     ++counts.offlines;
     log_info("hotplug: cpu %u offline in %llu us: %u queued thread(s) moved, %u request(s) answered on its way "
              "out; parked with INIT (%u cpus online)", cpu, (unsigned long long)us_since(t0), moved,
-             drained_on_exit[cpu], cpu_online_mask.count());
+             drained_on_exit[cpu] - served, cpu_online_mask.count());
     hotplug_lock.unlock();
     return Hotplug::Done;
 }
 /// [offline]
+
+void hotplug_cpu_leaving() {
+    ipi_post_self(farewell, nullptr);
+    hotplug_cpu_die();
+}
 
 /// [die]
 void hotplug_cpu_die() {
@@ -196,6 +222,6 @@ Hotplug cpu_online(uint32_t cpu) {
                  cpu_online_mask.count());
     }
     hotplug_lock.unlock();
-    return up ? Hotplug::Done : Hotplug::TimedOut;
+    return up ? Hotplug::Done : Hotplug::NotStarted;
 }
 /// [online]

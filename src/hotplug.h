@@ -26,7 +26,8 @@ enum class Hotplug : uint8_t {
     NotOnline,      ///< offline of a CPU that is not online
     AlreadyOnline,  ///< online of a CPU that is online
     Pinned,         ///< a thread may run on no other CPU
-    TimedOut,       ///< the CPU did not stop, or did not come online, in time
+    TimedOut,       ///< the CPU did not stop in time (offline)
+    NotStarted,     ///< the CPU could not be started, or did not come online in time (online)
     NotClosed,      ///< sched_cpu_leave() left the run queue open (lab 08 not done)
 };
 
@@ -49,5 +50,9 @@ struct HotplugCounts {
 HotplugCounts hotplug_counts();
 
 /// Step 3, on the leaving CPU, interrupts off, its timer stopped (called by
-/// the scheduler's idle loop). Never returns: the CPU halts until its INIT.
+/// the scheduler's idle loop): post the farewell request to its own mailbox
+/// (its answer shows the caller that the mailbox was served on the way out),
+/// then hotplug_cpu_die(). Never returns.
+[[noreturn]] void hotplug_cpu_leaving();
+/// The last steps: leave the mask, answer the mailbox, say "parked", halt.
 [[noreturn]] void hotplug_cpu_die();

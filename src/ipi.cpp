@@ -254,6 +254,8 @@ uint32_t ipi_cpu_leave() {
 }
 /// [leave]
 
+bool ipi_post_self(CallFn fn, void* arg) { return callq_post(mailboxes[cpu_number()], CallReq{fn, arg, nullptr, 0}); }
+
 uint32_t ipi_pending(uint32_t cpu) { return cpu < COHORT_MAX_CPUS ? callq_pending(mailboxes[cpu]) : 0; }
 
 CpuMask online_cpus() { return cpu_online_mask; }

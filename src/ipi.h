@@ -50,6 +50,10 @@ void ipi_halt_others();
 /// posted to it (their senders are waiting). Returns the requests run here.
 uint32_t ipi_cpu_leave();
 
+/// Post @p fn(@p arg) to the calling CPU's own mailbox, without an IPI: it
+/// runs at the CPU's next drain (hotplug.cpp's farewell request).
+bool ipi_post_self(CallFn fn, void* arg);
+
 /// Requests posted to CPU @p cpu's mailbox and not yet taken (a snapshot, for
 /// self-tests that must see a request arrive without taking it).
 uint32_t ipi_pending(uint32_t cpu);

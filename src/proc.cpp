@@ -303,7 +303,7 @@ void deferred_preempt() {
 /// [dying]
 /// On a CPU asked to leave, in its idle thread, interrupts off: take the
 /// request (unless it was withdrawn), send away anything that still reached
-/// its queue, stop its timer, and hand over to hotplug_cpu_die().
+/// its queue, stop its timer, and hand over to hotplug_cpu_leaving().
 void sched_cpu_dying() {
     uint32_t me = cpu_number();
     PerCpu& p = percpu[me];
@@ -326,7 +326,7 @@ void sched_cpu_dying() {
     p.slice_end = 0;
     p.timer_lent = true;  // nothing re-arms it from here on
     lapic_timer_stop();
-    hotplug_cpu_die();
+    hotplug_cpu_leaving();
 }
 /// [dying]
 
@@ -687,7 +687,7 @@ uint32_t sched_cpu_leave(uint32_t cpu) {
     write_flags(f);
     // Its running thread goes at its next look at the scheduler: the
     // reschedule IPI, or the caller's own yield when it runs there itself.
-    if (cpu != cpu_number()) ipi_send(cpu, vec::reschedule);
+    ipi_reschedule(cpu);  // not to ourselves: the caller yields instead
     // LAB 08 STUB: lab_todo(8, "closing the run queue and moving its threads in sched_cpu_leave()"); (void)p;
     // LAB 08 LATER: lab_later(8, "no CPU goes offline: its run queue stays open"); (void)p;
     // LAB 08 END

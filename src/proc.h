@@ -105,7 +105,7 @@ void sleep_ms(uint32_t ms);
 /// Hotplug, step 1 (hotplug.cpp): close CPU @p cpu's run queue (enqueue()
 /// sends new threads elsewhere), move every thread queued there to a CPU that
 /// stays, and ask the CPU to switch its running thread out. The CPU's idle
-/// thread then calls hotplug_cpu_die(). Returns the threads moved.
+/// thread then calls hotplug_cpu_leaving(). Returns the threads moved.
 uint32_t sched_cpu_leave(uint32_t cpu);
 /// Undo sched_cpu_leave() if the CPU has not yet taken the request (an offline
 /// that timed out). True when undone; false when the CPU is already dying.

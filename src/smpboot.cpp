@@ -347,12 +347,12 @@ void smp_boot(const BootOptions& opts) {
 /// [start one]
 bool smp_start_cpu(uint32_t k) {
     if (!sb) {
-        log_error("smp: cpu %u cannot be started: no AP trampoline was set up at boot (no AP was started then)", k);
+        log_warn("smp: cpu %u cannot be started: no AP trampoline was set up at boot (no AP was started then)", k);
         return false;
     }
     const CpuEntry& e = cpu_table.cpus[k];
     if (!lapic_id_reachable(e.apic_id)) {
-        log_error("smp: cpu %u (apic %u) cannot be named by an IPI in this APIC mode; not started", k, e.apic_id);
+        log_warn("smp: cpu %u (apic %u) cannot be named by an IPI in this APIC mode; not started", k, e.apic_id);
         return false;
     }
     Cpu& c = cpus[k];

@@ -26,7 +26,7 @@ enum BringupClaim : uint32_t {
     ClaimOpen = 0,       ///< undecided: the BSP is waiting
     ClaimOnline = 1,     ///< the AP checked in
     ClaimCancelled = 2,  ///< the BSP gave up; the AP parks itself if it gets that far
-    ClaimParked = 3,     ///< the AP saw ClaimCancelled and halted (the BSP's INIT follows)
+    ClaimParked = 3,     ///< halted, INIT follows: the AP saw ClaimCancelled, or went offline (hotplug.h)
 };
 
 /// The start block the BSP fills in the trampoline page (see smpboot.inc).

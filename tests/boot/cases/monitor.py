@@ -63,3 +63,22 @@ for arch in ("i686", "amd64"):
                  r"hotplug: cpu 2 online in \d+ us \(4 cpus online\)", r"hotplug: cpu 2 is already online",
                  r"monitor: halting every cpu"],
          exit="pass", timeout=120)
+
+# A CPU that maxcpus= left stopped at boot can be brought online later, and
+# taken offline again; with maxcpus=1 no trampoline was set up, and `online`
+# says so instead of trying.
+for arch in ("i686", "amd64"):
+    case(f"{arch}.monitor.online-after-maxcpus", arch=arch, smp="4", cmdline="maxcpus=2", token=False,
+         script=[(r"cohort> ", "online 3\r"), (r"hotplug: cpu 3 online in", "offline 3\r"),
+                 (r"hotplug: cpu 3 offline in", "online 2\r"), (r"hotplug: cpu 2 online in", "cpus\r"),
+                 (r"monitor: 3 of 4 cpus online", "halt\r")],
+         expect=[r"cpu 3: apic 3 enabled ap not started \(maxcpus\)", r"smp: 2/4 cpus online",
+                 r"cpu3: cpu 3: online \(apic 3, xapic\)", r"hotplug: cpu 3 online in \d+ us \(3 cpus online\)",
+                 r"hotplug: cpu 3 offline in \d+ us", r"hotplug: cpu 2 online in \d+ us \(3 cpus online\)",
+                 r"monitor: 3 of 4 cpus online \(1 taken offline, 2 brought online since boot\)",
+                 r"monitor: halting every cpu"],
+         online="2/4", exit="pass")
+case("amd64.monitor.online-without-trampoline", arch="amd64", smp="4", cmdline="maxcpus=1", token=False,
+     script=[(r"cohort> ", "online 2\r"), (r"cannot be started", "halt\r")],
+     expect=[r"WARN: smp: cpu 2 cannot be started: no AP trampoline was set up at boot", r"monitor: halting every cpu"],
+     forbid=[r"hotplug: cpu 2 online in"], online="1/4", exit="pass")
