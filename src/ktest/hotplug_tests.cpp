@@ -262,7 +262,7 @@ KTEST(hotplug, -1, "100 offline/online cycles of random CPUs under load: nothing
     uint32_t a, b, d, e, f, g;
     spread(off_us, kCycles, a, b, d);
     spread(on_us, kCycles, e, f, g);
-    log_info("bench: hotplug cpus=%u cycles=%u offline_us min=%u median=%u max=%u online_us min=%u median=%u max=%u",
+    log_info("ktest: hotplug: times cpus=%u cycles=%u offline_us min=%u median=%u max=%u online_us min=%u median=%u max=%u",
              start.count(), kCycles, a, b, d, e, f, g);
     log_info("ktest: hotplug: %u items by %u threads: %u once, %u twice, totals %u/%u; %u ran on an offline cpu, "
              "%u left on one; %u calls ok, %u not", claimed, nworkers, once, twice, sum, total, on_offline_cpu,
