@@ -70,6 +70,8 @@ const Row kRows[] = {
      "kernel id of an AP whose first SIPI is not sent (self-test)"},
     {"ap_late", Kind::Number, FIELD(ap_late), 1, kMax - 1, "none", false,
      "kernel id of an AP that checks in only after the BSP gave up on it (self-test)"},
+    {"checkin_gap", Kind::Number, FIELD(checkin_gap), 1, kMax - 1, "none", false,
+     "kernel id of an AP that stalls 200 ms right after raising its online flag (self-test)"},
     {"late_bound_us", Kind::Number, FIELD(late_bound_us), 1, 10000000, "none", false,
      "fail the timing self-tests when a timer wake-up is later than this (for -icount)"},
     {"help", Kind::Flag, FIELD(help), 0, 0, nullptr, false,

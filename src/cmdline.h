@@ -79,6 +79,10 @@ struct BootOptions {
     /// `ap_late=N`: kernel id of an AP that checks in only after the BSP's
     /// wait for it ran out: it must find its bring-up cancelled and park.
     uint32_t ap_late = kNoCpu;
+    /// `checkin_gap=N`: kernel id of an AP that lingers right after raising
+    /// its online flag, as if its vCPU lost its host core there (a self-test
+    /// that the flag is the check-in's last step).
+    uint32_t checkin_gap = kNoCpu;
     /// `late_bound_us=N`: the timing self-tests (`sleep`) fail when a timer
     /// wake-up comes more than N microseconds late. None by default: under
     /// TCG a loaded host may leave a vCPU without a core for any time; under

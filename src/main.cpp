@@ -14,6 +14,7 @@
 #include "ioapic.h"
 #include "ipi.h"
 #include "ktest/ktest.h"
+#include "kstring.h"
 #include "kbd.h"
 #include "lapic.h"
 #include "log.h"
@@ -76,9 +77,20 @@ extern "C" [[noreturn]] void kmain(uint32_t magic, uintptr_t info) {
     logsink_configure(opts.e9, vga, (int)opts.loglevel);
     if (opts.vga && bios && !vga) log_info("console: no VGA card (its CRTC does not answer); the log goes to serial only");
     log_info("cmdline: \"%s\"", mb2.cmdline ? mb2.cmdline : "");
-    char line[300];
+    char line[1024];
     format_options(opts, line, sizeof line);
-    log_info("options: %s", line);
+    // A log line holds about 300 characters: the options go out in pieces cut between words.
+    for (char* p = line; *p;) {
+        size_t n = strlen(p);
+        if (n > 240) {
+            n = 240;
+            while (n && p[n] != ' ') --n;
+            if (!n) n = 240;
+        }
+        log_info("options: %.*s", (int)n, p);
+        p += n;
+        while (*p == ' ') ++p;
+    }
     if (opts.help) log_cmdline_help();
     spinlock_set_timeout_ms(opts.spin_timeout_ms);
 

@@ -91,7 +91,16 @@ mutant("checkin_bsp_id", breaks=["parallel_4cpus"],
 
 mutant("never_online", breaks=["parallel_4cpus", "maxcpus"],
        what="the check-in forgets the online bit: the BSP times out on every AP",
-       edits=[edit(SMP, "    __atomic_store_n(&c->online, (uint8_t)1, __ATOMIC_RELEASE);\n", "")])
+       edits=[edit(SMP, "    announce_online(*c);\n", "")])
+
+mutant("online_first", breaks=["online_last"],
+       what="the online flag raised first, then the mask bit and the stage: the boot CPU may count too few",
+       edits=[hole(SMP, "check in (kernel id", """\
+    announce_online(*c);
+    cpu_checkins[c->id] = CpuCheckin{cpu_number(), lapic_id()};
+    cpu_online_mask.set(c->id);
+    c->boot_stage = StageOnline;
+""")])
 
 variant("setup_tables_first", what="TSS and features first, then the APIC mode, the id check and the LAPIC",
         edits=[hole(SMP, "lapic_init(), arch_cpu_load()", """\
@@ -119,13 +128,13 @@ variant("parallel_one_pass", what="a parallel loop that re-sends, then waits, in
         if (again) udelay(opts.sipi_delay_us);
 """)])
 
-variant("checkin_mask_first", what="check-in through a local, the mask bit before the online bit, stage last",
+variant("checkin_mask_first", what="check-in through a local, the mask bit, the stage, then the online flag",
         edits=[hole(SMP, "check in (kernel id", """\
     CpuCheckin mine{};
     mine.kid = cpu_number();
     mine.apic = lapic_id();
     cpu_checkins[c->id] = mine;
     cpu_online_mask.set(c->id);
-    c->online = 1;
     c->boot_stage = StageOnline;
+    announce_online(*c);
 """)])

@@ -21,6 +21,10 @@ for arch in ("i686", "amd64"):
          expect=[online(8), r"sequential bring-up of 7 AP", r"bench: bringup mode=sequential cpus=8"] + PASSED)
     case(f"{arch}.smp.parallel8", arch=arch, smp="8", cmdline="smpboot=parallel " + SMP_TESTS,
          expect=[online(8), r"parallel bring-up of 7 AP", r"bench: bringup mode=parallel cpus=8"] + PASSED)
+    # AP 3 stalls 200 ms right after raising its online flag (checkin_gap):
+    # the flag must be the check-in's last step, or the count misses it.
+    case(f"{arch}.smp.checkin-gap", arch=arch, smp="4", cmdline="checkin_gap=3 test=cpu_number,smp",
+         expect=[online(4), r"cpu 3: online \(apic 3, xapic\)"] + PASSED)
     # AP 2 is told to stay silent: the BSP names it and its stage, parks it, goes on.
     case(f"{arch}.smp.noanswer", arch=arch, smp="4", cmdline="ap_noanswer=2 ap_timeout_ms=500 test=cpu_number",
          expect=[r"ERROR: cpu 2: apic 2 did not come online within 500 ms \(last stage 3: .*\); parked with INIT",
