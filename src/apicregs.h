@@ -85,6 +85,37 @@ constexpr uint64_t enable = 1ull << 11;      ///< Global APIC enable.
 constexpr uint64_t base_mask = ~0xFFFull;    ///< Physical base of the xAPIC MMIO page.
 }  // namespace apic_base
 
+/// Where the boot CPU's APIC id came from (boot_apic_id()).
+enum class BootIdSource : uint8_t {
+    Cpuid,     ///< CPUID: x2APIC mode (its ID register is CPUID's id), or no enabled xAPIC to read.
+    Register,  ///< The xAPIC ID register, and CPUID agrees.
+    Rewritten, ///< The xAPIC ID register, which disagrees with CPUID: firmware changed it.
+};
+
+/// The boot CPU's APIC id, decided before the tables are read (main.cpp).
+struct BootApicId {
+    uint32_t id;          ///< The id to find the boot CPU by in the tables, and to send to.
+    uint32_t cpuid_id;    ///< What CPUID said (leaf 0xB's x2APIC id, else leaf 1's 8 bits).
+    BootIdSource source;  ///< Which of the two @ref id is.
+};
+
+/// Decide the boot CPU's APIC id from CPUID's @p cpuid_id, the
+/// IA32_APIC_BASE value @p base, the raw xAPIC ID register @p id_reg (MMIO
+/// offset 0x20; read only when @p base says xAPIC mode) and the mode the
+/// machine will run in. Interrupts and IPIs are delivered by the ID register,
+/// which firmware may have rewritten in xAPIC mode (SDM Vol. 3A 10.4.6);
+/// CPUID keeps the id the CPU had at reset. So in xAPIC mode the register
+/// wins (its 8 bits, 31:24, against CPUID's low 8). In x2APIC mode the ID
+/// register is read-only and is CPUID's x2APIC id (SDM 10.12.5.1), whatever
+/// the xAPIC register held before the switch.
+constexpr BootApicId boot_apic_id(uint32_t cpuid_id, uint64_t base, uint32_t id_reg, bool will_x2apic) {
+    bool xapic_now = (base & apic_base::enable) && !(base & apic_base::x2apic);
+    if (will_x2apic || !xapic_now) return {cpuid_id, cpuid_id, BootIdSource::Cpuid};
+    uint32_t reg = id_reg >> 24;
+    if (reg == (cpuid_id & 0xFFu)) return {cpuid_id, cpuid_id, BootIdSource::Register};
+    return {reg, cpuid_id, BootIdSource::Rewritten};
+}
+
 /// Delivery modes, shared by the ICR, the LVT entries and IOAPIC redirection
 /// entries (SDM 10.6.1, 10.5.1; 82093AA 3.2.4). Not every mode is legal
 /// everywhere: LVT entries take Fixed, Smi, Nmi, Init or ExtInt; the ICR takes

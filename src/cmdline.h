@@ -83,6 +83,10 @@ struct BootOptions {
     /// its online flag, as if its vCPU lost its host core there (a self-test
     /// that the flag is the check-in's last step).
     uint32_t checkin_gap = kNoCpu;
+    /// `bsp_id_rewrite=N`: write N into the boot CPU's xAPIC ID register
+    /// before the tables are read, as firmware may (a self-test that the
+    /// kernel goes by the register, not by CPUID).
+    uint32_t bsp_id_rewrite = kNoCpu;
     /// `late_bound_us=N`: the timing self-tests (`sleep`) fail when a timer
     /// wake-up comes more than N microseconds late. None by default: under
     /// TCG a loaded host may leave a vCPU without a core for any time; under

@@ -60,6 +60,28 @@ void lapic_choose_mode(const CpuFeatures& bsp, bool nox2apic, uint64_t mmio_base
     trap_set_handler(vec::lapic_error, on_error);
 }
 
+BootApicId lapic_boot_id(const CpuFeatures& bsp, bool nox2apic, uint32_t rewrite) {
+    uint32_t cpuid_id = bsp.has_x2apic_id ? bsp.x2apic_id : bsp.initial_apic_id;
+    if (!cpu_has(bsp, CpuFlag::Apic)) return {cpuid_id, cpuid_id, BootIdSource::Cpuid};
+    uint64_t base = rdmsr(apic_base::msr);
+    bool will_x2 = cpu_has(bsp, CpuFlag::X2apic) && !nox2apic;
+    uint32_t reg = 0;
+    if ((base & apic_base::enable) && !(base & apic_base::x2apic)) {
+        uintptr_t page = (uintptr_t)(base & apic_base::base_mask & 0xFFFFFFFFFull);
+        vm_map_mmio(page, 4096);
+        uintptr_t id = page + (uint16_t)LapicReg::Id;
+        if (rewrite != kNoRewrite) {
+            mmio_write32(id, (mmio_read32(id) & 0x00FFFFFFu) | (rewrite << 24));
+            log_warn("lapic: bsp_id_rewrite=%u: the boot CPU's xAPIC ID register now says %u, as firmware "
+                     "may leave it (SDM Vol. 3A 10.4.6)", rewrite, mmio_read32(id) >> 24);
+        }
+        reg = mmio_read32(id);
+    } else if (rewrite != kNoRewrite) {
+        log_warn("lapic: bsp_id_rewrite=%u ignored: the boot CPU's LAPIC is not in xAPIC mode", rewrite);
+    }
+    return boot_apic_id(cpuid_id, base, reg, will_x2);
+}
+
 ApicMode lapic_machine_mode() { return machine_mode; }
 
 bool lapic_id_reachable(uint32_t apic) {
@@ -81,7 +103,8 @@ void lapic_enable_mode() {
         if (!x2) wrmsr(apic_base::msr, base | apic_base::x2apic);
     } else {
         if (x2) wrmsr(apic_base::msr, base &= ~(apic_base::enable | apic_base::x2apic));
-        wrmsr(apic_base::msr, (base & ~apic_base::x2apic) | apic_base::enable);
+        // Already in xAPIC mode: no write (under QEMU a write resets the ID register).
+        if (!(base & apic_base::enable)) wrmsr(apic_base::msr, base | apic_base::enable);
     }
     this_cpu()->apic_mode = machine_mode;
     // LAB 04 STUB: lab_todo(4, "the APIC mode switch in lapic_enable_mode()");

@@ -17,6 +17,14 @@ struct CpuFeatures;
 /// it and `nox2apic` was not given (or when the firmware already enabled it).
 /// @p mmio_base is the xAPIC base from the MADT (0: take IA32_APIC_BASE).
 void lapic_choose_mode(const CpuFeatures& bsp, bool nox2apic, uint64_t mmio_base);
+/// The BSP's APIC id, before the tables are read (boot_apic_id() in
+/// apicregs.h decides): from its xAPIC ID register when the machine stays in
+/// xAPIC mode, else from CPUID. @p rewrite (not ::kNoRewrite) first writes
+/// that value into the xAPIC ID register, as firmware may (SDM Vol. 3A
+/// 10.4.6): the `bsp_id_rewrite=` self-test.
+BootApicId lapic_boot_id(const CpuFeatures& bsp, bool nox2apic, uint32_t rewrite);
+/// lapic_boot_id()'s "no rewrite".
+constexpr uint32_t kNoRewrite = 0xFFFFFFFFu;
 /// False when the BSP has no local APIC (CPUID.01H:EDX[9] = 0): the kernel
 /// then runs on the BSP alone and every LAPIC user steps aside.
 bool lapic_available();

@@ -111,9 +111,17 @@ extern "C" [[noreturn]] void kmain(uint32_t magic, uintptr_t info) {
              opts.spinlock == SpinPolicy::Auto ? "auto" : opts.spinlock == SpinPolicy::Tas ? "tas" : "ticket",
              cpu_has(f, CpuFlag::Hypervisor) ? "set" : "clear");
 
-    // Requires: the BSP's APIC id (from CPUID: its LAPIC is not set up yet).
-    // The CPUs, then their NUMA nodes: frames come node-first from here on.
-    this_cpu()->apic_id = f.has_x2apic_id ? f.x2apic_id : f.initial_apic_id;
+    // Requires: CPUID. The BSP's APIC id, which the tables list it by: the
+    // xAPIC ID register where the machine stays in xAPIC mode (firmware may
+    // have rewritten it), else CPUID's.
+    BootApicId bid = lapic_boot_id(f, opts.nox2apic, opts.bsp_id_rewrite);
+    if (bid.source == BootIdSource::Rewritten)
+        log_warn("lapic: the boot CPU's xAPIC ID register says %u, CPUID %u: firmware changed it; "
+                 "going by the register, which interrupts are delivered by", bid.id, bid.cpuid_id);
+    this_cpu()->apic_id = bid.id;
+
+    // Requires: the BSP's APIC id. The CPUs, then their NUMA nodes: frames
+    // come node-first from here on.
     discover_cpus(opts, mb2, this_cpu()->apic_id, f.logical_per_package());
     timer_calibrate_pm();  // only when neither the PIT nor CPUID gave the TSC rate
 
@@ -129,6 +137,9 @@ extern "C" [[noreturn]] void kmain(uint32_t magic, uintptr_t info) {
     // tables. The BSP picks the mode every CPU will use, then switches itself.
     lapic_choose_mode(f, opts.nox2apic, cpu_table.lapic_addr);
     lapic_enable_mode();
+    if (lapic_available() && lapic_id() != this_cpu()->apic_id)
+        log_error("lapic: cpu 0's LAPIC says apic id %u after its mode switch, the tables were read with %u",
+                  lapic_id(), this_cpu()->apic_id);
     lapic_init();
     log_info("lapic: cpu 0 apic id %u mode %s", this_cpu()->apic_id, apic_mode_name(this_cpu()->apic_mode));
 

@@ -237,4 +237,47 @@ BOOST_AUTO_TEST_CASE(ioapic_redirection_entries) {
     BOOST_TEST(back.encode_high() == 0x05000000u);
 }
 
+
+// The boot CPU's id (SDM Vol. 3A 10.4.6, 10.12.5.1): the xAPIC ID register
+// wins where the machine stays in xAPIC mode; in x2APIC mode, or with the
+// LAPIC disabled, CPUID's id is the one.
+
+constexpr uint64_t kXapic = 0xFEE00000ull | apic_base::enable | apic_base::bsp;
+constexpr uint64_t kX2apic = kXapic | apic_base::x2apic;
+
+BOOST_AUTO_TEST_CASE(register_agrees) {
+    BootApicId b = boot_apic_id(3, kXapic, 3u << 24, false);
+    BOOST_TEST(b.id == 3u);
+    BOOST_TEST(int(b.source) == int(BootIdSource::Register));
+}
+
+BOOST_AUTO_TEST_CASE(register_rewritten_wins) {
+    BootApicId b = boot_apic_id(0, kXapic, (7u << 24) | 0x00ABCDEFu, false);  // low bits are reserved
+    BOOST_TEST(b.id == 7u);
+    BOOST_TEST(b.cpuid_id == 0u);
+    BOOST_TEST(int(b.source) == int(BootIdSource::Rewritten));
+}
+
+BOOST_AUTO_TEST_CASE(eight_bits_compared) {
+    // CPUID's x2APIC id 0x105 and an xAPIC register of 0x05: the same CPU
+    // seen through 8 bits, not a rewrite; the full id is kept.
+    BootApicId b = boot_apic_id(0x105, kXapic, 0x05u << 24, false);
+    BOOST_TEST(b.id == 0x105u);
+    BOOST_TEST(int(b.source) == int(BootIdSource::Register));
+}
+
+BOOST_AUTO_TEST_CASE(x2apic_goes_by_cpuid) {
+    // Going to x2APIC: the register will read CPUID's id whatever xAPIC held.
+    BOOST_TEST(boot_apic_id(2, kXapic, 9u << 24, true).id == 2u);
+    BOOST_TEST(int(boot_apic_id(2, kXapic, 9u << 24, true).source) == int(BootIdSource::Cpuid));
+    // Already in x2APIC mode (firmware): no xAPIC register to read.
+    BOOST_TEST(boot_apic_id(300, kX2apic, 0, false).id == 300u);
+}
+
+BOOST_AUTO_TEST_CASE(disabled_lapic_goes_by_cpuid) {
+    BootApicId b = boot_apic_id(1, 0xFEE00000ull, 0xFFFFFFFFu, false);
+    BOOST_TEST(b.id == 1u);
+    BOOST_TEST(int(b.source) == int(BootIdSource::Cpuid));
+}
+
 BOOST_AUTO_TEST_SUITE_END()
