@@ -280,5 +280,10 @@ bool acpi_discover(const PhysMem& mem, const AcpiRsdpTags& tags, MadtInfo* out, 
         log_warn("acpi: no valid MADT (\"APIC\" table)");
         return false;
     }
+    // Which MADT: the firmware's, or one a boot loader put in its place
+    // (GRUB's `acpi` command; docs/testing.md), by its OEM fields (Table 5.4).
+    const uint8_t* h = mem.map(ref.phys, SDT_HEADER_LEN);
+    log_info("acpi: MADT revision %u (%.6s %.8s) at 0x%llx, %u bytes", h[8], (const char*)h + 10,
+             (const char*)h + 16, (unsigned long long)ref.phys, ref.len);
     return madt_parse(mem.map(ref.phys, ref.len), ref.len, out);
 }
