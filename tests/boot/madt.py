@@ -67,6 +67,11 @@ def machine(n, cpu_flags=ENABLED):
     return out
 
 
+def like_qemu(n):
+    """QEMU pc's MADT in substance, its LAPIC NMI entry (all processors, LINT1) included."""
+    return madt(machine(n) + [lapic_nmi(0xFF, 1)])
+
+
 def no_enabled_cpu(n):
     """Every processor entry has flags 0 (neither enabled nor online capable): the
     kernel must take its CPUs from the MP table (issue 7)."""
@@ -81,7 +86,7 @@ def per_cpu_nmi(n):
     return madt(machine(n) + nmis + [x2apic_nmi(0xFF, 0)])
 
 
-VARIANTS = {"no-enabled-cpu": no_enabled_cpu, "per-cpu-nmi": per_cpu_nmi}
+VARIANTS = {"like-qemu": like_qemu, "no-enabled-cpu": no_enabled_cpu, "per-cpu-nmi": per_cpu_nmi}
 
 
 def main(argv):

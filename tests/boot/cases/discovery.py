@@ -69,3 +69,10 @@ for arch in ("i686", "amd64"):
          expect=[OURS, found(4, "acpi"),
                  r"ktest: lint_nmi \.\.\. PASS 4 cpus, 0 wrong; lint0 nmi on cpus 1,3; lint1 nmi on cpus 0,2"]
          + PASSED)
+
+# GRUB's `acpi` without --exclude lists its MADT before QEMU's: the first is
+# read, the second named in one warning.
+case("amd64.discover.madt-second", arch="amd64", smp="4", cmdline=SMP_TESTS,
+     files={"madt.aml": madt.like_qemu(4)}, grub=["acpi /boot/madt.aml"],
+     expect=[OURS, r"WARN: acpi: a second MADT \(BOCHS  BXPC    \) at 0x[0-9a-f]+; only the first is read",
+             found(4, "acpi")] + PASSED, count={r"a second MADT": 1})
