@@ -15,40 +15,41 @@ import sys
 
 LAPIC_ADDR = 0xFEE00000
 IOAPIC_ADDR = 0xFEC00000
-PCAT_COMPAT = 1          # MADT flags bit 0: dual 8259s present (Table 5.20)
-ENABLED = 1              # Local APIC flags bit 0 (Table 5.23)
-LEVEL_HIGH = 0x000D      # MPS INTI flags: trigger 3 (level), polarity 1 (high) (Table 5.26)
+PCAT_COMPAT = 1          # MADT flags bit 0: dual 8259s present (5.2.12)
+ENABLED = 1              # Local APIC flags bit 0 (5.2.12.2)
+LEVEL_HIGH = 0x000D      # MPS INTI flags: trigger 3 (level), polarity 1 (high) (5.2.12.5)
 ACTIVE_LOW = 0x0003      # polarity 3 (low), trigger 0 (bus default: edge for NMI)
 
 
 def lapic(uid, apic_id, flags):
-    """Processor Local APIC, type 0 (Table 5.22)."""
+    """Processor Local APIC, type 0 (5.2.12.2)."""
     return struct.pack("<BBBBI", 0, 8, uid, apic_id, flags)
 
 
 def ioapic(ioapic_id, addr, gsi_base):
-    """I/O APIC, type 1 (Table 5.24)."""
+    """I/O APIC, type 1 (5.2.12.3)."""
     return struct.pack("<BBBBII", 1, 12, ioapic_id, 0, addr, gsi_base)
 
 
 def override(irq, gsi, flags):
-    """Interrupt Source Override, type 2, bus 0 = ISA (Table 5.25)."""
+    """Interrupt Source Override, type 2, bus 0 = ISA (5.2.12.5)."""
     return struct.pack("<BBBBIH", 2, 10, 0, irq, gsi, flags)
 
 
 def lapic_nmi(uid, lint, flags=0):
-    """Local APIC NMI, type 4 (Table 5.28): uid 0xFF means every processor."""
+    """Local APIC NMI, type 4 (5.2.12.7): uid 0xFF means every processor."""
     return struct.pack("<BBBHB", 4, 6, uid, flags, lint)
 
 
 def x2apic_nmi(uid, lint, flags=0):
-    """Local x2APIC NMI, type 0xA (Table 5.32): uid 0xFFFFFFFF means every processor."""
+    """Local x2APIC NMI, type 0xA (5.2.12.13): uid 0xFFFFFFFF means every processor."""
     return struct.pack("<BBHIB3x", 0xA, 12, flags, uid, lint)
 
 
 def madt(entries, revision=6):
-    """The whole table: the 36-byte header (Table 5.4), the local APIC address and
-    flags (Table 5.19), @p entries; the checksum makes the bytes sum to 0."""
+    """The whole table: the 36-byte header (5.2.6, Table 5.4; revision 6 is ACPI
+    6.5's MADT), the local APIC address and flags, @p entries; the checksum
+    makes the bytes sum to 0."""
     body = struct.pack("<II", LAPIC_ADDR, PCAT_COMPAT) + b"".join(entries)
     length = 36 + len(body)
     head = struct.pack("<4sIBB6s8sI4sI", b"APIC", length, revision, 0, b"COHORT", b"TESTMADT",
