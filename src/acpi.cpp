@@ -181,7 +181,10 @@ bool acpi_scan_rsdp(const PhysMem& mem, Rsdp* out) {
     return false;
 }
 
-bool acpi_find_table(const PhysMem& mem, const Rsdp& rsdp, const char* sig, AcpiTableRef* out) {
+namespace {
+/// The first table with signature @p sig and a valid checksum in the order
+/// the root table lists them; with @p second, the walk goes on to the next.
+bool find_table(const PhysMem& mem, const Rsdp& rsdp, const char* sig, AcpiTableRef* out, AcpiTableRef* second) {
     uint32_t len = 0;
     const uint8_t* root = nullptr;
     unsigned width = 8;
@@ -201,6 +204,7 @@ bool acpi_find_table(const PhysMem& mem, const Rsdp& rsdp, const char* sig, Acpi
     }
     if ((len - SDT_HEADER_LEN) % width != 0)
         log_warn("acpi: %.4s length %u leaves a partial entry; ignored", (const char*)root, len);
+    bool found = false;
     for (uint32_t off = SDT_HEADER_LEN; off + width <= len; off += width) {
         uint64_t phys = width == 8 ? load_le64(root + off) : load_le32(root + off);
         const uint8_t* h = mem.map(phys, SDT_HEADER_LEN);
@@ -210,12 +214,17 @@ bool acpi_find_table(const PhysMem& mem, const Rsdp& rsdp, const char* sig, Acpi
             continue;
         }
         uint32_t n = 0;
-        if (memcmp(h, sig, 4) == 0 && map_table(mem, phys, sig, &n) != nullptr) {
-            *out = AcpiTableRef{phys, n};
-            return true;
-        }
+        if (memcmp(h, sig, 4) != 0 || map_table(mem, phys, sig, &n) == nullptr) continue;
+        *(found ? second : out) = AcpiTableRef{phys, n};
+        if (found || second == nullptr) return true;
+        found = true;
     }
-    return false;
+    return found;
+}
+}  // namespace
+
+bool acpi_find_table(const PhysMem& mem, const Rsdp& rsdp, const char* sig, AcpiTableRef* out) {
+    return find_table(mem, rsdp, sig, out, nullptr);
 }
 
 bool madt_parse(const uint8_t* t, size_t len, MadtInfo* out) {
@@ -275,10 +284,23 @@ bool acpi_discover(const PhysMem& mem, const AcpiRsdpTags& tags, MadtInfo* out, 
     log_info("acpi: RSDP revision %u (%s) at 0x%llx: RSDT 0x%x XSDT 0x%llx", rsdp.revision,
              rsdp.oem_id, (unsigned long long)rsdp.phys, rsdp.rsdt, (unsigned long long)rsdp.xsdt);
     if (rsdp_out != nullptr) *rsdp_out = rsdp;
-    AcpiTableRef ref{};
-    if (!acpi_find_table(mem, rsdp, "APIC", &ref)) {
+    AcpiTableRef ref{}, more{};
+    if (!find_table(mem, rsdp, "APIC", &ref, &more)) {
         log_warn("acpi: no valid MADT (\"APIC\" table)");
         return false;
+    }
+    // Which MADT: the firmware's, or one a boot loader put in its place
+    // (GRUB's `acpi` command; docs/testing.md), by its OEM fields (Table 5.4).
+    const uint8_t* h = mem.map(ref.phys, SDT_HEADER_LEN);
+    log_info("acpi: MADT revision %u (%.6s %.8s) at 0x%llx, %u bytes", h[8], (const char*)h + 10,
+             (const char*)h + 16, (unsigned long long)ref.phys, ref.len);
+    // A second MADT describes the machine a second time, perhaps otherwise
+    // (GRUB's `acpi` without --exclude=APIC lists its table before the
+    // firmware's): the first listed is read, the second named.
+    if (more.len != 0) {
+        const uint8_t* m = mem.map(more.phys, SDT_HEADER_LEN);
+        log_warn("acpi: a second MADT (%.6s %.8s) at 0x%llx; only the first is read", (const char*)m + 10,
+                 (const char*)m + 16, (unsigned long long)more.phys);
     }
     return madt_parse(mem.map(ref.phys, ref.len), ref.len, out);
 }

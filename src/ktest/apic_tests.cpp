@@ -3,16 +3,21 @@
 /// masking, and an APIC error reported by name. They borrow the BSP's LAPIC
 /// timer from the scheduler and fire it on the test vector (class 12, below
 /// the clock's), then stop it; the scheduler re-arms it at its next switch.
+#include "acpi.h"
 #include "apicregs.h"
 #include "config.h"
 #include "cpumask.h"
+#include "cputable.h"
+#include "discover.h"
 #include "fadt.h"
+#include "format.h"
 #include "ipi.h"
 #include "kstring.h"
 #include "cpu.h"
 #include "ktest.h"
 #include "lapic.h"
 #include "log.h"
+#include "mp.h"
 #include "proc.h"
 #include "runlevel.h"
 #include "timer.h"
@@ -330,3 +335,84 @@ KTEST(stray_vector_eoi, 15, "an interrupt vector with no handler is acknowledged
                  stuck ? "was held back" : after_stray ? "arrived" : "did not arrive");
     return sent && strays == 1 && !stuck && after_stray == 1;
 }
+
+/// [lint nmi]
+/// Each CPU's LINT pins read back against the firmware table the CPU list came
+/// from: a MADT Local APIC NMI entry (type 4, ACPI 6.5 5.2.12.7) names one
+/// processor by ACPI uid or, with uid 0xFF, all; a Local x2APIC NMI entry
+/// (type 0xA, 5.2.12.13) names one by uid, all only with 0xFFFFFFFF; an MP
+/// local interrupt entry of type NMI (MP spec 1.4 4.3.4) names one by APIC id
+/// or, with 0xFF, all. The rule is restated here, not taken from discover.cpp.
+namespace {
+uint32_t lint_read[COHORT_MAX_CPUS][2];
+
+void read_lints(void*) {
+    uint32_t k = cpu_number();
+    lint_read[k][0] = lapic_read(LapicReg::LvtLint0);
+    lint_read[k][1] = lapic_read(LapicReg::LvtLint1);
+}
+
+/// Bit @p lint of the result: that pin of kernel CPU @p k is NMI per the table.
+uint32_t lints_named(uint32_t k) {
+    const CpuEntry& c = cpu_table.cpus[k];
+    uint32_t pins = 0;
+    if (cpu_table.source == CpuSource::Acpi) {
+        const MadtInfo& m = discovered_madt();
+        for (uint32_t i = 0; i < m.nlapic_nmis; ++i)
+            if (m.lapic_nmis[i].uid == LAPIC_NMI_ALL || m.lapic_nmis[i].uid == c.acpi_uid)
+                pins |= 1u << m.lapic_nmis[i].lint;
+    } else if (cpu_table.source == CpuSource::Mp) {
+        const MpInfo& m = discovered_mp();
+        for (uint32_t i = 0; i < m.nlints; ++i)
+            if (m.lints[i].irq_type == 1 && (m.lints[i].dst_id == 0xFF || m.lints[i].dst_id == c.apic_id))
+                pins |= 1u << m.lints[i].dst_pin;
+    }
+    return pins & 3;
+}
+
+/// Append the kernel ids in @p set as ranges ("0-2,5") or "none".
+void append_cpus(char* out, size_t cap, const CpuMask& set) {
+    size_t n = 0;
+    out[0] = 0;
+    for (uint32_t k = 0; k < COHORT_MAX_CPUS; ++k) {
+        if (!set.test(k) || (k > 0 && set.test(k - 1))) continue;
+        uint32_t e = k;
+        while (e + 1 < COHORT_MAX_CPUS && set.test(e + 1)) ++e;
+        size_t w = e == k ? ksnprintf(out + n, cap - n, "%s%u", n ? "," : "", k)
+                       : ksnprintf(out + n, cap - n, "%s%u-%u", n ? "," : "", k, e);
+        if (w >= cap - n) break;
+        n += w;
+    }
+    if (n == 0) ksnprintf(out, cap, "none");
+}
+}  // namespace
+
+KTEST(lint_nmi, 13, "on every CPU: LVT LINT0/LINT1 are NMI exactly where the MADT or MP table names that CPU") {
+    memset(lint_read, 0, sizeof lint_read);
+    CpuMask online = online_cpus();
+    bool called = ipi_call(online, read_lints, nullptr, true);
+    CpuMask nmi[2];
+    uint32_t n = 0, wrong = 0;
+    for (uint32_t k = 0; k < COHORT_MAX_CPUS; ++k) {
+        if (!online.test(k)) continue;
+        ++n;
+        uint32_t want = lints_named(k), got = 0;
+        for (uint32_t pin = 0; pin < 2; ++pin) {
+            Lvt l = Lvt::from_raw(lint_read[k][pin]);
+            if (!l.is_masked() && l.delivery() == Delivery::Nmi) {
+                got |= 1u << pin;
+                nmi[pin].set(k);
+            }
+        }
+        if (got != want && ++wrong <= 8)
+            ktest_detail("cpu %u (apic %u, uid %u): NMI on pins 0x%x, the %s table names 0x%x;", k,
+                         cpu_table.cpus[k].apic_id, cpu_table.cpus[k].acpi_uid, got,
+                         cpu_source_name(cpu_table.source), want);
+    }
+    char l0[64], l1[64];
+    append_cpus(l0, sizeof l0, nmi[0]);
+    append_cpus(l1, sizeof l1, nmi[1]);
+    ktest_detail("%u cpus, %u wrong; lint0 nmi on cpus %s; lint1 nmi on cpus %s", n, wrong, l0, l1);
+    return called && wrong == 0;
+}
+/// [lint nmi]

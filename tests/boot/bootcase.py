@@ -69,6 +69,9 @@ class Case:
                                    # None: derived from smp (and maxcpus=) for a run that passes
     allow: list = dataclasses.field(default_factory=list)  # regexes of lines (or Bochs log lines)
                                    # exempt from the common FORBIDDEN list: what the case provokes
+    files: dict = dataclasses.field(default_factory=dict)  # name -> bytes: /boot/<name> on the ISO
+    grub: list = dataclasses.field(default_factory=list)   # GRUB commands run before multiboot2
+                                   # (tools/mkiso --file, --grub), e.g. a MADT from madt.py
     source: str = ""               # the cases file that registered it
 
     def forbidden(self):
@@ -126,6 +129,11 @@ def check_case(c):
             raise ValueError(f"{c.name}: bad regex {rx!r}: {e}") from None
     if any(ch in c.cmdline for ch in '";$`\\'):
         raise ValueError(f"{c.name}: the command line may not hold \" ; $ ` or \\")
+    if any(ch in line for line in c.grub for ch in '";$`\\\n'):
+        raise ValueError(f"{c.name}: a grub line may not hold \" ; $ ` \\ or a newline")
+    for name, data in c.files.items():
+        if not re.fullmatch(r"[A-Za-z0-9_.-]+", name) or name in ("cohort.elf", "grub") or not isinstance(data, bytes):
+            raise ValueError(f"{c.name}: files maps plain names (not cohort.elf) to bytes")
 
 
 def check_bochs_case(c):

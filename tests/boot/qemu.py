@@ -57,13 +57,23 @@ def qemu_version():
     return (int(m.group(1)) if m else 0), out.splitlines()[0] if out else "?"
 
 
-def build_iso(build_dir, arch, cmdline, out):
-    """Make an ISO whose default GRUB entry boots @p cmdline; None or an error message."""
+def build_iso(build_dir, arch, cmdline, out, grub=(), files=None):
+    """Make an ISO whose default GRUB entry boots @p cmdline; None or an error message.
+    @p files maps names to bytes, written to /boot/<name> on the ISO; the GRUB
+    commands @p grub run before multiboot2 (tools/mkiso --file, --grub)."""
     kernel = os.path.join(build_dir, f"kernel-{arch}.elf")
     if not os.path.isfile(kernel):
         return f"{kernel} not built: run `make build` (or cmake --build {build_dir})"
+    extra = []
+    for name, data in (files or {}).items():
+        path = os.path.join(os.path.dirname(os.path.abspath(out)), name)
+        with open(path, "wb") as f:
+            f.write(data)
+        extra += ["--file", path]
+    for line in grub:
+        extra += ["--grub", line]
     r = subprocess.run([os.path.join(TOP, "tools", "mkiso"), "--arch", arch, "--kernel", kernel,
-                        "--out", out, "--cmdline", cmdline], capture_output=True, text=True)
+                        "--out", out, "--cmdline", cmdline] + extra, capture_output=True, text=True)
     return None if r.returncode == 0 else f"tools/mkiso failed: {r.stderr.strip()}"
 
 

@@ -171,6 +171,24 @@ BOOST_FIXTURE_TEST_CASE(xsdt_preferred_and_bad_xsdt_falls_back, Fixture) {
     BOOST_TEST(log_contains("WARN: acpi: XSDT at 0x2000 unusable; using the RSDT"));
 }
 
+BOOST_FIXTURE_TEST_CASE(second_madt_is_named_and_not_read, Fixture) {
+    // GRUB's `acpi` without --exclude=APIC lists its MADT before the firmware's.
+    Snapshot s = bios_machine(madt({lapic(0, 0), lapic(1, 1)}));
+    s.chunks[1].bytes = rsdt({0x7FE1000, 0x7FE2000, 0x7FE3000});
+    s.put(0x7FE3000, madt({lapic(0, 0)}));
+    BOOST_TEST(acpi_discover(s.mem(), AcpiRsdpTags{}, m.get()));
+    BOOST_TEST(m->ncpus == 2u);
+    BOOST_TEST(log_contains("acpi: MADT revision 5 (COHORT TESTTBL ) at 0x7fe2000, 60 bytes"));
+    BOOST_TEST(log_contains("WARN: acpi: a second MADT (COHORT TESTTBL ) at 0x7fe3000; only the first is read"));
+
+    // One MADT, no warning; one with a bad checksum is no second MADT.
+    s.chunks.back().bytes[9] ^= 1;
+    clear_log();
+    BOOST_TEST(acpi_discover(s.mem(), AcpiRsdpTags{}, m.get()));
+    BOOST_TEST(!log_contains("a second MADT"));
+    BOOST_TEST(log_contains("WARN: acpi: APIC at 0x7fe3000 has a bad checksum; skipped"));
+}
+
 BOOST_FIXTURE_TEST_CASE(rsdt_bad_checksum, Fixture) {
     Snapshot s = bios_machine(madt({lapic(0, 0)}));
     s.chunks[1].bytes[36] ^= 1;

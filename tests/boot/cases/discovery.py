@@ -1,6 +1,7 @@
 """CPU discovery (acpi.cpp, mp.cpp, cputable.cpp): the source used, the count
 found, dense kernel ids over APIC-id gaps, disabled entries, the MP-table
 path with and without its SeaBIOS blind spot, maxcpus=."""
+import madt
 from bootcase import case
 
 SMP_TESTS = "test=cpu_number,smp"
@@ -46,3 +47,32 @@ for arch in ("i686", "amd64"):
 
 case("amd64.discover.uefi4", arch="amd64", firmware="uefi", machine="q35", smp="4",
      cmdline=SMP_TESTS, expect=[found(4, "acpi"), r"smp: 4/4 cpus online"] + PASSED, timeout=90)
+
+# Hand-made MADTs (tests/boot/madt.py) in place of QEMU's, loaded by GRUB's
+# `acpi` command before the kernel (docs/testing.md): tables no QEMU machine
+# builds. The MADT line shows the kernel read the replacement, not QEMU's.
+REPLACE = "acpi --exclude=APIC /boot/madt.aml"
+OURS = r"acpi: MADT revision 6 \(COHORT TESTMADT\)"
+LINT_TESTS = SMP_TESTS + ",lint_nmi"
+# Every processor entry disabled: the MP table names the CPUs (issue 7);
+# one package per CPU, so SeaBIOS's MP table lists all four.
+case("amd64.discover.madt-no-cpu", arch="amd64", smp="4,sockets=4,cores=1", cmdline=LINT_TESTS,
+     files={"madt.aml": madt.no_enabled_cpu(4)}, grub=[REPLACE],
+     expect=[OURS, r"WARN: cpus: the MADT lists no enabled CPU; trying the MP table", found(4, "mp"),
+             r"ktest: lint_nmi \.\.\. PASS 4 cpus, 0 wrong; lint0 nmi on cpus none; lint1 nmi on cpus 0-3"]
+     + PASSED, forbid=[r"source=acpi", r"no usable ACPI MADT and no MP table"])
+# Local APIC NMI entries per processor, LINT1 on uids 0 and 2, LINT0 on 1 and
+# 3, plus an x2APIC NMI entry for uid 255, one absent processor (issue 11).
+for arch in ("i686", "amd64"):
+    case(f"{arch}.discover.madt-nmi", arch=arch, smp="4", cmdline=LINT_TESTS,
+         files={"madt.aml": madt.per_cpu_nmi(4)}, grub=[REPLACE],
+         expect=[OURS, found(4, "acpi"),
+                 r"ktest: lint_nmi \.\.\. PASS 4 cpus, 0 wrong; lint0 nmi on cpus 1,3; lint1 nmi on cpus 0,2"]
+         + PASSED)
+
+# GRUB's `acpi` without --exclude lists its MADT before QEMU's: the first is
+# read, the second named in one warning.
+case("amd64.discover.madt-second", arch="amd64", smp="4", cmdline=SMP_TESTS,
+     files={"madt.aml": madt.like_qemu(4)}, grub=["acpi /boot/madt.aml"],
+     expect=[OURS, r"WARN: acpi: a second MADT \(BOCHS  BXPC    \) at 0x[0-9a-f]+; only the first is read",
+             found(4, "acpi")] + PASSED, count={r"a second MADT": 1})
