@@ -203,15 +203,17 @@ void lapic_init() {
     lapic_write(LapicReg::Svr, svr::enable | vec::spurious);
     lapic_write(LapicReg::LvtTimer, Lvt{}.encode());
     lapic_write(LapicReg::LvtLint0, Lvt{}.encode());  // no virtual wire: the IOAPIC delivers IRQs
-    Lvt lint1 = Lvt{};
+    lapic_write(LapicReg::LvtLint1, Lvt{}.encode());
     uint32_t k = c->id < COHORT_MAX_CPUS ? c->id : 0;
-    if (nmi_lint_mask[k] & 2) {
-        lint1 = Lvt::nmi();
-        // MPS INTI flags: polarity 3 = active low; trigger 3 = level (NMI is always edge).
-        if ((nmi_lint_flags[k][1] & 3) == 3) lint1 = lint1.active_low();
+    // Each pin the tables name for this CPU becomes NMI, with the entry's
+    // polarity (MPS INTI flags: polarity 3 = active low; its trigger bits do
+    // not apply: NMI is always edge, SDM Vol. 3A 10.5.1).
+    for (uint32_t pin = 0; pin < 2; ++pin) {
+        if (!(nmi_lint_mask[k] & (1u << pin))) continue;
+        Lvt l = Lvt::nmi();
+        if ((nmi_lint_flags[k][pin] & 3) == 3) l = l.active_low();
+        lapic_write(pin ? LapicReg::LvtLint1 : LapicReg::LvtLint0, l.encode());
     }
-    lapic_write(LapicReg::LvtLint1, lint1.encode());
-    if (nmi_lint_mask[k] & 1) lapic_write(LapicReg::LvtLint0, Lvt::nmi().encode());
     lapic_write(LapicReg::LvtError, Lvt{}.vector(vec::lapic_error).unmask().encode());
     lapic_read_esr();
     lapic_read_esr();  // twice: the first write only re-arms (SDM 10.5.3)

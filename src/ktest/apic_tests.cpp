@@ -352,22 +352,28 @@ void read_lints(void*) {
     lint_read[k][1] = lapic_read(LapicReg::LvtLint1);
 }
 
-/// Bit @p lint of the result: that pin of kernel CPU @p k is NMI per the table.
+/// Bit @p lint of the result: that pin of kernel CPU @p k is NMI per the
+/// table; bit 2 + @p lint: that entry says active low (MPS INTI flags 3).
 uint32_t lints_named(uint32_t k) {
     const CpuEntry& c = cpu_table.cpus[k];
     uint32_t pins = 0;
+    auto add = [&](uint32_t pin, uint16_t flags) {
+        if (pin > 1) return;
+        pins |= 1u << pin;
+        if ((flags & 3) == 3) pins |= 4u << pin;
+    };
     if (cpu_table.source == CpuSource::Acpi) {
         const MadtInfo& m = discovered_madt();
         for (uint32_t i = 0; i < m.nlapic_nmis; ++i)
             if (m.lapic_nmis[i].uid == LAPIC_NMI_ALL || m.lapic_nmis[i].uid == c.acpi_uid)
-                pins |= 1u << m.lapic_nmis[i].lint;
+                add(m.lapic_nmis[i].lint, m.lapic_nmis[i].flags);
     } else if (cpu_table.source == CpuSource::Mp) {
         const MpInfo& m = discovered_mp();
         for (uint32_t i = 0; i < m.nlints; ++i)
             if (m.lints[i].irq_type == 1 && (m.lints[i].dst_id == 0xFF || m.lints[i].dst_id == c.apic_id))
-                pins |= 1u << m.lints[i].dst_pin;
+                add(m.lints[i].dst_pin, m.lints[i].flags);
     }
-    return pins & 3;
+    return pins & 0xF;
 }
 
 /// Append the kernel ids in @p set as ranges ("0-2,5") or "none".
@@ -387,7 +393,7 @@ void append_cpus(char* out, size_t cap, const CpuMask& set) {
 }
 }  // namespace
 
-KTEST(lint_nmi, 13, "on every CPU: LVT LINT0/LINT1 are NMI exactly where the MADT or MP table names that CPU") {
+KTEST(lint_nmi, 13, "on every CPU: LVT LINT0/LINT1 are NMI, with the polarity the entry gives, exactly where the MADT or MP table names that CPU") {
     memset(lint_read, 0, sizeof lint_read);
     CpuMask online = online_cpus();
     bool called = ipi_call(online, read_lints, nullptr, true);
@@ -400,12 +406,12 @@ KTEST(lint_nmi, 13, "on every CPU: LVT LINT0/LINT1 are NMI exactly where the MAD
         for (uint32_t pin = 0; pin < 2; ++pin) {
             Lvt l = Lvt::from_raw(lint_read[k][pin]);
             if (!l.is_masked() && l.delivery() == Delivery::Nmi) {
-                got |= 1u << pin;
+                got |= (1u << pin) | (l.is_active_low() ? 4u << pin : 0);
                 nmi[pin].set(k);
             }
         }
         if (got != want && ++wrong <= 8)
-            ktest_detail("cpu %u (apic %u, uid %u): NMI on pins 0x%x, the %s table names 0x%x;", k,
+            ktest_detail("cpu %u (apic %u, uid %u): NMI on pins 0x%x, the %s table names 0x%x (bits 2-3: active low);", k,
                          cpu_table.cpus[k].apic_id, cpu_table.cpus[k].acpi_uid, got,
                          cpu_source_name(cpu_table.source), want);
     }
