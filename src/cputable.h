@@ -63,6 +63,7 @@ constexpr InputMode isa_input{false, false};
 /// SCI_INT). An override's flags still win (QEMU says level, active high).
 constexpr InputMode sci_input{true, true};
 
+/// [inti mode]
 /// The input mode MPS INTI @p flags give an input whose bus default is
 /// @p bus: polarity 01 high, 11 low; trigger 01 edge, 11 level; 00 ("conforms
 /// to the bus") and the reserved 10 keep the default, field by field.
@@ -71,6 +72,7 @@ constexpr InputMode inti_mode(uint16_t flags, InputMode bus) {
     return InputMode{pol == 3 ? true : pol == 1 ? false : bus.active_low,
                      trig == 3 ? true : trig == 1 ? false : bus.level};
 }
+/// [inti mode]
 /// True when @p flags use the reserved value 10 for polarity or trigger.
 constexpr bool inti_reserved(uint16_t flags) { return (flags & 3) == 2 || ((flags >> 2) & 3) == 2; }
 /// True when @p flags make an ISA IRQ active low.

@@ -58,7 +58,7 @@ void parse_pm_timer(const uint8_t* t, size_t len, FadtInfo* out) {
     out->pm_timer = port;
 }
 
-/// What an SCI from a PM1 fixed event needs (ACPI 6.5 4.8.3 and 16.3.1).
+/// What an SCI from a PM1 fixed event needs (ACPI 6.5 4.8, PM1 registers; Table 5.9).
 void parse_sci(const uint8_t* t, size_t len, FadtInfo* out) {
     // Hardware-reduced ACPI has no PM1 blocks and signals events otherwise
     // (ACPI 6.5 4.1): nothing to warn about, and no SCI here.

@@ -20,7 +20,7 @@ struct FadtInfo {
     uint32_t pm_timer;  ///< I/O port of the PM timer, 0 when there is none usable.
     bool pm_timer_32;   ///< TMR_VAL_EXT: the counter is 32 bits wide, else 24.
     bool pm_from_x;     ///< The port came from X_PM_TMR_BLK (a Generic Address).
-    /// @name The SCI's fixed hardware (ACPI 6.5 4.8.3): all zero unless @ref sci.
+    /// @name The SCI's fixed hardware (ACPI 6.5 4.8, PM1 registers): all zero unless @ref sci.
     /// @{
     bool sci;             ///< Every field below is usable.
     bool hw_reduced;      ///< HW_REDUCED_ACPI: no fixed hardware, so no PM1 events.
@@ -32,12 +32,12 @@ struct FadtInfo {
     /// @}
 };
 
-/// PM1 status and enable bits (ACPI 6.5 4.8.3.1, Tables 4.16 and 4.17): the
+/// PM1 status and enable bits (ACPI 6.5 Tables 4.11 and 4.12): the
 /// same bit in both registers names one fixed event.
 namespace pm1 {
 constexpr uint16_t tmr = 1u << 0;      ///< TMR_STS/TMR_EN: the PM timer's top bit changed.
 constexpr uint16_t pwrbtn = 1u << 8;   ///< PWRBTN_STS/PWRBTN_EN: the power button.
-constexpr uint16_t sci_en = 1u << 0;   ///< PM1_CNT SCI_EN (Table 4.18): events raise the SCI, not an SMI.
+constexpr uint16_t sci_en = 1u << 0;   ///< PM1_CNT SCI_EN (Table 4.13): events raise the SCI, not an SMI.
 }  // namespace pm1
 
 /// Parse a FADT of @p len bytes (the checksum was checked by whoever found

@@ -3,7 +3,7 @@
 /// and trigger come from an interrupt source override (docs/lapic.md).
 ///
 /// The event is one the kernel can cause by waiting: the PM timer's overflow
-/// (ACPI 6.5 4.8.3.1, TMR_STS), set each time the top bit of its 24-bit
+/// (ACPI 6.5 Table 4.11, TMR_STS), set each time the top bit of its 24-bit
 /// counter changes, every 2^23 ticks of 3.579545 MHz = 2.34 s. While TMR_STS
 /// and TMR_EN are both set the chipset holds the SCI line asserted (QEMU
 /// hw/acpi: the line is sts & en), so the handler must clear TMR_STS before
@@ -52,7 +52,7 @@ void on_sci(TrapFrame*) {
     RedirEntry e;
     s.remote_irr = ioapic_entry_of_irq(sci_irq, &e) && e.remote_irr();
     s.lapic_tmr = lapic_read(lapic_vector_reg(LapicReg::TmrBase, sci_vector)) & lapic_vector_bit(sci_vector);
-    // Write 1 to clear (ACPI 6.5 4.8.3.1); the line drops with it. Only then
+    // Write 1 to clear (ACPI 6.5 Table 4.11); the line drops with it. Only then
     // the EOI, which clears Remote IRR and lets the IOAPIC sample the line anew.
     outw(sts_port, s.sts & pm1::tmr);
     if (n < kMaxIrqs) seen[n] = s;
@@ -67,7 +67,8 @@ void wait_irqs(uint32_t n, uint64_t ms) {
     while (__atomic_load_n(&nirq, __ATOMIC_ACQUIRE) < n && now_ns() < end) cpu_relax();
 }
 
-/// ACPI mode (ACPI 6.5 16.3.1): with SCI_EN clear the events go to SMM
+/// ACPI mode (ACPI 6.5 4.8, "Legacy/ACPI Select and the SCI Interrupt"; Table
+/// 5.9, SMI_CMD and ACPI_ENABLE): with SCI_EN clear the events go to SMM
 /// firmware; writing ACPI_ENABLE to SMI_CMD asks it to hand them over, and
 /// SCI_EN says when it has. False (with the reason) when it does not happen.
 bool enter_acpi_mode(const FadtInfo& f) {
