@@ -345,6 +345,14 @@ constexpr uint8_t ioapic_redir_high(uint32_t pin) { return static_cast<uint8_t>(
 /// Number of redirection entries from a Version register value.
 constexpr uint32_t ioapic_redir_count(uint32_t version_reg) { return ((version_reg >> 16) & 0xFF) + 1; }
 
+/// An interrupt input's electrical mode: how the IOAPIC must sample its pin.
+/// A level-triggered input keeps asking until the device is served, an edge
+/// one asks once; a wrong polarity reads an idle line as asserted.
+struct InputMode {
+    bool active_low; ///< Asserted when low (RTE bit 13).
+    bool level;      ///< Level triggered (RTE bit 15), else edge.
+};
+
 /// An IOAPIC redirection-table entry (82093AA datasheet 3.2.4): the low word
 /// has the same layout as an LVT entry plus the destination mode in bit 11;
 /// the destination is bits 63:56.
@@ -367,6 +375,17 @@ public:
     constexpr uint32_t destination() const { return dest_; }
     /// True when the destination fits the 8-bit field (see the class comment).
     constexpr bool fits() const { return dest_ <= 0xFF; }
+    /// With polarity and trigger mode @p m.
+    constexpr RedirEntry input(InputMode m) const {
+        RedirEntry e = m.active_low ? active_low() : active_high();
+        return m.level ? e.level_triggered() : e.edge();
+    }
+    /// Polarity and trigger mode.
+    constexpr InputMode input() const { return InputMode{is_active_low(), is_level_triggered()}; }
+    /// Remote IRR (bit 14, read only): for a level-triggered entry, set when a
+    /// local APIC accepted the interrupt and cleared by its EOI; undefined for
+    /// edge-triggered entries (82093AA 3.2.4).
+    constexpr bool remote_irr() const { return lo_ & (1u << 14); }
     /// The low register word.
     constexpr uint32_t encode_low() const { return lo_; }
     /// The high register word: destination in bits 31:24 (entry bits 63:56).

@@ -20,7 +20,8 @@
 /// Usable CPUs come first in kernel-id order; entries that are listed but not
 /// usable follow with `-` as their kernel id.
 #pragma once
-#include "config.h"  // COHORT_MAX_CPUS: firmware entries beyond it are dropped with one warning
+#include "apicregs.h"  // InputMode
+#include "config.h"    // COHORT_MAX_CPUS: firmware entries beyond it are dropped with one warning
 #include "types.h"
 
 static_assert(COHORT_MAX_CPUS >= 1, "COHORT_MAX_CPUS must be at least 1");
@@ -54,10 +55,30 @@ struct IrqOverride {
     uint32_t gsi;   ///< The global system interrupt it is wired to.
     uint16_t flags; ///< MPS INTI flags, as given.
 };
-/// True when @p flags say active low; the ISA default (0) is active high.
-constexpr bool inti_active_low(uint16_t flags) { return (flags & 3) == 3; }
-/// True when @p flags say level triggered; the ISA default (0) is edge.
-constexpr bool inti_level(uint16_t flags) { return ((flags >> 2) & 3) == 3; }
+/// An ISA IRQ without an override: edge, active high (ACPI 6.5 5.2.12.5; MP
+/// 1.4 Table 4-10 "conforms to the specifications of the bus").
+constexpr InputMode isa_input{false, false};
+/// The SCI without an override: "OSPM is required to treat the ACPI SCI
+/// interrupt as a sharable, level, active low interrupt" (ACPI 6.5 5.2.9,
+/// SCI_INT). An override's flags still win (QEMU says level, active high).
+constexpr InputMode sci_input{true, true};
+
+/// [inti mode]
+/// The input mode MPS INTI @p flags give an input whose bus default is
+/// @p bus: polarity 01 high, 11 low; trigger 01 edge, 11 level; 00 ("conforms
+/// to the bus") and the reserved 10 keep the default, field by field.
+constexpr InputMode inti_mode(uint16_t flags, InputMode bus) {
+    uint16_t pol = flags & 3, trig = (flags >> 2) & 3;
+    return InputMode{pol == 3 ? true : pol == 1 ? false : bus.active_low,
+                     trig == 3 ? true : trig == 1 ? false : bus.level};
+}
+/// [inti mode]
+/// True when @p flags use the reserved value 10 for polarity or trigger.
+constexpr bool inti_reserved(uint16_t flags) { return (flags & 3) == 2 || ((flags >> 2) & 3) == 2; }
+/// True when @p flags make an ISA IRQ active low.
+constexpr bool inti_active_low(uint16_t flags) { return inti_mode(flags, isa_input).active_low; }
+/// True when @p flags make an ISA IRQ level triggered.
+constexpr bool inti_level(uint16_t flags) { return inti_mode(flags, isa_input).level; }
 
 /// An NMI wired to an IOAPIC input (MADT type 3).
 struct NmiSource {

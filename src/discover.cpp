@@ -17,6 +17,7 @@ MadtInfo madt;
 MpInfo mp;
 SratInfo srat;
 SlitInfo slit;
+FadtInfo fadt;
 
 const uint8_t* identity(const void*, uint64_t phys, size_t len) {
     if (phys >= (4ull << 30) || len > (4ull << 30) - phys) return nullptr;
@@ -26,6 +27,7 @@ const uint8_t* identity(const void*, uint64_t phys, size_t len) {
 
 const MadtInfo& discovered_madt() { return madt; }
 const MpInfo& discovered_mp() { return mp; }
+const FadtInfo& discovered_fadt() { return fadt; }
 
 void discover_cpus(const BootOptions& opts, const Mb2Info& mb, uint32_t bsp_apic,
                    uint32_t package_cpus) {
@@ -60,9 +62,9 @@ void discover_cpus(const BootOptions& opts, const Mb2Info& mb, uint32_t bsp_apic
     numa_log(numa_info, cpu_table);
 
     // The ACPI PM timer: a clock with its own crystal, for the timer
-    // self-tests to check the PIT-calibrated clocks against (fadt.h).
+    // self-tests to check the PIT-calibrated clocks against; and the SCI's
+    // registers, for the `sci` self-test (fadt.h).
     AcpiTableRef fref{};
-    FadtInfo fadt{};
     if (have_rsdp && acpi_find_table(mem, rsdp, "FACP", &fref) && fadt_parse(mem.map(fref.phys, fref.len), fref.len, &fadt)) {
         pm_timer_set(fadt.pm_timer, fadt.pm_timer_32);
         if (fadt.pm_timer)
@@ -70,6 +72,10 @@ void discover_cpus(const BootOptions& opts, const Mb2Info& mb, uint32_t bsp_apic
                      fadt.pm_timer, fadt.pm_timer_32 ? 32 : 24, fadt.pm_from_x ? ", X_PM_TMR_BLK" : "", fadt.sci_irq);
         else
             log_info("acpi: FADT revision %u names no usable PM timer", fadt.revision);
+        if (fadt.sci)
+            log_info("acpi: SCI irq %u: SMI_CMD 0x%x ACPI_ENABLE 0x%x, PM1a_EVT_BLK 0x%x (%u bytes), "
+                     "PM1a_CNT_BLK 0x%x", fadt.sci_irq, fadt.smi_cmd, fadt.acpi_enable, fadt.pm1a_evt,
+                     fadt.pm1_evt_len, fadt.pm1a_cnt);
     }
 
     // LINT pins wired to NMI for every processor (MADT types 4/0xA; MP local

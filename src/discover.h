@@ -6,6 +6,7 @@
 #include "multiboot2.h"
 #include "types.h"
 
+struct FadtInfo;
 struct MadtInfo;
 struct MpInfo;
 
@@ -19,3 +20,5 @@ void discover_cpus(const BootOptions& opts, const Mb2Info& mb, uint32_t bsp_apic
 const MadtInfo& discovered_madt();
 /// The MP tables as parsed (found == false when there were none).
 const MpInfo& discovered_mp();
+/// The FADT as parsed (found == false when there was none, or `acpi=off`).
+const FadtInfo& discovered_fadt();

@@ -83,7 +83,7 @@ uint32_t ioapic_gsi_of_irq(uint32_t irq) {
 }
 
 /// [ioapic route]
-bool ioapic_route(uint32_t irq, uint8_t vector, uint32_t cpu) {
+bool ioapic_route(uint32_t irq, uint8_t vector, uint32_t cpu, InputMode bus) {
     if (!nchips) return false;  // said once by ioapic_init()
     const IrqOverride* o = override_of(irq);
     uint32_t gsi = o ? o->gsi : irq, pin = 0;
@@ -92,12 +92,13 @@ bool ioapic_route(uint32_t irq, uint8_t vector, uint32_t cpu) {
         log_error("ioapic: no IOAPIC serves gsi %u (irq %u)", gsi, irq);
         return false;
     }
-    // ISA default: edge, active high; an override may say otherwise.
+    // The bus's default (ISA: edge, active high), unless an override's MPS
+    // INTI flags say otherwise (ACPI 6.5 5.2.12.5, Table 5.50).
+    InputMode m = o ? inti_mode(o->flags, bus) : bus;
+    if (o && inti_reserved(o->flags))
+        log_warn("ioapic: irq %u override flags 0x%x use a reserved value; the bus default stands", irq, o->flags);
     RedirEntry e = RedirEntry{}.vector(vector).delivery(Delivery::Fixed).physical()
-                       .destination(cpus[cpu].apic_id).unmask();
-    bool low = o && inti_active_low(o->flags), level = o && inti_level(o->flags);
-    e = low ? e.active_low() : e.active_high();
-    e = level ? e.level_triggered() : e.edge();
+                       .destination(cpus[cpu].apic_id).input(m).unmask();
     // 8 bits, and 0xFF would broadcast the interrupt to every CPU.
     if (!e.fits() || cpus[cpu].apic_id == 0xFF) {
         log_error("ioapic: cpu %u (apic %u) cannot be named by an 8-bit destination (0xFF broadcasts); "
@@ -108,10 +109,19 @@ bool ioapic_route(uint32_t irq, uint8_t vector, uint32_t cpu) {
     wr(*c, ioapic_redir_high(pin), e.encode_high());
     wr(*c, ioapic_redir_low(pin), e.encode_low());
     log_info("ioapic: irq %u -> gsi %u (ioapic %u pin %u) -> vector 0x%x on cpu %u, %s %s", irq, gsi, c->id,
-             pin, vector, cpu, low ? "low" : "high", level ? "level" : "edge");
+             pin, vector, cpu, m.active_low ? "low" : "high", m.level ? "level" : "edge");
     return true;
 }
 /// [ioapic route]
+
+bool ioapic_entry_of_irq(uint32_t irq, RedirEntry* out) {
+    uint32_t pin = 0;
+    Chip* c = chip_of(ioapic_gsi_of_irq(irq), &pin);
+    if (!c) return false;
+    IrqSpinGuard g(lock);
+    *out = RedirEntry::from_raw(rd(*c, ioapic_redir_low(pin)), rd(*c, ioapic_redir_high(pin)));
+    return true;
+}
 
 void ioapic_mask(uint32_t irq) {
     uint32_t pin = 0;

@@ -13,6 +13,8 @@ inline void outw(uint16_t port, uint16_t v) { asm volatile("outw %0, %1" ::"a"(v
 inline void outl(uint16_t port, uint32_t v) { asm volatile("outl %0, %1" ::"a"(v), "Nd"(port)); }
 /// Read a byte from an I/O port.
 inline uint8_t inb(uint16_t port) { uint8_t v; asm volatile("inb %1, %0" : "=a"(v) : "Nd"(port)); return v; }
+/// Read a 16-bit word from an I/O port.
+inline uint16_t inw(uint16_t port) { uint16_t v; asm volatile("inw %1, %0" : "=a"(v) : "Nd"(port)); return v; }
 /// Read a 32-bit word from an I/O port.
 inline uint32_t inl(uint16_t port) { uint32_t v; asm volatile("inl %1, %0" : "=a"(v) : "Nd"(port)); return v; }
 

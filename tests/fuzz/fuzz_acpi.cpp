@@ -133,6 +133,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     FadtInfo fadt;
     fadt_parse(data, size, &fadt);
     ORACLE(fadt.pm_timer <= 0xFFFC, "PM timer port 0x%x is not an I/O port", fadt.pm_timer);
+    // An SCI is all or nothing: usable blocks inside the I/O space, or zeros.
+    if (fadt.sci)
+        ORACLE(fadt.pm1a_evt != 0 && fadt.pm1a_cnt != 0 && fadt.pm1_evt_len >= 4 && !(fadt.pm1_evt_len & 1) &&
+                   fadt.pm1a_evt + fadt.pm1_evt_len - 1u <= 0xFFFFu,
+               "SCI blocks evt 0x%x (%u bytes) cnt 0x%x", fadt.pm1a_evt, fadt.pm1_evt_len, fadt.pm1a_cnt);
+    else
+        ORACLE(fadt.pm1a_evt == 0 && fadt.pm1a_cnt == 0 && fadt.smi_cmd == 0, "no SCI, yet blocks kept");
 
     madt_parse(data, size, madt.get());
     check_madt(*madt, data, size);

@@ -3,6 +3,7 @@
 #include <boost/test/unit_test.hpp>
 #include <string>
 #include "apicregs.h"
+#include "cputable.h"
 
 namespace {
 std::string esr_text(uint32_t esr) {
@@ -235,6 +236,47 @@ BOOST_AUTO_TEST_CASE(ioapic_redirection_entries) {
     BOOST_TEST(back.vector() == 0x39);
     BOOST_TEST(back.destination() == 5u);
     BOOST_TEST(back.encode_high() == 0x05000000u);
+    BOOST_TEST(!back.remote_irr());
+    BOOST_TEST(RedirEntry::from_raw(0x0000E039, 0).remote_irr());  // level, low, Remote IRR (bit 14)
+}
+
+// MPS INTI flags (MP 1.4 Table 4-10; ACPI 6.5 Table 5.50): polarity in bits
+// 1:0, trigger in 3:2; 00 conforms to the bus, 01 high / edge, 10 reserved,
+// 11 low / level. Each of the 16 values, over the ISA default (edge, high)
+// and the SCI's (level, low), down to the RTE's bits 13 and 15. QEMU's MADT
+// gives 0xD for IRQs 5, 9, 10, 11 (level, high) and never an active-low
+// one, so the low cases are covered here and only here.
+BOOST_AUTO_TEST_CASE(inti_flags_to_redirection_entry_bits) {
+    struct Row { uint16_t flags; uint32_t isa_bits, sci_bits; };
+    constexpr uint32_t L = 1u << 13, T = 1u << 15;  // active low, level triggered
+    const Row rows[] = {
+        {0x0, 0, L | T},  {0x1, 0, T},      {0x2, 0, L | T},  {0x3, L, L | T},  // edge/level conform
+        {0x4, 0, L},      {0x5, 0, 0},      {0x6, 0, L},      {0x7, L, L},      // edge
+        {0x8, 0, L | T},  {0x9, 0, T},      {0xA, 0, L | T},  {0xB, L, L | T},  // trigger reserved
+        {0xC, T, L | T},  {0xD, T, T},      {0xE, T, L | T},  {0xF, L | T, L | T},  // level
+    };
+    for (const Row& r : rows) {
+        BOOST_TEST_CONTEXT("flags 0x" << std::hex << r.flags) {
+            uint32_t isa = RedirEntry{}.input(inti_mode(r.flags, isa_input)).encode_low() & (L | T);
+            uint32_t sci = RedirEntry{}.input(inti_mode(r.flags, sci_input)).encode_low() & (L | T);
+            BOOST_TEST(isa == r.isa_bits);
+            BOOST_TEST(sci == r.sci_bits);
+            BOOST_TEST(inti_active_low(r.flags) == ((r.isa_bits & L) != 0));
+            BOOST_TEST(inti_level(r.flags) == ((r.isa_bits & T) != 0));
+            BOOST_TEST(inti_reserved(r.flags) == ((r.flags & 3) == 2 || (r.flags >> 2) == 2));
+        }
+    }
+    // Setting a mode over an entry that had the other one clears the bits.
+    RedirEntry e = RedirEntry{}.input(InputMode{true, true}).input(InputMode{false, false});
+    BOOST_TEST((e.encode_low() & (L | T)) == 0u);
+    BOOST_TEST(!e.input().active_low);
+    BOOST_TEST(RedirEntry::from_raw(0x0000A039, 0).input().level);
+    // SeaBIOS's MP table (-machine pc,acpi=off) lists PCI INTA of device 3
+    // with flags 0x1: active high, trigger conforming; on PCI (level, active
+    // low by default) that is level, active high.
+    InputMode pci = inti_mode(0x1, InputMode{true, true});
+    BOOST_TEST(!pci.active_low);
+    BOOST_TEST(pci.level);
 }
 
 

@@ -68,3 +68,18 @@ for arch in ("i686", "amd64"):
                  r"ktest: threads \.\.\. PASS", r"ktest: 2 passed, 0 failed"],
          forbid=[r"lapic: mode x"], online="1/2",
          allow=[r"ERROR: (lapic: CPUID says this CPU has no local APIC|smp: no local APIC to send)"])
+
+# The ACPI SCI (test=sci, src/ktest/sci_tests.cpp): the only level-triggered
+# IOAPIC route of the boot tests, through QEMU's override irq 9 -> gsi 9
+# level active-high. Two PM timer overflows, 2.34 s apart: each case runs
+# about 5 s. PIIX4 (pc) under -icount; ICH9 (q35) with 4 vCPUs on the 2 host
+# cores and no -icount, the handler on the last one. Without ACPI the test
+# must say it does not apply, and fail.
+SCI_PASS = [r"acpi: SCI irq 9: SMI_CMD 0xb2", r"ioapic: irq 9 -> gsi 9 \(ioapic 0 pin 9\) -> vector 0x39 on cpu \d+, high level",
+            r"ktest: sci \.\.\. PASS .*irq 9 -> gsi 9 level active-high, 2 events, 2 interrupts, remote IRR seen"]
+case("i686.apic.sci-pc", arch="i686", smp="2", cmdline="test=sci", qemu_args=ICOUNT,
+     expect=[r"ktest: sci \.\.\. PASS ACPI mode entered"] + SCI_PASS)
+case("amd64.apic.sci-q35", arch="amd64", smp="4", machine="q35", cmdline="test=sci",
+     expect=[r"vector 0x39 on cpu 3, high level"] + SCI_PASS)
+case("amd64.apic.sci-noacpi", arch="amd64", smp="2", machine="pc,acpi=off", cmdline="test=sci", exit="fail",
+     expect=[r"ktest: sci \.\.\. FAIL not applicable: no FADT"], forbid=[r"ktest: sci \.\.\. PASS"])
