@@ -20,4 +20,5 @@ set(COHORT_PORTABLE_SOURCES
   fadt.cpp
   topology.cpp
   logline.cpp
+  elf.cpp
 )
