@@ -1,6 +1,6 @@
 # Kernel side: cohort_kernel(<arch>) builds build/kernel-<arch>.elf from the
 # portable sources, the x86 sources in src/ and the arch folder, and the ISO
-# build/cohort-<arch>.iso from it.
+# build/cohort-<arch>.iso from it with the user programs (cmake/user.cmake).
 #
 # The same system g++ builds both: -m32 for i686 (g++-multilib), -m64 for
 # amd64. NASM assembles each .asm file of the arch folder into an ELF object;
@@ -65,10 +65,17 @@ function(cohort_kernel arch)
     -Wl,-z,noexecstack -Wl,--no-warn-rwx-segments)
   target_link_libraries(${k} PRIVATE gcc)
 
+  # The user programs, which every ISO carries as modules: built with the
+  # kernel, so that whatever builds a kernel to boot has them too.
+  cohort_user(${arch})
+  add_dependencies(${k} user-${arch})
+
   # The default ISO: a menu of useful command lines, the first booted after 3 s.
   set(iso ${CMAKE_BINARY_DIR}/cohort-${arch}.iso)
   add_custom_command(OUTPUT ${iso}
     COMMAND ${CMAKE_SOURCE_DIR}/tools/mkiso --arch ${arch} --kernel $<TARGET_FILE:${k}> --out ${iso} --menu
-    DEPENDS ${k} ${CMAKE_SOURCE_DIR}/tools/mkiso ${CMAKE_SOURCE_DIR}/iso/grub.cfg.in VERBATIM)
+            --user ${CMAKE_BINARY_DIR}/user-${arch}
+    DEPENDS ${k} ${COHORT_USER_FILES_${arch}} ${CMAKE_SOURCE_DIR}/tools/mkiso ${CMAKE_SOURCE_DIR}/iso/grub.cfg.in
+    VERBATIM)
   add_custom_target(iso-${arch} ALL DEPENDS ${iso})
 endfunction()
