@@ -31,6 +31,7 @@
 #include "timer.h"
 #include "trap.h"
 #include "uart.h"
+#include "user.h"
 #include "x86.h"
 
 void run_global_constructors();
@@ -96,6 +97,10 @@ extern "C" [[noreturn]] void kmain(uint32_t magic, uintptr_t info) {
 
     // Requires: the memory map and what GRUB loaded (kept out of the free frames).
     mem_init(mb2, info, total);
+
+    // Requires: the modules' frames held back (mem_init). The user programs
+    // GRUB loaded are checked now, and a bad one is skipped, never fatal.
+    user_check_modules(mb2);
 
     // Requires: nothing. The BSP's own features decide the APIC mode later.
     cpu_probe_features(*this_cpu());

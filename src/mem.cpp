@@ -86,6 +86,13 @@ void frame_free(uint64_t phys, size_t n) {
     frames.free(phys, n);
 }
 
+size_t frames_free_in(uint64_t base, uint64_t len) {
+    IrqSpinGuard g(lock);
+    size_t n = 0;
+    for (uint64_t a = align_down(base, kFrameSize); a < base + len; a += kFrameSize) n += frames.is_free(a);
+    return n;
+}
+
 uint64_t frame_reserve_low(const char* name, size_t n) {
     IrqSpinGuard g(lock);
     return frames.reserve_low(name, n);

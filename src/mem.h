@@ -17,6 +17,9 @@ uint64_t frame_alloc(size_t n = 1);
 /// Allocate @p n contiguous frames from @p node first, then from the other
 /// nodes nearest first (numa_by_distance()), then from memory of no node.
 uint64_t frame_alloc_node(size_t n, uint32_t node);
+/// How many frames touching [@p base, @p base + @p len) are free now: 0 for
+/// memory mem_init() held back (a boot module must give 0).
+size_t frames_free_in(uint64_t base, uint64_t len);
 /// Free @p n frames at @p phys.
 void frame_free(uint64_t phys, size_t n = 1);
 /// Reserve @p n frames below 1 MiB for good, recorded under @p name (the AP
