@@ -186,7 +186,7 @@ def boot_once(case, build_dir, log_path, verbose):
     cmdline = f"{case.cmdline} token={token}".strip()
     with tempfile.TemporaryDirectory(prefix="cohort-boot-") as tmp:
         iso = os.path.join(tmp, f"{case.name}.iso")
-        err = qemu.build_iso(build_dir, case.arch, cmdline, iso, case.grub, case.files)
+        err = qemu.build_iso(build_dir, case.arch, cmdline, iso, case.grub, case.files, case.modules)
         if err:
             print(f"FAIL {case.name}: {err}")
             return False

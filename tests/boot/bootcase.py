@@ -72,6 +72,9 @@ class Case:
     files: dict = dataclasses.field(default_factory=dict)  # name -> bytes: /boot/<name> on the ISO
     grub: list = dataclasses.field(default_factory=list)   # GRUB commands run before multiboot2
                                    # (tools/mkiso --file, --grub), e.g. a MADT from madt.py
+    modules: dict = dataclasses.field(default_factory=dict)  # name -> bytes, or a function of the
+                                   # build folder giving bytes: one more Multiboot2 module after the
+                                   # user programs (tools/mkiso --module), e.g. a bad ELF file
     source: str = ""               # the cases file that registered it
 
     def forbidden(self):
@@ -134,6 +137,9 @@ def check_case(c):
     for name, data in c.files.items():
         if not re.fullmatch(r"[A-Za-z0-9_.-]+", name) or name in ("cohort.elf", "grub") or not isinstance(data, bytes):
             raise ValueError(f"{c.name}: files maps plain names (not cohort.elf) to bytes")
+    for name, data in c.modules.items():
+        if not re.fullmatch(r"[A-Za-z0-9_.-]+", name) or not (isinstance(data, bytes) or callable(data)):
+            raise ValueError(f"{c.name}: modules maps plain names to bytes or to a function of the build folder")
 
 
 def check_bochs_case(c):

@@ -57,10 +57,13 @@ def qemu_version():
     return (int(m.group(1)) if m else 0), out.splitlines()[0] if out else "?"
 
 
-def build_iso(build_dir, arch, cmdline, out, grub=(), files=None):
+def build_iso(build_dir, arch, cmdline, out, grub=(), files=None, modules=None):
     """Make an ISO whose default GRUB entry boots @p cmdline; None or an error message.
     @p files maps names to bytes, written to /boot/<name> on the ISO; the GRUB
-    commands @p grub run before multiboot2 (tools/mkiso --file, --grub)."""
+    commands @p grub run before multiboot2 (tools/mkiso --file, --grub). The
+    user programs beside the kernel (build/user-<arch>/) are loaded as modules,
+    then @p modules, which maps names to bytes or to a function of the build
+    folder that gives them (tools/mkiso --module)."""
     kernel = os.path.join(build_dir, f"kernel-{arch}.elf")
     if not os.path.isfile(kernel):
         return f"{kernel} not built: run `make build` (or cmake --build {build_dir})"
@@ -72,6 +75,18 @@ def build_iso(build_dir, arch, cmdline, out, grub=(), files=None):
         extra += ["--file", path]
     for line in grub:
         extra += ["--grub", line]
+    for name, data in (modules or {}).items():
+        if callable(data):
+            try:
+                data = data(build_dir)
+            except OSError as e:
+                return f"module {name}: {e}"
+        folder = os.path.join(os.path.dirname(os.path.abspath(out)), "modules")
+        os.makedirs(folder, exist_ok=True)
+        path = os.path.join(folder, name)
+        with open(path, "wb") as f:
+            f.write(data)
+        extra += ["--module", path]
     r = subprocess.run([os.path.join(TOP, "tools", "mkiso"), "--arch", arch, "--kernel", kernel,
                         "--out", out, "--cmdline", cmdline] + extra, capture_output=True, text=True)
     return None if r.returncode == 0 else f"tools/mkiso failed: {r.stderr.strip()}"
