@@ -25,6 +25,7 @@ void describe_segments(const ElfImage& img, char* buf, size_t cap) {
 }
 }  // namespace
 
+/// [user_check_modules]
 size_t user_check_modules(const Mb2Info& mb) {
     ElfTarget t = user_target();
     log_info("user: %zu module(s); programs must be %s, in 0x%llx-0x%llx", mb.module_count,
@@ -53,3 +54,4 @@ size_t user_check_modules(const Mb2Info& mb) {
     }
     return ok;
 }
+/// [user_check_modules]

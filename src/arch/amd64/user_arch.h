@@ -1,6 +1,6 @@
 /// @file user_arch.h
 /// Where user programs live on amd64 (docs/userprog.md). cmake/user.cmake reads
-/// ::USER_BASE from this line to link the programs there: one number, one place.
+/// ::USER_BASE from this header to link the programs there: one number, one place.
 ///
 /// boot.asm maps the first 4 GiB through PML4 entry 0 (one PDPT, four page
 /// directories); nothing else is mapped. User space starts at 512 GiB, the

@@ -1,16 +1,17 @@
 /// @file user_arch.h
 /// Where user programs live on i686 (docs/userprog.md). cmake/user.cmake reads
-/// ::USER_BASE from this line to link the programs there: one number, one place.
+/// ::USER_BASE from this header to link the programs there: one number, one place.
 ///
 /// boot.asm identity-maps all 4 GiB, so no virtual address on i686 is free of
 /// kernel mappings: user space has to take over part of the identity map. It
 /// takes [1 GiB, 2 GiB), page-directory entries 256..511, because on the PCs
-/// Cohort runs on nothing the kernel touches is there: RAM up to 1 GiB (the
-/// boot tests use 128 MiB), the PCI hole and its devices at 2 GiB and above
-/// (q35 from 2 GiB, pc from 3 GiB), ::VM_SCRATCH at 0xEFC00000, the LAPIC and
-/// IOAPIC near 4 GiB. A machine with more than 1 GiB of RAM has frames there;
-/// the kernel must then keep them out of the frame allocator, or reach them
-/// through a window, once a process's page directory replaces those entries.
+/// Cohort runs on nothing the kernel touches is there: RAM ends below it (the
+/// boot tests use 128 MiB), the PCI hole and its devices start at 2 GiB or
+/// above (q35 from 2 GiB, pc from 3 GiB), the scratch window `VM_SCRATCH` is
+/// at 0xEFC00000, the LAPIC and IOAPIC near 4 GiB. A machine with more than
+/// 1 GiB of RAM has frames there; the kernel must then keep them out of the
+/// frame allocator, or reach them through a window, once a process's page
+/// directory replaces those entries (docs/userprog.md).
 #pragma once
 #include "types.h"
 
