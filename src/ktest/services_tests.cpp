@@ -402,6 +402,33 @@ KTEST(panic_logger_held, -1, "a CPU holds the logger's lock and stops; a panic s
 }
 
 namespace {
+SpinLock stuck_lock("ktest.stuck");
+volatile uint32_t stuck_held = 0;
+void hold_stuck(void*) {  // runs in the call-function handler: interrupts stay off
+    stuck_lock.lock();
+    __atomic_store_n(&stuck_held, 1u, __ATOMIC_RELEASE);
+    for (;;) cpu_relax();
+}
+}  // namespace
+
+/// The bound on a spinlock wait (`spin_timeout_ms=`, spinlock.cpp): a lock
+/// that is never released must end in a panic naming the lock, the waiter,
+/// the holder and where the holder took it, not in a silent hang.
+KTEST(spin_timeout, -1, "a spinlock held for ever: the waiter panics after spin_timeout_ms, naming the holder") {
+    if (ncpus() < 2) panic("ktest: spin_timeout needs 2 cpus");
+    stuck_held = 0;
+    ipi_call_one(1, hold_stuck, nullptr, false);
+    uint64_t until = rdtsc() + 10000 * tsc_khz();
+    while (!__atomic_load_n(&stuck_held, __ATOMIC_ACQUIRE) && rdtsc() < until) cpu_relax();
+    if (!stuck_held) panic("ktest: spin_timeout: cpu 1 did not take the lock within 10 s");
+    log_info("ktest: spin_timeout: cpu 1 holds %s; waiting for it (spin_timeout_ms=%u)", stuck_lock.name(),
+             boot_options().spin_timeout_ms);
+    SpinGuard g(stuck_lock);  // never granted: spinlock.cpp panics
+    ktest_detail("the lock was granted though cpu 1 never released it");
+    return false;
+}
+
+namespace {
 volatile uint32_t late_done = 0;
 /// Answers one and a half `ipi_timeout_ms=` late.
 void answer_late(void*) {
