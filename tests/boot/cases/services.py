@@ -117,7 +117,7 @@ for arch in ("i686", "amd64"):
 
 # The scheduler's tests (proc.cpp, sync.cpp) are part of test=all above; these
 # name them one by one at each CPU count so a failure points at its test.
-SCHED = ("threads", "affinity", "balance", "sleep", "mutex", "exclusive")
+SCHED = ("threads", "affinity", "balance", "sleep", "mutex", "exclusive", "timeslice")
 for arch in ("i686", "amd64"):
     for n in (1, 2, 4, 8):
         case(f"{arch}.sched.smp{n}", arch=arch, smp=str(n), cmdline=f"{TCG} test=" + ",".join(SCHED),
