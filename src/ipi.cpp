@@ -324,6 +324,11 @@ void ipi_halt_others() {
     // CPU the tables list is online; else one IPI per online CPU.
     if (cpu_online_mask.count() == cpu_table.usable) {
         lapic_send(Icr{}.vector(vec::halt_all).shorthand(Shorthand::AllExcludingSelf));
+        // A self-IPI is in the IRR as soon as the ICR write is done. One here
+        // means a shorthand that includes the sender: held back only while
+        // interrupts are off, it would stop this CPU in the middle of its report.
+        if (lapic_read(lapic_vector_reg(LapicReg::IrrBase, vec::halt_all)) & lapic_vector_bit(vec::halt_all))
+            log_error("panic: the halt-all IPI came back to cpu %u, the one that sent it", me);
     } else {
         for_each_cpu(k, cpu_online_mask)
             if (k != me) lapic_send(Icr::fixed(cpus[k].apic_id, vec::halt_all));

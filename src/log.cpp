@@ -146,6 +146,8 @@ void logsink_idle() {
 }
 uint64_t logsink_lines() { return lines; }
 
+uint32_t logsink_deferred() { return __atomic_load_n(&deferred_count, __ATOMIC_ACQUIRE); }
+
 void logsink_emergency(const char* s) { uart_write(s, strlen(s)); }
 
 void logsink_enter_panic_mode(uint32_t owner) {

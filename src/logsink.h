@@ -17,6 +17,10 @@ void logsink_enter_panic_mode(uint32_t owner);
 void logsink_emergency(const char* s);
 /// Lines written so far (all CPUs).
 uint64_t logsink_lines();
+/// Lines left in the deferral slots by CPUs that found the logger busy, not
+/// yet written. 0 once every CPU that logged has returned from it: the
+/// holder writes them after its release, or the CPU that left one does.
+uint32_t logsink_deferred();
 /// A CPU about to halt with nothing to run, interrupts off: copy log lines
 /// the screen mirror is still holding back (console.cpp paces its copies).
 void logsink_idle();

@@ -5,6 +5,7 @@
 /// the clock's), then stop it; the scheduler re-arms it at its next switch.
 #include "acpi.h"
 #include "apicregs.h"
+#include "cmdline.h"
 #include "config.h"
 #include "cpumask.h"
 #include "cputable.h"
@@ -131,18 +132,30 @@ KTEST(lapic_timer, -2, "periodic LAPIC timer within 10% of 100 Hz over 100 ticks
     return false;
 }
 
-/// One-shot mode: one interrupt, and no second one.
-KTEST(oneshot, 11, "a one-shot LAPIC timer fires exactly once") {
+/// One-shot mode: one interrupt, and no second one; not early (the count
+/// converts microseconds by the calibrated rate), and, when the boot sets
+/// `late_bound_us=` (under -icount), not late either: a count scaled wrong
+/// would still fire once within the 30 ms window.
+KTEST(oneshot, 11, "a one-shot LAPIC timer fires exactly once, after the time asked (and within late_bound_us)") {
+    constexpr uint64_t kAskUs = 2000;
     ticks = 0;
     sched_lend_timer(true);
     trap_set_handler(vec::test, on_tick);
-    lapic_timer_oneshot(2000, vec::test);
+    uint64_t armed = rdtsc();
+    lapic_timer_oneshot(kAskUs, vec::test);
     wait_ticks(2, 30);
     lapic_timer_stop();
     trap_set_handler(vec::test, nullptr);
     sched_lend_timer(false);
-    ktest_detail("%u interrupt(s) in 30 ms", ticks);
-    return ticks == 1;
+    uint64_t after_us = ticks ? tsc_to_ns(first_tick_tsc - armed) / 1000 : 0;
+    uint32_t bound = boot_options().late_bound_us;
+    // 5% early is allowed: the LAPIC and TSC rates are each calibrated within 0.1%.
+    bool early = ticks && after_us < kAskUs * 95 / 100;
+    bool late = ticks && bound != UINT32_MAX && after_us > kAskUs + bound;
+    ktest_detail("%u interrupt(s) in 30 ms, the first %llu us after arming for %llu us%s%s", ticks,
+                 (unsigned long long)after_us, (unsigned long long)kAskUs, early ? " (early)" : "",
+                 late ? " (more than late_bound_us late)" : "");
+    return ticks == 1 && !early && !late;
 }
 
 /// Raising the runlevel to Clock holds the timer vector back; lowering it

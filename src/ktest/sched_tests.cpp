@@ -7,6 +7,7 @@
 #include "ktest.h"
 #include "log.h"
 #include "proc.h"
+#include "runlevel.h"
 #include "sync.h"
 #include "timer.h"
 #include "x86.h"
@@ -234,4 +235,68 @@ KTEST(exclusive, 35, "no thread ever runs on two CPUs at once under heavy switch
                  exclusive_rounds, (unsigned long long)switches, (unsigned long long)migrations,
                  (unsigned long long)(sched_exclusive_violations() - before));
     return ok && sched_exclusive_violations() == before;
+}
+
+// ---- timeslice ----------------------------------------------------------------
+namespace {
+volatile uint32_t hog_rounds[2];
+volatile uint32_t hogs_stop = 0;
+
+/// Nearly all its time at Dispatch: a tick then only notes that the slice is
+/// over (proc.cpp on_timer()), and the switch must come from lower_runlevel()
+/// when the guard drops the level (runlevel_resched_hook).
+void hog(void* arg) {
+    uint32_t i = (uint32_t)(uintptr_t)arg;
+    while (!__atomic_load_n(&hogs_stop, __ATOMIC_ACQUIRE)) {
+        {
+            RunlevelGuard g(Runlevel::Dispatch);
+            burn_us(200);
+        }
+        __atomic_fetch_add(&hog_rounds[i], 1, __ATOMIC_RELAXED);
+    }
+}
+}  // namespace
+
+/// Two threads that never block nor yield, pinned to one CPU (the highest
+/// online: not the one this test runs on, when there are two): each must get
+/// the CPU in turn, one time slice (`timeslice_ms=`) after the other, though
+/// only one thread waits in the queue and the ticks find the CPU at Dispatch.
+/// Counted, not timed: host load does not change the verdict, but with
+/// `late_bound_us=` (the -icount cases) the slices must also end in time.
+KTEST(timeslice, 37, "two CPU-bound threads pinned to one CPU take turns, their slices ending at Dispatch too") {
+    uint32_t cpu = 0;
+    for_each_cpu(k, cpu_online_mask) cpu = k;
+    CpuMask only;
+    only.set(cpu);
+    hog_rounds[0] = 0;
+    hog_rounds[1] = 0;
+    hogs_stop = 0;
+    uint64_t sw0 = sched_stats(cpu).switches, pre0 = sched_stats(cpu).preemptions;
+    uint64_t t0 = now_ns(), end = t0 + 3000000000ull;
+    Thread* t[2];
+    // At this thread's priority: with one CPU, higher ones would starve it.
+    uint8_t prio = current_thread()->prio;
+    for (uint32_t i = 0; i < 2; ++i) t[i] = thread_create("hog", hog, (void*)(uintptr_t)i, prio, &only);
+    // Both ran, and the CPU switched back and forth a few times.
+    while (now_ns() < end && (!hog_rounds[0] || !hog_rounds[1] || sched_stats(cpu).switches - sw0 < 6)) sleep_ms(5);
+    uint64_t ms = (now_ns() - t0) / 1000000, switches = sched_stats(cpu).switches - sw0;
+    uint64_t wanted = sched_stats(cpu).preemptions - pre0;  // ticks that ended a slice with a thread waiting
+    uint32_t a = hog_rounds[0], b = hog_rounds[1];
+    __atomic_store_n(&hogs_stop, 1u, __ATOMIC_RELEASE);
+    bool ok = join_all(t, 2);
+    // Each tick that ends a slice switches at once or when the level drops:
+    // a tick that found the CPU at Dispatch and was then forgotten shows as
+    // more slice ends than switches (the next tick counts the same slice again).
+    // With late_bound_us= (-icount) the slices must also have ended in time:
+    // a timer armed for later than the slice end lets a slice run on. Under
+    // -icount 5 slice ends took 41-69 ms at 10 ms slices (other CPUs idle, so
+    // the pinned one runs nearly alone); twice the slices, plus 20 ms, is allowed.
+    uint32_t bound = boot_options().late_bound_us;
+    uint64_t allowed_ms = 2 * (wanted + 1) * boot_options().timeslice_ms + 20;
+    bool in_time = bound == UINT32_MAX || ms <= allowed_ms;
+    ktest_detail("cpu %u: rounds %u and %u, %llu switches for %llu slice ends there, in %llu ms (timeslice_ms=%u)%s",
+                 cpu, a, b, (unsigned long long)switches, (unsigned long long)wanted, (unsigned long long)ms,
+                 boot_options().timeslice_ms,
+                 in_time ? "" : ": the slices ran long (with late_bound_us: 2 x timeslice_ms each, + 20 ms)");
+    return ok && a && b && switches >= 6 && wanted <= switches + 1 && in_time;
 }

@@ -45,6 +45,22 @@ void log_many(void*) {
         log_info("ktest: logger: cpu %u seq %u of %u end", cpu_number(), i, kLines);
 }
 
+// Two CPUs log one long line at the same moment, round after round: with
+// test-and-set locks the one that finds the lock busy leaves its line in its
+// slot, and the holder must write it after its release (log.cpp). Nothing is
+// logged between the rounds, so a line left behind shows in logsink_deferred().
+constexpr uint32_t kPairRounds = 40;
+volatile uint32_t pair_arrived = 0;
+void log_pair(void* round) {
+    __atomic_fetch_add(&pair_arrived, 1, __ATOMIC_ACQ_REL);
+    uint64_t give_up = rdtsc() + 1000 * tsc_khz();
+    while (__atomic_load_n(&pair_arrived, __ATOMIC_ACQUIRE) < 2 && rdtsc() < give_up) cpu_relax();
+    log_info("ktest: logger: round %u on cpu %u, a long line to keep the logger busy: "
+             "................................................................................................"
+             "................................................................................................",
+             (uint32_t)(uintptr_t)round, cpu_number());
+}
+
 // ---- ipi ---------------------------------------------------------------------
 constexpr uint32_t kMaxMatrix = 64;
 volatile uint8_t pongs[kMaxMatrix][kMaxMatrix];  // [receiver][sender]
@@ -134,10 +150,21 @@ KTEST(spinlock, 20, "every CPU increments a shared counter under one ticket lock
     return ok && counter == want && lo == kIncrements && hi == kIncrements;
 }
 
-KTEST(logger, 21, "every CPU logs at once: lines stay whole, none is lost (checked by the harness)") {
+KTEST(logger, 21, "every CPU logs at once: lines stay whole, none is lost (checked by the harness), none left behind") {
     bool ok = ipi_call(online_cpus(), log_many, nullptr, true);
-    ktest_detail("%u cpus x %u lines", ncpus(), kLines);
-    return ok;
+    // Read before this CPU logs anything: its next line would write them.
+    uint32_t left = logsink_deferred() != 0;
+    CpuMask pair;
+    for_each_cpu(k, cpu_online_mask) if (pair.count() < 2) pair.set(k);
+    for (uint32_t r = 0; pair.count() == 2 && r < kPairRounds; ++r) {
+        pair_arrived = 0;
+        ok = ipi_call(pair, log_pair, (void*)(uintptr_t)r, true) && ok;
+        left += logsink_deferred() != 0;
+    }
+    ktest_detail("%u cpus x %u lines, then %u rounds of 2 at once; a line left deferred after every cpu returned: "
+                 "%u time(s) (%s locks)", ncpus(), kLines, pair.count() == 2 ? kPairRounds : 0, left,
+                 spinlock_uses_tas() ? "test-and-set" : "ticket");
+    return ok && left == 0;
 }
 
 /// [nmi while logging]
@@ -399,6 +426,33 @@ KTEST(panic_logger_held, -1, "a CPU holds the logger's lock and stops; a panic s
     while (!__atomic_load_n(&logger_held, __ATOMIC_ACQUIRE) && rdtsc() < until) cpu_relax();
     // Nothing may be logged from here on: the lock is never released.
     panic("ktest: panic while cpu 1 holds the logger's lock (%s)", logger_held ? "held" : "not held after 10 s");
+}
+
+namespace {
+SpinLock stuck_lock("ktest.stuck");
+volatile uint32_t stuck_held = 0;
+void hold_stuck(void*) {  // runs in the call-function handler: interrupts stay off
+    stuck_lock.lock();
+    __atomic_store_n(&stuck_held, 1u, __ATOMIC_RELEASE);
+    for (;;) cpu_relax();
+}
+}  // namespace
+
+/// The bound on a spinlock wait (`spin_timeout_ms=`, spinlock.cpp): a lock
+/// that is never released must end in a panic naming the lock, the waiter,
+/// the holder and where the holder took it, not in a silent hang.
+KTEST(spin_timeout, -1, "a spinlock held for ever: the waiter panics after spin_timeout_ms, naming the holder") {
+    if (ncpus() < 2) panic("ktest: spin_timeout needs 2 cpus");
+    stuck_held = 0;
+    ipi_call_one(1, hold_stuck, nullptr, false);
+    uint64_t until = rdtsc() + 10000 * tsc_khz();
+    while (!__atomic_load_n(&stuck_held, __ATOMIC_ACQUIRE) && rdtsc() < until) cpu_relax();
+    if (!stuck_held) panic("ktest: spin_timeout: cpu 1 did not take the lock within 10 s");
+    log_info("ktest: spin_timeout: cpu 1 holds %s; waiting for it (spin_timeout_ms=%u)", stuck_lock.name(),
+             boot_options().spin_timeout_ms);
+    SpinGuard g(stuck_lock);  // never granted: spinlock.cpp panics
+    ktest_detail("the lock was granted though cpu 1 never released it");
+    return false;
 }
 
 namespace {

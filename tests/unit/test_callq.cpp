@@ -96,6 +96,37 @@ BOOST_AUTO_TEST_CASE(acknowledgements) {
     BOOST_TEST(callwait_done(early));
 }
 
+// A sender that halts while it waits (wait.h) is woken by the last target to
+// answer, and by no other: a wake-up lost here leaves it asleep until its
+// next timer tick, which no other test would notice (the call still returns).
+namespace {
+uint32_t wakes = 0, woken = 0;
+void record_wake(uint32_t cpu) {
+    ++wakes;
+    woken = cpu;
+}
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(last_answer_wakes_the_sender_once) {
+    for (uint8_t flags : {uint8_t(0), uint8_t(callflag::ack_on_entry)}) {
+        std::vector<std::unique_ptr<CallQueue>> q;
+        for (uint32_t cpu = 5; cpu < 8; ++cpu) q.push_back(std::make_unique<CallQueue>(cpu));
+        CallWait w;
+        callwait_init(w, 3, record_wake, 9);
+        wakes = woken = 0;
+        uint32_t count = 0;
+        for (auto& one : q) BOOST_TEST(callq_post(*one, CallReq{bump, &count, &w, flags}));
+        BOOST_TEST(callq_drain(*q[1]) == 1u);
+        BOOST_TEST(callq_drain(*q[0]) == 1u);
+        BOOST_TEST(wakes == 0u);  // two of three answered: the sender sleeps on
+        BOOST_TEST(callq_drain(*q[2]) == 1u);
+        BOOST_TEST(count == 3u);
+        BOOST_TEST(callwait_done(w));
+        BOOST_TEST(wakes == 1u);
+        BOOST_TEST(woken == 9u);
+    }
+}
+
 BOOST_AUTO_TEST_CASE(nested_drain_runs_each_request_once) {
     // A request's function drains its own mailbox again, as an interrupt
     // arriving during a call would: later requests run inside it, none twice.

@@ -236,6 +236,24 @@ BOOST_FIXTURE_TEST_CASE(sparse_domains_become_dense_nodes, Fixture) {
     BOOST_TEST(log_count("WARN: numa: the SLIT has 6 localities but the SRAT names domain 9") == 1u);
 }
 
+// The SLIT is indexed by proximity domain, the distance matrix by node: with
+// domains 0 and 2 (node 1 is domain 2) the two differ.
+BOOST_FIXTURE_TEST_CASE(slit_read_by_domain_not_by_node, Fixture) {
+    auto tb = table_of({0, 1});
+    auto t = srat({cpu(0, 0), cpu(1, 2), mem(0, 64 * M, 0), mem(64 * M, 64 * M, 2)});
+    BOOST_TEST(srat_parse(t.data(), t.size(), s.get()));
+    auto d = slit(3, {10, 20, 30, 20, 10, 25, 30, 25, 10});
+    BOOST_TEST(slit_parse(d.data(), d.size(), l.get()));
+    numa_build(n.get(), s.get(), l.get(), *tb);
+    BOOST_TEST(n->nodes == 2u);
+    BOOST_TEST(n->domain[1] == 2u);
+    BOOST_TEST(n->have_slit);
+    BOOST_TEST(n->distance[0][0] == 10u);
+    BOOST_TEST(n->distance[0][1] == 30u);  // domains 0 and 2, not 0 and 1 (20)
+    BOOST_TEST(n->distance[1][0] == 30u);
+    BOOST_TEST(n->distance[1][1] == 10u);
+}
+
 BOOST_FIXTURE_TEST_CASE(policy_corner_cases, Fixture) {
     auto tb = table_of({0, 2, 4});
     // A CPU the SRAT does not list goes to node 0, with one warning.

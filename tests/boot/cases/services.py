@@ -91,6 +91,15 @@ for arch in ("i686", "amd64"):
                  r"panic: stopped 1 other cpu\(s\)", r"backtrace:", r"#0 0x[0-9a-f]+ \S*panic_logger_held"],
          count={r"PANIC:": 1}, exit="panic", token=False, timeout=60, allow=[r"ERROR: panic: stopped"])
 
+    # CPU 1 takes a spinlock and never releases it; the BSP waits for it. The
+    # wait is bounded by spin_timeout_ms: a panic after 300 ms or more (but
+    # not ten times that) that names the lock, the holder and where it was taken.
+    if arch == "i686":
+        case(f"{arch}.services.spin-timeout", arch=arch, smp="2", cmdline="spin_timeout_ms=300 test=spin_timeout",
+             expect=[r"cpu0: PANIC: cpu0: spinlock ktest\.stuck: cpu 0 spun ([3-9]\d\d|[12]\d\d\d) ms; held by cpu 1, "
+                     r"taken at 0x[0-9a-f]+ \S*hold_stuck"],
+             count={r"PANIC:": 1}, exit="panic", token=False, timeout=20, allow=[r"ERROR: panic: stopped"])
+
     # CPU 1 answers 600 ms after a 400 ms timeout: the caller names it once
     # and waits on; ipi_call() returns with the function finished.
     case(f"{arch}.services.ipi-late-answer", arch=arch, smp="2", cmdline="ipi_timeout_ms=400 test=ipi_late_answer",
@@ -108,7 +117,7 @@ for arch in ("i686", "amd64"):
 
 # The scheduler's tests (proc.cpp, sync.cpp) are part of test=all above; these
 # name them one by one at each CPU count so a failure points at its test.
-SCHED = ("threads", "affinity", "balance", "sleep", "mutex", "exclusive")
+SCHED = ("threads", "affinity", "balance", "sleep", "mutex", "exclusive", "timeslice")
 for arch in ("i686", "amd64"):
     for n in (1, 2, 4, 8):
         case(f"{arch}.sched.smp{n}", arch=arch, smp=str(n), cmdline=f"{TCG} test=" + ",".join(SCHED),
