@@ -603,7 +603,15 @@ void thread_yield() {
     schedule();
 }
 
-Thread* current_thread() { return (Thread*)this_cpu()->current; }
+Thread* current_thread() {
+    // One GS-relative load, not this_cpu()->current: a thread preempted
+    // between reading its CPU's block and that block's `current` may resume
+    // on another CPU and read the thread now running on the first one (seen
+    // as "mutex: released by a thread that does not hold it").
+    void* t;
+    asm volatile("mov %%gs:%c1, %0" : "=r"(t) : "i"(__builtin_offsetof(Cpu, current)));
+    return (Thread*)t;
+}
 
 void thread_wake(Thread* t) {
     uintptr_t f = read_flags();
