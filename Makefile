@@ -170,11 +170,13 @@ endif
 
 # make fuzz: the long fuzz run, 10^7 inputs per parser (RUNS=, FUZZ_JOBS=),
 # executions and coverage in $(BUILD)/fuzz/results.md (docs/testing.md).
+# FUZZ_FLAGS: more tools/fuzz options, e.g. "--only mb2,mp --until 06:30".
 RUNS ?= 10000000
 FUZZ_JOBS ?= 2
+FUZZ_FLAGS ?=
 .PHONY: fuzz
 fuzz: configure
-	tools/fuzz --build $(BUILD) --runs $(RUNS) --jobs $(FUZZ_JOBS)
+	tools/fuzz --build $(BUILD) --runs $(RUNS) --jobs $(FUZZ_JOBS) $(FUZZ_FLAGS)
 
 # make bench: boot the benchmark set in QEMU (tens of minutes) and write
 # $(BUILD)/bench/results.md, results.json and SVG pictures (docs/bench.md).
