@@ -11,7 +11,7 @@
 #   fuzz_cmdline  the kernel command line (tests/fuzz/fuzz_cmdline.cpp)
 #
 # CMake's compiler is g++, so clang++-14 is invoked directly. Each target is
-# the CTest test fuzz.<name> (label "fuzz"): 15 seconds, seeded from
+# the CTest test fuzz.<name> (label "fuzz"): 10 seconds, seeded from
 # tests/data (converted by tests/fuzz/make-seeds), failing on any crash,
 # sanitizer report or broken oracle.
 #
@@ -75,7 +75,7 @@ foreach(_name acpi mp mb2 cmdline)
   add_custom_target(fuzz_${_name} ALL DEPENDS ${_fz}/fuzz_${_name})
   add_dependencies(fuzz_${_name} fuzz_seeds)
   add_test(NAME fuzz.${_name}
-    COMMAND ${_fz}/fuzz_${_name} -max_total_time=15 -timeout=10 -rss_limit_mb=2048
+    COMMAND ${_fz}/fuzz_${_name} -max_total_time=10 -timeout=10 -rss_limit_mb=2048
             -print_final_stats=1 ${_fz}/corpus/${_name} ${_fz}/seeds/${_name})
   set_tests_properties(fuzz.${_name} PROPERTIES LABELS "fuzz" TIMEOUT 120)
 endforeach()
