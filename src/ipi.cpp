@@ -32,8 +32,13 @@ volatile uint32_t posting[COHORT_MAX_CPUS];
 volatile uint32_t mask_writer = 0;
 
 /// Enter the reader side, interrupts off. While a CPU leaves, wait outside,
-/// serving our own mailbox so that nobody waits on us meanwhile.
+/// serving our own mailbox so that nobody waits on us meanwhile. The writer
+/// lowers the flag within its own bounded wait (ipi_cpu_leave()); one that
+/// has not after twice ipi_timeout_ms stopped halfway, parked or INITed
+/// before leaving the mask, and no call can be posted safely again: a panic
+/// that says so, not a hang with interrupts off.
 void begin_posting(uint32_t me) {
+    uint64_t limit = 0;
     for (;;) {
         __atomic_store_n(&posting[me], 1u, __ATOMIC_SEQ_CST);
         if (!__atomic_load_n(&mask_writer, __ATOMIC_SEQ_CST)) return;
@@ -41,6 +46,11 @@ void begin_posting(uint32_t me) {
         while (__atomic_load_n(&mask_writer, __ATOMIC_ACQUIRE)) {
             callq_drain(mailboxes[me]);
             cpu_relax();
+            uint32_t ms = 2 * boot_options().ipi_timeout_ms;
+            if (!limit) limit = rdtsc() + (uint64_t)ms * tsc_khz();
+            else if (rdtsc() > limit)
+                panic("ipi: cpu %u waited %u ms to post: a CPU leaving cpu_online_mask never lowered mask_writer "
+                      "(did it park before leaving the mask?)", me, ms);
         }
     }
 }
