@@ -34,7 +34,7 @@ void nothing(void*) {}
 // ---- locks --------------------------------------------------------------------
 SpinLock bench_ticket("bench.ticket");
 TasLock bench_tas;
-volatile uint32_t lock_go = 0, lock_stop = 0;
+volatile uint32_t lock_go = 0, lock_stop = 0, lock_done = 0;
 uint32_t lock_count[COHORT_MAX_CPUS];
 volatile uint64_t lock_shared = 0;
 
@@ -51,6 +51,7 @@ void hammer(void*) {
         ++n;
     }
     lock_count[me] = n;
+    __atomic_fetch_add(&lock_done, 1u, __ATOMIC_RELEASE);
 }
 
 template <bool Ticket>
@@ -59,13 +60,22 @@ void lock_round(const char* kind) {
     lock_go = 0;
     lock_stop = 0;
     lock_shared = 0;
+    lock_done = 0;
     ipi_call_others(hammer<Ticket>, nullptr, false);
     uint64_t t0 = rdtsc();
     lock_go = 1;
     mdelay(100);
     lock_stop = 1;
     uint64_t ns = tsc_to_ns(rdtsc() - t0);
-    mdelay(20);  // let the others see stop and record their counts
+    // Wait for every other CPU to see stop and record its count. A vCPU
+    // without a host core may take far longer than any fixed delay (a fixed
+    // 20 ms read zeros at 16 and 64 vCPUs on 2 host cores).
+    uint32_t others = ncpus() - 1;
+    uint64_t w0 = rdtsc();
+    while (__atomic_load_n(&lock_done, __ATOMIC_ACQUIRE) < others && tsc_to_ns(rdtsc() - w0) < 5000000000ull)
+        cpu_relax();
+    uint32_t late = others - __atomic_load_n(&lock_done, __ATOMIC_ACQUIRE);
+    if (late) log_warn("bench: lock: %u of %u cpus did not record a count within 5000 ms", late, others);
     uint64_t total = 0, lo = ~0ull, hi = 0;
     for_each_cpu(k, cpu_online_mask) {
         if (k == cpu_number()) continue;
