@@ -1,22 +1,55 @@
 ; Interrupt and exception entry stubs for i686 (SDM Vol. 3A 6.12).
 ; The stubs come from trapstubs.inc (shared with the other arch); trap_common
-; saves the general registers into a TrapFrame (trapframe.h) and calls trap_dispatch(frame).
+; saves the segment and general registers into a TrapFrame (trapframe.h) and
+; calls trap_dispatch(frame).
+;
+; Segments: user code may leave anything it is allowed to in DS, ES, FS and GS
+; (a null selector, its own data segment), while the kernel needs flat DS/ES
+; and GS = SEL_PERCPU for this_cpu(). The CPU reloads only CS and SS on an
+; entry from ring 3 (SDM Vol. 3A 6.12.1), so trap_common saves the four and
+; loads the kernel's, and puts the saved ones back on the way out. It does so
+; on EVERY entry, not only from ring 3: an NMI or machine check can land
+; between the `pop gs` below and the `iret`, in ring 0 with the user's GS, and
+; must find its per-CPU block all the same (amd64's SWAPGS has the same
+; window and decides by IA32_GS_BASE; here reloading always is cheaper than
+; deciding). Restoring cannot fault: the GDT never changes, and a selector
+; the user loaded once passed the checks of SDM Vol. 3A 5.6.
 bits 32
 section .text
 extern trap_dispatch
 
 %include "trapstubs.inc"
 
+SEL_KDATA  equ 0x10             ; archcpu.h
+SEL_PERCPU equ 0x18
+
 TRAP_STUBS dword
 
+global trap_return
 trap_common:
+    push ds
+    push es
+    push fs
+    push gs
     pusha                       ; eax ecx edx ebx esp ebp esi edi
+    mov ax, SEL_KDATA
+    mov ds, ax
+    mov es, ax
+    mov ax, SEL_PERCPU
+    mov gs, ax
+    xor eax, eax
+    mov fs, ax
     mov eax, esp
     cld
     push eax
     call trap_dispatch
     add esp, 4
+trap_return:
     popa
+    pop gs
+    pop fs
+    pop es
+    pop ds
     add esp, 8                  ; vector and error code
     iret
 
