@@ -27,6 +27,7 @@ TRAP_STUBS dword
 
 global trap_return
 trap_common:
+    ; [segments on entry]
     push ds
     push es
     push fs
@@ -39,6 +40,7 @@ trap_common:
     mov gs, ax
     xor eax, eax
     mov fs, ax
+    ; [segments on entry]
     mov eax, esp
     cld
     push eax

@@ -68,10 +68,12 @@ uint32_t* pte_of(PtRoot root, uintptr_t va, bool make) {
 }
 }  // namespace
 
+/// [kernel pde sync]
 void pd_sync_kernel_pde(unsigned i) {
     if (i >= PD_USER_FIRST && i < PD_USER_END) return;
     for (PdNode* n = live; n; n = n->next) n->pd[i] = boot_pd[i];
 }
+/// [kernel pde sync]
 
 PtRoot uvm_new() {
     auto* node = (PdNode*)kmalloc(sizeof(PdNode));
