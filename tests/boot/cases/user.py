@@ -9,6 +9,8 @@ from bootcase import case
 BOOT_PASSED = [r"ktest: boot \.\.\. PASS", r"ktest: 1 passed, 0 failed"]
 # Where each arch links its programs (src/arch/<arch>/user_arch.h, user/user.ld).
 BASE = {"i686": 0x40000000, "amd64": 0x8000000000}
+# The programs of user/, each a module on every ISO.
+PROGRAMS = ("badptr", "cpus", "fault", "hello", "spin")
 REFUSED = r"user: module \S+: \d+ bytes, refused"
 
 
@@ -17,12 +19,12 @@ def accepted(arch):
     own: headers and constants, text (crt0's _start first: the entry), data."""
     b = BASE[arch]
     return [rf"user: module {name}: \d+ bytes, entry 0x{b + 0x1000:x}, 3 segments \(r-- 0x{b:x}-0x[0-9a-f]+, "
-            rf"r-x 0x{b + 0x1000:x}-0x[0-9a-f]+, rw- 0x{b + 0x2000:x}-0x[0-9a-f]+\)$" for name in ("hello", "spin")]
+            rf"r-x 0x{b + 0x1000:x}-0x[0-9a-f]+, rw- 0x{b + 0x2000:x}-0x[0-9a-f]+\)$" for name in PROGRAMS]
 
 
 for arch in ("i686", "amd64"):
     case(f"{arch}.user.modules", arch=arch, cmdline="test=boot",
-         expect=[r"user: 2 module\(s\)"] + accepted(arch) + BOOT_PASSED,
+         expect=[rf"user: {len(PROGRAMS)} module\(s\)"] + accepted(arch) + BOOT_PASSED,
          forbid=[REFUSED], timeout=30)
 
 
@@ -38,7 +40,7 @@ def program(arch, cut=None):
 # header: each refused with the field that failed, the good ones still listed.
 case("amd64.user.bad-modules", arch="amd64", cmdline="test=boot",
      modules={"hello32": program("i686"), "cut": program("amd64", 100)},
-     expect=[r"user: 4 module\(s\)",
+     expect=[rf"user: {len(PROGRAMS) + 2} module\(s\)",
              r"WARN: elf: hello32: EI_CLASS is not this kernel's .*; not loaded",
              r"WARN: user: module hello32: \d+ bytes, refused; skipped",
              r"WARN: elf: cut: program headers outside the file .*; not loaded",
