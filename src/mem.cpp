@@ -102,6 +102,11 @@ void frame_free(uint64_t phys, size_t n) {
     frames.free(phys, n);
 }
 
+size_t frames_free_count() {
+    IrqSpinGuard g(lock);
+    return frames.free_frames();
+}
+
 size_t frames_free_in(uint64_t base, uint64_t len) {
     IrqSpinGuard g(lock);
     size_t n = 0;
@@ -173,6 +178,13 @@ void stack_free(uintptr_t top, size_t size) {
     IrqSpinGuard g(stack_cache_lock);
     s->next = stack_cache;
     stack_cache = s;
+}
+
+size_t stack_cache_frames() {
+    IrqSpinGuard g(stack_cache_lock);
+    size_t n = 0;
+    for (FreeStack* s = stack_cache; s; s = s->next) n += (s->size + 4095) / 4096 + 1;
+    return n;
 }
 
 void mem_dump() {

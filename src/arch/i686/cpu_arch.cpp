@@ -8,6 +8,7 @@
 #include "x86.h"
 
 extern "C" const uintptr_t trap_stubs[256];
+extern "C" void syscall_entry();  // trapentry.asm
 
 namespace {
 
@@ -52,8 +53,9 @@ void idt_init() {
     // The system call: the one gate ring 3 may name in `int n`. A software
     // interrupt checks CPL <= gate DPL; every other gate keeps DPL 0, so
     // `int 3`, `int 0x20` or `int 8` from ring 3 is a #GP (SDM Vol. 3A
-    // 6.12.1.1). An interrupt gate, so IF is clear on entry as on any other.
-    uintptr_t a = trap_stubs[0x80];
+    // 6.12.1.1). An interrupt gate: IF is clear until syscall_entry has
+    // loaded the kernel's segments.
+    uintptr_t a = (uintptr_t)&syscall_entry;
     idt[0x80] = Gate{(uint16_t)a, SEL_KCODE, 0, 0xEE, (uint16_t)(a >> 16)};
 }
 

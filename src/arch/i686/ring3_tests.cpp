@@ -18,6 +18,7 @@
 #include "trap.h"
 #include "uentry.h"
 #include "user_arch.h"
+#include "../user/lib/sysnum.h"
 #include "uvm.h"
 #include "vm.h"
 #include "x86.h"
@@ -35,9 +36,8 @@ struct { uintptr_t ip, sp, a0, a1; PtRoot root; } enter;
 
 /// What the last trap saw.
 struct Seen {
-    uint32_t vector, error, cs, ss, sp, ds, gs, cr2, eax, edx, others;
+    uint32_t vector, error, cs, ss, sp, ds, gs, cr2, eax, ebx, edx, others;
     bool on_entry_stack, percpu_ok;
-    uint32_t calls;
 } seen;
 
 [[noreturn]] void go_user() {
@@ -64,16 +64,10 @@ void record(TrapFrame* tf) {
     seen.cr2 = (uint32_t)read_cr2();
     seen.eax = tf->eax;
     seen.edx = tf->edx;
-    seen.others = tf->ebx | tf->ecx | tf->esi | tf->edi | tf->ebp;
+    seen.ebx = tf->ebx;
+    seen.others = tf->ecx | tf->esi | tf->edi | tf->ebp;
     // The CPU switched to esp0 and pushed the frame at its very top.
     seen.on_entry_stack = (uintptr_t)tf + sizeof(TrapFrame) == entry_top();
-}
-
-/// `int 0x80`: return eax * 2, and go back to the test on the third call.
-void on_syscall(TrapFrame* tf) {
-    record(tf);
-    tf_set_return(tf, tf_sysno(tf) * 2);
-    if (++seen.calls == 3) back_to_test();
 }
 
 void on_fault(TrapFrame* tf) {
@@ -99,24 +93,31 @@ void run(PtRoot root, uintptr_t ip, uintptr_t sp) {
     lower_runlevel(old);
 }
 
-// The user code, one snippet every 16 bytes of the page at USER_BASE.
+// The user code, one snippet every 16 bytes (or 32) of the page at USER_BASE.
+static_assert(SYS_getcpu == 3, "the code below says mov eax, 3");
 constexpr uint8_t code[] = {
-    // +0x00: inc eax; int 0x80; jmp +0
-    0x40, 0xCD, 0x80, 0xEB, 0xFB, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    // +0x10: mov [0x00100000], eax (the kernel image); jmp $
+    // +0x00: null GS, DS, ES; two getcpu() calls, the first result kept in
+    // EBX; then ud2 (#UD), which brings the test back with the registers.
+    0x31, 0xC9,                    // xor ecx, ecx
+    0x8E, 0xE9, 0x8E, 0xD9, 0x8E, 0xC1,  // mov gs, cx; mov ds, cx; mov es, cx
+    0xB8, 0x03, 0x00, 0x00, 0x00,  // mov eax, SYS_getcpu
+    0xCD, 0x80,                    // int 0x80
+    0x89, 0xC3,                    // mov ebx, eax
+    0xB8, 0x03, 0x00, 0x00, 0x00,  // mov eax, SYS_getcpu
+    0xCD, 0x80,                    // int 0x80
+    0x0F, 0x0B,                    // ud2
+    0, 0, 0, 0, 0, 0,
+    // +0x20: mov [0x00100000], eax (the kernel image); jmp $
     0xA3, 0x00, 0x00, 0x10, 0x00, 0xEB, 0xFE, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    // +0x20: mov ax, SEL_PERCPU | 3; mov gs, ax; jmp $
+    // +0x30: mov ax, SEL_PERCPU | 3; mov gs, ax; jmp $
     0x66, 0xB8, 0x1B, 0x00, 0x8E, 0xE8, 0xEB, 0xFE, 0, 0, 0, 0, 0, 0, 0, 0,
-    // +0x30: int 0x20 (the reschedule IPI's gate: DPL 0); jmp $
-    0xCD, 0x20, 0xEB, 0xFE, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    // +0x40: xor eax, eax; mov gs, ax; mov ds, ax; mov es, ax; mov eax, 1; l: int 0x80; jmp l
-    0x31, 0xC0, 0x8E, 0xE8, 0x8E, 0xD8, 0x8E, 0xC0, 0xB8, 0x01, 0x00, 0x00, 0x00, 0xCD, 0x80, 0xEB,
-    0xFC,
+    // +0x40: int 0x20 (the reschedule IPI's gate: DPL 0); jmp $
+    0xCD, 0x20, 0xEB, 0xFE,
 };
 
 }  // namespace
 
-KTEST(i686_ring3, 96, "i686: int 0x80 from ring 3 arrives on esp0 with the user's CS/SS/segments; bad accesses fault") {
+KTEST(i686_ring3, 96, "i686: ring 3 entered by IRET, int 0x80 served on the kernel's segments, traps on esp0, bad accesses fault") {
     PtRoot root = uvm_new();
     uint64_t cf = frame_alloc(), sf = frame_alloc();
     bool ok = root && cf && sf;
@@ -130,34 +131,34 @@ KTEST(i686_ring3, 96, "i686: int 0x80 from ring 3 arrives on esp0 with the user'
     ok = ok && !uvm_map(root, ip, sf, UVM_W) && !uvm_map(root, 0x100000, sf, UVM_W) && !uvm_map(root, USER_END, sf, 0);
     if (!ok) ktest_detail("uvm_map/uvm_query disagree;");
 
-    // System calls: three round trips, each result seen by the next.
-    trap_set_handler(0x80, on_syscall);
+    // System calls through the real entry (syscall_entry, syscall_dispatch:
+    // getcpu needs no process), with null DS, ES and GS in ring 3: the
+    // kernel must run on its own segments (its this_cpu() answers getcpu),
+    // and ring 3 must get its own back. The #UD after them brings the test
+    // back with the registers.
+    trap_set_handler(6, on_fault);
     run(root, ip, sp);
-    bool sys = seen.calls == 3 && seen.vector == 0x80 && seen.cs == SEL_UCODE && seen.ss == SEL_UDATA &&
-               seen.sp == sp && seen.ds == SEL_UDATA && seen.gs == 0 && seen.on_entry_stack && seen.percpu_ok &&
-               seen.eax == (5 + 1) * 2 * 2 + 2 + 1 && seen.edx == 0x1234 && seen.others == 0;
+    trap_set_handler(6, nullptr);
+    uint32_t me = cpu_number();  // at Dispatch in run(): the same CPU throughout
+    bool sys = seen.vector == 6 && seen.cs == SEL_UCODE && seen.ss == SEL_UDATA && seen.sp == sp && seen.ds == 0 &&
+               seen.gs == 0 && seen.on_entry_stack && seen.percpu_ok && seen.eax == me && seen.ebx == me &&
+               seen.edx == 0x1234 && seen.others == 0;
     if (!sys)
-        ktest_detail("syscall: calls %u cs %x ss %x sp %x (want %x) ds %x gs %x eax %u edx %x others %x stack %d;",
-                     seen.calls, seen.cs, seen.ss, seen.sp, (unsigned)sp, seen.ds, seen.gs, seen.eax, seen.edx,
-                     seen.others, seen.on_entry_stack);
-    // Null DS, ES and GS in ring 3: the kernel runs on its own segments (a
-    // memory access through a null DS would #GP), and the user's come back.
-    run(root, ip + 0x40, sp);
-    bool segs = seen.calls == 3 && seen.gs == 0 && seen.ds == 0 && seen.percpu_ok && seen.eax == 4;
-    if (!segs) ktest_detail("segments: calls %u ds %x gs %x;", seen.calls, seen.ds, seen.gs);
-    trap_set_handler(0x80, nullptr);
+        ktest_detail("syscall: vector %u cs %x ss %x sp %x (want %x) ds %x gs %x getcpu %u, %u (cpu %u) edx %x "
+                     "others %x on esp0 %d;", seen.vector, seen.cs, seen.ss, seen.sp, (unsigned)sp, seen.ds, seen.gs,
+                     seen.ebx, seen.eax, me, seen.edx, seen.others, seen.on_entry_stack);
 
     // Faults: a write to the kernel (#PF, user|write|present), loading the
     // per-CPU selector (#GP, its selector), int 0x20 (#GP, IDT entry 0x20).
     trap_set_handler(14, on_fault);
     trap_set_handler(13, on_fault);
-    run(root, ip + 0x10, sp);
+    run(root, ip + 0x20, sp);
     bool pf = seen.vector == 14 && seen.error == 7 && seen.cr2 == 0x100000 && seen.cs == SEL_UCODE && seen.on_entry_stack;
     if (!pf) ktest_detail("kernel write: vector %u error %x cr2 %x;", seen.vector, seen.error, seen.cr2);
-    run(root, ip + 0x20, sp);
+    run(root, ip + 0x30, sp);
     bool gs = seen.vector == 13 && seen.error == SEL_PERCPU && seen.cs == SEL_UCODE;
     if (!gs) ktest_detail("per-CPU selector: vector %u error %x;", seen.vector, seen.error);
-    run(root, ip + 0x30, sp);
+    run(root, ip + 0x40, sp);
     bool gate = seen.vector == 13 && seen.error == (0x20 << 3 | 2) && seen.cs == SEL_UCODE;
     if (!gate) ktest_detail("int 0x20: vector %u error %x;", seen.vector, seen.error);
     trap_set_handler(14, nullptr);
@@ -168,7 +169,7 @@ KTEST(i686_ring3, 96, "i686: int 0x80 from ring 3 arrives on esp0 with the user'
     uvm_free(root);
     frame_free(cf);
     frame_free(sf);
-    return ok && sys && segs && pf && gs && gate;
+    return ok && sys && pf && gs && gate;
 }
 
 /// Kernel entries of process directory @p pd that differ from boot_pd's (user ones must be empty).

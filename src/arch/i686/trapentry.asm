@@ -16,7 +16,7 @@
 ; the user loaded once passed the checks of SDM Vol. 3A 5.6.
 bits 32
 section .text
-extern trap_dispatch
+extern trap_dispatch, syscall_dispatch
 
 %include "trapstubs.inc"
 
@@ -25,7 +25,7 @@ SEL_PERCPU equ 0x18
 
 TRAP_STUBS dword
 
-global trap_return
+global trap_return, syscall_entry, user_iretq
 trap_common:
     ; [segments on entry]
     push ds
@@ -53,7 +53,39 @@ trap_return:
     pop es
     pop ds
     add esp, 8                  ; vector and error code
+user_iretq:                     ; process.cpp: a fault here is the return to ring 3's
     iret
+
+; `int 0x80` (the IDT gate of vector 0x80 points here, DPL 3: cpu_arch.cpp).
+; The same frame as any trap, vector 0x80, then the portable
+; syscall_dispatch(frame) with interrupts on: a system call may sleep, yield
+; or be preempted like any thread. The gate is an interrupt gate all the same,
+; so that nothing runs on the user's segments: interrupts go on only once the
+; kernel's are loaded.
+syscall_entry:
+    push dword 0                ; error code
+    push dword 0x80             ; vector
+    push ds
+    push es
+    push fs
+    push gs
+    pusha
+    mov ax, SEL_KDATA
+    mov ds, ax
+    mov es, ax
+    mov ax, SEL_PERCPU
+    mov gs, ax
+    xor eax, eax
+    mov fs, ax
+    mov eax, esp
+    xor ebp, ebp                ; the user's EBP is no kernel frame (backtraces stop here)
+    cld
+    sti
+    push eax
+    call syscall_dispatch
+    add esp, 4
+    cli                         ; the way out restores the user's segments: nothing in between
+    jmp trap_return
 
 section .rodata
 TRAP_STUB_TABLE dd
