@@ -25,8 +25,9 @@ SEL_PERCPU equ 0x18
 
 TRAP_STUBS dword
 
-global trap_return, syscall_entry, user_iretq
-trap_common:
+; The rest of the TrapFrame (trapframe.h) below the stub's vector and error
+; code, and the kernel's segments in place of the interrupted code's.
+%macro SAVE_FRAME 0
     ; [segments on entry]
     push ds
     push es
@@ -41,6 +42,11 @@ trap_common:
     xor eax, eax
     mov fs, ax
     ; [segments on entry]
+%endmacro
+
+global trap_return, syscall_entry, user_iretq
+trap_common:
+    SAVE_FRAME
     mov eax, esp
     cld
     push eax
@@ -65,18 +71,7 @@ user_iretq:                     ; process.cpp: a fault here is the return to rin
 syscall_entry:
     push dword 0                ; error code
     push dword 0x80             ; vector
-    push ds
-    push es
-    push fs
-    push gs
-    pusha
-    mov ax, SEL_KDATA
-    mov ds, ax
-    mov es, ax
-    mov ax, SEL_PERCPU
-    mov gs, ax
-    xor eax, eax
-    mov fs, ax
+    SAVE_FRAME
     mov eax, esp
     xor ebp, ebp                ; the user's EBP is no kernel frame (backtraces stop here)
     cld
