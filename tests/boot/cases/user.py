@@ -88,6 +88,19 @@ for n in (1, 4, 8):
         user_run("amd64", n, x2apic)
 
 
+# The monitor's process commands: run waits and prints the exit status;
+# start leaves a spinner running, ps lists it with its CPU, kill and wait end it.
+case("amd64.user.monitor", arch="amd64", smp="2", token=False,
+     script=[(r"cohort> ", "run hello\r"), (r"monitor: pid 1 exited with status 0", "run fault\r"),
+             (r"monitor: pid 2 exited with status 0", "start spin\r"), (r"monitor: spin: pid \d+", "ps\r"),
+             (r"\s+8\s+0 running\s+1\s+\d spin$", "kill 8\r"), (r"kill 8: asked to exit", "wait 8\r"),
+             (r"monitor: pid 8 exited with status 256", "ps\r"), (r"pid parent state", "halt\r")],
+     expect=[r"\[pid 1 cpu \d\] hello from user space", r"monitor: pid 2 exited with status 0",
+             r"cpu\d:\s+8\s+0 running\s+1\s+\d spin$", r"monitor: pid 8 exited with status 256",
+             r"monitor: halting every cpu"],
+     exit="pass", timeout=60)
+
+
 # i686 (docs/user_i686.md): the same programs and checks through `int 0x80`
 # and IRET. Only the unmapped address differs: USER_BASE + 256 MiB is
 # 0x50000000 there. x2APIC needs a CPU model that offers it, as for the other
@@ -97,3 +110,12 @@ FAULTS = [(m, v, rf"0x{BASE['i686'] + 0x10000000:x}", e, s) if m == 2 else (m, v
 for n in (1, 4, 8):
     for x2apic in (False, True):
         user_run("i686", n, x2apic)
+
+# And the monitor's process commands, as amd64.user.monitor checks them.
+import dataclasses  # noqa: E402 (kept down here, with the i686 cases)
+
+from bootcase import REGISTRY  # noqa: E402
+
+_monitor = REGISTRY["amd64.user.monitor"]
+case("i686.user.monitor", arch="i686",
+     **{f.name: getattr(_monitor, f.name) for f in dataclasses.fields(_monitor) if f.name not in ("name", "source", "arch")})
