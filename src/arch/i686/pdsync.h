@@ -4,8 +4,10 @@
 #pragma once
 #include "types.h"
 
-/// First and one-past-last page-directory index of user space ([1 GiB, 2 GiB)).
-constexpr unsigned PD_USER_FIRST = 256, PD_USER_END = 512;
+/// First page-directory index of user space (1 GiB, user_arch.h).
+constexpr unsigned PD_USER_FIRST = 256;
+/// One past the last page-directory index of user space (2 GiB).
+constexpr unsigned PD_USER_END = 512;
 
 /// Copy boot_pd[@p i] into every live process page directory. Call with
 /// vm_lock held, right after changing boot_pd[@p i]; a user index is skipped.

@@ -31,10 +31,14 @@
 #include "mem.h"
 #include "pdsync.h"
 #include "spinlock.h"
+#include "user_arch.h"
 #include "vm.h"
 #include "x86.h"
 
 extern "C" uint32_t boot_pd[1024];
+
+static_assert(PD_USER_FIRST * 0x400000ull == USER_BASE && PD_USER_END * 0x400000ull == USER_END,
+              "the user page-directory entries are user space");
 
 namespace {
 constexpr uint32_t P = 1, RW = 2, US = 4, PS = 128, SW_X = 1u << 9;
