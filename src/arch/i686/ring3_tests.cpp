@@ -32,6 +32,7 @@ alignas(16) uint8_t entry_stack[4096];
 uintptr_t entry_top() { return (uintptr_t)entry_stack + sizeof entry_stack; }
 
 uintptr_t resume_sp;
+uint64_t t_enter, t_trap;  // TSC when run() entered ring 3, and at the trap that ended it
 struct { uintptr_t ip, sp, a0, a1; PtRoot root; } enter;
 
 /// What the last trap saw.
@@ -52,6 +53,7 @@ void back_to_test() {
 }
 
 void record(TrapFrame* tf) {
+    t_trap = rdtsc();
     Cpu* c = this_cpu();  // through GS: a wrong GS faults right here
     seen.percpu_ok = c->self == c;
     seen.vector = tf->vector;
@@ -86,6 +88,7 @@ void run(PtRoot root, uintptr_t ip, uintptr_t sp) {
     for (int i = 0; i < 4; ++i) *--s = 0;  // ebp, ebx, esi, edi
     Runlevel old = raise_runlevel(Runlevel::Dispatch);
     uintptr_t flags = read_flags();
+    t_enter = rdtsc();
     switch_context(&resume_sp, (uintptr_t)s);
     // Back from a trap handler, interrupts off, with the user's directory.
     uvm_activate(0);
@@ -93,25 +96,29 @@ void run(PtRoot root, uintptr_t ip, uintptr_t sp) {
     lower_runlevel(old);
 }
 
-// The user code, one snippet every 16 bytes (or 32) of the page at USER_BASE.
+// The user code, one snippet every 16 bytes (48 for the first) of the page at USER_BASE.
 static_assert(SYS_getcpu == 3, "the code below says mov eax, 3");
 constexpr uint8_t code[] = {
-    // +0x00: null GS, DS, ES; two getcpu() calls, the first result kept in
-    // EBX; then ud2 (#UD), which brings the test back with the registers.
+    // +0x00: null GS, DS, ES; a getcpu() call, its result kept in EBX; 1000
+    // more (the round-trip time); then ud2 (#UD), which brings the test back
+    // with the registers.
     0x31, 0xC9,                    // xor ecx, ecx
     0x8E, 0xE9, 0x8E, 0xD9, 0x8E, 0xC1,  // mov gs, cx; mov ds, cx; mov es, cx
     0xB8, 0x03, 0x00, 0x00, 0x00,  // mov eax, SYS_getcpu
     0xCD, 0x80,                    // int 0x80
     0x89, 0xC3,                    // mov ebx, eax
-    0xB8, 0x03, 0x00, 0x00, 0x00,  // mov eax, SYS_getcpu
+    0xBE, 0xE8, 0x03, 0x00, 0x00,  // mov esi, 1000
+    0xB8, 0x03, 0x00, 0x00, 0x00,  // l: mov eax, SYS_getcpu
     0xCD, 0x80,                    // int 0x80
+    0x4E,                          // dec esi
+    0x75, 0xF6,                    // jnz l
     0x0F, 0x0B,                    // ud2
-    0, 0, 0, 0, 0, 0,
-    // +0x20: mov [0x00100000], eax (the kernel image); jmp $
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    // +0x30: mov [0x00100000], eax (the kernel image); jmp $
     0xA3, 0x00, 0x00, 0x10, 0x00, 0xEB, 0xFE, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    // +0x30: mov ax, SEL_PERCPU | 3; mov gs, ax; jmp $
+    // +0x40: mov ax, SEL_PERCPU | 3; mov gs, ax; jmp $
     0x66, 0xB8, 0x1B, 0x00, 0x8E, 0xE8, 0xEB, 0xFE, 0, 0, 0, 0, 0, 0, 0, 0,
-    // +0x40: int 0x20 (the reschedule IPI's gate: DPL 0); jmp $
+    // +0x50: int 0x20 (the reschedule IPI's gate: DPL 0); jmp $
     0xCD, 0x20, 0xEB, 0xFE,
 };
 
@@ -147,18 +154,21 @@ KTEST(i686_ring3, 96, "i686: ring 3 entered by IRET, int 0x80 served on the kern
         ktest_detail("syscall: vector %u cs %x ss %x sp %x (want %x) ds %x gs %x getcpu %u, %u (cpu %u) edx %x "
                      "others %x on esp0 %d;", seen.vector, seen.cs, seen.ss, seen.sp, (unsigned)sp, seen.ds, seen.gs,
                      seen.ebx, seen.eax, me, seen.edx, seen.others, seen.on_entry_stack);
+    else
+        ktest_detail("1001 int 0x80 round trips (getcpu) in %llu TSC cycles, %llu each; ",
+                     (unsigned long long)(t_trap - t_enter), (unsigned long long)((t_trap - t_enter) / 1001));
 
     // Faults: a write to the kernel (#PF, user|write|present), loading the
     // per-CPU selector (#GP, its selector), int 0x20 (#GP, IDT entry 0x20).
     trap_set_handler(14, on_fault);
     trap_set_handler(13, on_fault);
-    run(root, ip + 0x20, sp);
+    run(root, ip + 0x30, sp);
     bool pf = seen.vector == 14 && seen.error == 7 && seen.cr2 == 0x100000 && seen.cs == SEL_UCODE && seen.on_entry_stack;
     if (!pf) ktest_detail("kernel write: vector %u error %x cr2 %x;", seen.vector, seen.error, seen.cr2);
-    run(root, ip + 0x30, sp);
+    run(root, ip + 0x40, sp);
     bool gs = seen.vector == 13 && seen.error == SEL_PERCPU && seen.cs == SEL_UCODE;
     if (!gs) ktest_detail("per-CPU selector: vector %u error %x;", seen.vector, seen.error);
-    run(root, ip + 0x40, sp);
+    run(root, ip + 0x50, sp);
     bool gate = seen.vector == 13 && seen.error == (0x20 << 3 | 2) && seen.cs == SEL_UCODE;
     if (!gate) ktest_detail("int 0x20: vector %u error %x;", seen.vector, seen.error);
     trap_set_handler(14, nullptr);
