@@ -29,6 +29,16 @@ function(cohort_kernel arch)
   file(GLOB archasm CONFIGURE_DEPENDS ${archdir}/*.asm)
   file(GLOB archinc CONFIGURE_DEPENDS ${archdir}/*.inc ${CMAKE_SOURCE_DIR}/src/*.inc)
   list(FILTER archasm EXCLUDE REGEX "\\.bin\\.asm$")
+  # User mode (docs/usermode.md) needs the arch's layer: uentry_arch.cpp,
+  # uvm_arch.cpp, usercopy.asm and the trapframe accessors. Until an arch has
+  # it, nouser.cpp stands in for the portable user-mode files, and that
+  # kernel builds and boots without ring 3. Adding uentry_arch.cpp (and
+  # re-running cmake) switches the arch over.
+  if(EXISTS ${archdir}/uentry_arch.cpp)
+    list(FILTER common EXCLUDE REGEX "/src/nouser\\.cpp$")
+  else()
+    list(FILTER common EXCLUDE REGEX "/src/(process|syscall|usercopy)\\.cpp$|/src/ktest/user_tests\\.cpp$")
+  endif()
   file(GLOB binasm CONFIGURE_DEPENDS ${archdir}/*.bin.asm)
 
   # Flat binaries first (the trampoline), then the ELF objects that embed them.

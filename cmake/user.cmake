@@ -6,7 +6,8 @@
 # The same g++ as the kernel, freestanding and without libc: user/lib/ holds
 # crt0 (_start) and the system-call stubs. USER_BASE is read from
 # src/arch/<arch>/user_arch.h, the header the kernel checks the programs
-# against, so the two cannot disagree.
+# against, so the two cannot disagree. USER_END too, for the programs that
+# test the edges of user space.
 
 set(COHORT_USER_CXXFLAGS
   -std=gnu++20 -ffreestanding -fno-exceptions -fno-rtti -fno-threadsafe-statics
@@ -32,6 +33,11 @@ function(cohort_user arch)
   if(NOT base)
     message(FATAL_ERROR "no 'USER_BASE = 0x...' line in ${header}")
   endif()
+  file(STRINGS ${header} end REGEX "USER_END = 0x[0-9A-Fa-f]+")
+  string(REGEX MATCH "0x[0-9A-Fa-f]+" end "${end}")
+  if(NOT end)
+    message(FATAL_ERROR "no 'USER_END = 0x...' line in ${header}")
+  endif()
   set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${header})
 
   set(libdir ${CMAKE_SOURCE_DIR}/user/lib)
@@ -54,6 +60,8 @@ function(cohort_user arch)
       RUNTIME_OUTPUT_DIRECTORY ${outdir} LINK_DEPENDS ${CMAKE_SOURCE_DIR}/user/user.ld)
     target_include_directories(${t} PRIVATE ${libdir} ${libdir}/${arch})
     target_compile_options(${t} PRIVATE ${mflags} ${cflags} ${COHORT_USER_CXXFLAGS})
+    # Where user space is, for the programs that test its edges (badptr, fault).
+    target_compile_definitions(${t} PRIVATE USER_BASE_ADDR=${base}ul USER_END_ADDR=${end}ul)
     # -z separate-code and noexecstack say what user.ld's PHDRS already
     # lay out; they keep it so if the script loses its PHDRS.
     target_link_options(${t} PRIVATE ${mflags} -nostdlib -static -no-pie

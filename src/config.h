@@ -10,5 +10,18 @@
 
 /// Size of each CPU's kernel stack (a guard page sits below it).
 constexpr unsigned KSTACK_SIZE = 16 * 1024;
-/// Size of each CPU's double-fault stack.
-constexpr unsigned DFSTACK_SIZE = 8 * 1024;
+/// Size of each CPU's double-fault stack. On amd64 its lowest ::DF_NMI_STACK
+/// bytes are a separate IST stack for NMI and machine checks.
+constexpr unsigned DFSTACK_SIZE = 12 * 1024;
+/// The part of the double-fault stack that NMI and \#MC use on amd64.
+constexpr unsigned DF_NMI_STACK = 4 * 1024;
+
+/// At most this many processes exist at once (running or not yet reaped);
+/// one more is refused with -EAGAIN and a warning.
+constexpr unsigned PROC_MAX = 32;
+/// At most this many threads per process.
+constexpr unsigned PROC_THREADS_MAX = 8;
+/// At most this many user threads in the whole machine.
+constexpr unsigned USER_THREADS_MAX = 64;
+/// Pages of each process's user stack (a guard gap lies below it).
+constexpr unsigned USER_STACK_PAGES = 8;

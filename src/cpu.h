@@ -47,6 +47,8 @@ struct alignas(64) Cpu {
     volatile uint8_t need_resched; ///< run the scheduler once the runlevel drops below Dispatch
     uint8_t stop_in_trampoline;   ///< offset 27: nonzero stops this AP at stage 1 (ap_stop_stage=1)
     volatile uint32_t boot_stage; ///< offset 28: how far bring-up got (smpboot.h)
+    uint64_t entry_kstack;        ///< offset 32: top of the running thread's kernel stack (amd64 SYSCALL entry)
+    uint64_t entry_scratch;       ///< offset 40: the user's RSP while the SYSCALL entry switches stacks
     uint32_t id;                  ///< dense kernel id, 0 = BSP
     uint32_t apic_id;             ///< APIC id as read from this CPU's own LAPIC
     ApicMode apic_mode;           ///< this CPU's LAPIC access mode
@@ -72,6 +74,8 @@ static_assert(__builtin_offsetof(Cpu, kstack_top) == 8, "CPU_KSTACK in smpboot.i
 static_assert(__builtin_offsetof(Cpu, gdtr) == 16, "CPU_GDTR in smpboot.inc");
 static_assert(__builtin_offsetof(Cpu, boot_stage) == 28, "CPU_STAGE in smpboot.inc");
 static_assert(__builtin_offsetof(Cpu, stop_in_trampoline) == 27, "CPU_STAGE - 1 in trampoline.bin.asm");
+static_assert(__builtin_offsetof(Cpu, entry_kstack) == 32, "CPU_ENTRY_KSTACK in smpboot.inc");
+static_assert(__builtin_offsetof(Cpu, entry_scratch) == 40, "CPU_ENTRY_SCRATCH in smpboot.inc");
 
 /// All CPU blocks, indexed by kernel id (never by APIC id).
 extern Cpu cpus[COHORT_MAX_CPUS];

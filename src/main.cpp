@@ -31,6 +31,8 @@
 #include "timer.h"
 #include "trap.h"
 #include "uart.h"
+#include "uentry.h"
+#include "process.h"
 #include "user.h"
 #include "x86.h"
 
@@ -108,6 +110,10 @@ extern "C" [[noreturn]] void kmain(uint32_t magic, uintptr_t info) {
     const CpuFeatures& f = this_cpu()->features;
     timer_check_cpuid(f);
 
+    // Requires: the BSP's features (NX). Its system-call entry: every AP
+    // does the same for itself in mpmain(), these registers are per CPU.
+    arch_user_cpu_init();
+
     // Requires: the BSP's features, and no other CPU running yet: every lock
     // must be taken the same way on all CPUs. Under a hypervisor a vCPU may
     // have no host core; a FIFO lock would then wait for it (docs/logging.md).
@@ -170,6 +176,7 @@ extern "C" [[noreturn]] void kmain(uint32_t magic, uintptr_t info) {
     // Requires: heap, IPIs, the LAPIC timer. From here kmain is the thread "main";
     // each AP becomes its own idle thread the moment it is online.
     sched_init();
+    process_init();  // the reaper of orphaned processes: a thread
 
     // Requires: the CPU table, memory for stacks, a calibrated delay. The APs.
     smp_boot(opts);

@@ -20,6 +20,8 @@ uint64_t frame_alloc_node(size_t n, uint32_t node);
 /// How many frames touching [@p base, @p base + @p len) are free now: 0 for
 /// memory mem_init() held back (a boot module must give 0).
 size_t frames_free_in(uint64_t base, uint64_t len);
+/// Free frames now, all nodes (the user self-tests compare it before and after).
+size_t frames_free_count();
 /// Free @p n frames at @p phys.
 void frame_free(uint64_t phys, size_t n = 1);
 /// Reserve @p n frames below 1 MiB for good, recorded under @p name (the AP
@@ -34,6 +36,9 @@ uintptr_t stack_alloc(size_t size, int node = -1);
 bool guard_page(uintptr_t va);
 /// Free a stack stack_alloc() returned.
 void stack_free(uintptr_t top, size_t size);
+/// Frames held by freed stacks kept for reuse (stack_free()): not in the
+/// allocator, but no one's either.
+size_t stack_cache_frames();
 /// Print the usable ranges and the low reservations.
 void mem_dump();
 

@@ -20,6 +20,7 @@
 #include "numa.h"
 #include "panic.h"
 #include "proc.h"
+#include "process.h"
 #include "timer.h"
 #include "uart.h"
 #include "x86.h"
@@ -59,6 +60,8 @@ void cmd_help() {
     log_info("monitor: numa              NUMA nodes: their CPUs, memory and distances (SRAT, SLIT)");
     log_info("monitor: ioapic            the IOAPIC inputs that are routed");
     log_info("monitor: threads           every thread: id, name, state, CPU, switches");
+    log_info("monitor: ps                every process: pid, parent, state, threads, CPU last run, program");
+    log_info("monitor: run <prog> [n]    start a user program (a boot module) with argument n, wait, print its exit status");
     log_info("monitor: ipi <cpu>         time a call-function round trip to a CPU");
     log_info("monitor: offline <cpu>     take a CPU offline: its threads move, it is parked with INIT");
     log_info("monitor: online <cpu>      bring a CPU (back) online with INIT-SIPI-SIPI");
@@ -144,6 +147,22 @@ void cmd_threads() {
         nullptr);
 }
 
+void cmd_run(const char* prog, const char* a) {
+    if (!prog) {
+        log_info("monitor: run <program> [n]: the programs are the boot modules (see the boot log's 'user: module' lines)");
+        return;
+    }
+    long arg = a ? number(a) : 0;
+    int pid = process_spawn(prog, arg, 0);
+    if (pid < 0) {
+        log_info("monitor: run %s: refused (%d)", prog, pid);
+        return;
+    }
+    log_info("monitor: run %s: pid %d", prog, pid);
+    long status = process_wait(pid, 0);
+    log_info("monitor: pid %d (%s) exited with status %ld", pid, prog, status);
+}
+
 void lapic_dump_fn(void*) { lapic_dump(); }
 void nothing(void*) {}
 
@@ -219,6 +238,8 @@ void execute(char* line) {
     else if (!strcmp(c, "numa")) numa_log(numa_info, cpu_table);
     else if (!strcmp(c, "ioapic")) ioapic_dump();
     else if (!strcmp(c, "threads")) cmd_threads();
+    else if (!strcmp(c, "ps")) process_ps();
+    else if (!strcmp(c, "run")) cmd_run(argv[1], argv[2]);
     else if (!strcmp(c, "ipi")) cmd_ipi(argv[1]);
     else if (!strcmp(c, "offline") || !strcmp(c, "online")) cmd_hotplug(c, argv[1]);
     else if (!strcmp(c, "test") || !strcmp(c, "bench")) run_test(argv[1]);

@@ -21,6 +21,8 @@
 #include "sync.h"
 #include "timer.h"
 #include "trap.h"
+#include "uentry.h"
+#include "uvm.h"
 #include "x86.h"
 #include <new>  // placement new: each CPU's state is built in a frame of its node
 
@@ -494,6 +496,16 @@ void schedule() {
     p.prev = prev;
     p.slice_end = next->is_idle ? 0 : now_ns() + slice_ns;
     rearm(p);
+    /// [switch to user thread]
+    // Ring 3 interrupted on this CPU lands on the TSS's rsp0 (SDM Vol. 3A
+    // 6.14.4) and SYSCALL on the block's stack slot: both must be the next
+    // thread's own kernel stack, or its user entry would run on the stack of
+    // whichever thread last set them. And its address space: a user thread's
+    // tables, the kernel's for a kernel thread (so no CPU holds a reaped
+    // process's tables: process.cpp frees them once its threads are joined).
+    if (next->kstack_top) arch_set_kernel_stack(next->kstack_top);
+    if (uvm_current() != next->uvm_root) uvm_activate(next->uvm_root);
+    /// [switch to user thread]
     switch_context(&prev->sp, next->sp);
     finish_switch();  // back on prev's stack: maybe much later, maybe on another CPU
     write_flags(f);
@@ -555,12 +567,15 @@ void sched_init() {
     idle_loop();
 }
 
-Thread* thread_create(const char* name, void (*entry)(void*), void* arg, uint8_t prio, const CpuMask* affinity) {
+Thread* thread_create(const char* name, void (*entry)(void*), void* arg, uint8_t prio, const CpuMask* affinity,
+                      PtRoot root, void* process) {
     Thread* t = make_thread(name, entry, arg, prio, affinity);
     if (!t) {
         log_error("sched: no memory for thread %s", name);
         return nullptr;
     }
+    t->uvm_root = root;
+    t->process = process;
     add_to_all(t);
     t->state = ThreadState::Runnable;
     t->placed_cpu = choose_cpu(t);

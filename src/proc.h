@@ -13,6 +13,7 @@
 #include "runq.h"
 #include "spinlock.h"
 #include "types.h"
+#include "uvm.h"
 
 /// Where a thread is in its life.
 enum class ThreadState : uint8_t {
@@ -50,6 +51,8 @@ struct Thread {
     Thread* all_next = nullptr;      ///< on the list of all threads
     uint64_t switches_in = 0;        ///< times it was switched to
     uint64_t migrations = 0;         ///< times it ran on another CPU than the time before
+    PtRoot uvm_root = 0;             ///< the page tables it runs on (0: the kernel's); loaded on each switch
+    void* process = nullptr;         ///< a user thread's Process (process.h); null for a kernel thread
 };
 
 /// Per-CPU scheduler statistics (the monitor's `cpus`).
@@ -75,9 +78,11 @@ void sched_init();
 [[noreturn]] void sched_run_ap();
 
 /// Create a thread that runs @p entry(@p arg) and make it runnable on the
-/// least-loaded CPU that @p affinity allows (null: any online CPU).
+/// least-loaded CPU that @p affinity allows (null: any online CPU). A user
+/// thread (process.h) gives its process's page tables @p root and the
+/// Process in @p process; the scheduler loads @p root whenever it runs.
 Thread* thread_create(const char* name, void (*entry)(void*), void* arg, uint8_t prio = 1,
-                      const CpuMask* affinity = nullptr);
+                      const CpuMask* affinity = nullptr, PtRoot root = 0, void* process = nullptr);
 /// End the calling thread with @p value. Never returns.
 [[noreturn]] void thread_exit(intptr_t value);
 /// Wait for @p t to exit, free it and return its exit value.

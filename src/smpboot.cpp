@@ -3,6 +3,7 @@
 /// block, INIT-SIPI-SIPI (SDM Vol. 3A 8.4.4.1), and wait for each AP to come
 /// online, with a timeout that names the AP and the stage it reached.
 #include "smpboot.h"
+#include "uentry.h"
 #include "arch.h"
 #include "config.h"
 #include "cpu.h"
@@ -431,6 +432,11 @@ extern "C" [[noreturn]] void mpmain(Cpu* c) {
     // LAB 05 LATER: lab_later(5, "an AP woke without lab 05's bring-up; it stops here");
     // LAB 05 LATER: halt_forever();
     // LAB 05 END
+
+    // Requires: our GDT (the user selectors STAR names) and our features.
+    // The system-call MSRs are this CPU's own: the BSP's values do not reach
+    // it (uentry.h). After the lab's region, so a student tree has it too.
+    arch_user_cpu_init();
 
     // Requires: our features. Our package/die/core/SMT ids, from our own CPUID.
     topology_init_ap(*c);

@@ -6,6 +6,7 @@
 #include "lapic.h"
 #include "log.h"
 #include "panic.h"
+#include "process.h"
 #include "symbols.h"
 
 namespace {
@@ -71,10 +72,14 @@ void print_backtrace(uintptr_t fp, uintptr_t ip) {
     panic_end("unhandled exception %s at %p", names[v & 31][0], (void*)(uintptr_t)tf->ip);
 }
 
-extern "C" void trap_dispatch(TrapFrame* tf) {
+namespace {
+void dispatch(TrapFrame* tf) {
     uint32_t v = (uint32_t)tf->vector;
     Cpu* c = this_cpu();
     if (v >= 32) ++c->irq_count;
+    // An exception of user mode (process.h): a ring-3 fault kills only its
+    // process; a fault in copy_user_raw() resumes at its fixup. NMI is never one.
+    if (v < 32 && v != 2 && user_trap(tf)) return;
     if (handlers[v]) {
         handlers[v](tf);
         return;
@@ -92,4 +97,12 @@ extern "C" void trap_dispatch(TrapFrame* tf) {
         return;
     }
     log_warn("trap: unexpected interrupt vector 0x%x on cpu %u; %s", v, c->id, acked ? "acknowledged" : "ignored");
+}
+}  // namespace
+
+extern "C" void trap_dispatch(TrapFrame* tf) {
+    dispatch(tf);
+    // Back to ring 3 from any interrupt: a thread of an exiting process
+    // leaves instead (a spinner is taken at its next timer interrupt).
+    if (tf->vector != 2) user_trap_return(tf);
 }

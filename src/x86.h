@@ -73,6 +73,8 @@ inline void barrier() { asm volatile("" ::: "memory"); }
 
 /// Read CR0.
 inline uintptr_t read_cr0() { uintptr_t v; asm volatile("mov %%cr0, %0" : "=r"(v)); return v; }
+/// Write CR0.
+inline void write_cr0(uintptr_t v) { asm volatile("mov %0, %%cr0" ::"r"(v) : "memory"); }
 /// Read CR2 (the faulting address of the last page fault).
 inline uintptr_t read_cr2() { uintptr_t v; asm volatile("mov %%cr2, %0" : "=r"(v)); return v; }
 /// Read CR3 (the page-table root).

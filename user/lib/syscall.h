@@ -1,19 +1,13 @@
-// The system calls a user program can make, and how (docs/userprog.md).
+// The system calls a user program can make, and how (docs/syscalls.md).
 //
-// The numbers and arguments are the ABI the kernel will serve; the way in is
-// the arch's (syscall_arch.h: int 0x80 on i686, SYSCALL on amd64). The kernel
-// does not serve any of them yet: this header is what the next step builds
-// the kernel side against.
+// The numbers and error codes are sysnum.h, which the kernel includes too;
+// the way in is the arch's (syscall_arch.h: int 0x80 on i686, SYSCALL on
+// amd64). Every call returns a long: >= 0 a result, < 0 a negated error code.
 #pragma once
 #include "syscall_arch.h"
+#include "sysnum.h"
 
 namespace sys {
-/// System call numbers.
-enum : long {
-    SYS_exit = 0,   ///< exit(status): end the process; does not return.
-    SYS_write = 1,  ///< write(buf, len): one whole line to the kernel log; bytes written or < 0.
-};
-
 [[noreturn]] inline void exit(int status) {
     call(SYS_exit, status);
     for (;;) {
@@ -21,6 +15,14 @@ enum : long {
 }
 
 inline long write(const char* buf, unsigned long len) { return call(SYS_write, long(buf), long(len)); }
+inline long getpid() { return call(SYS_getpid); }
+inline long getcpu() { return call(SYS_getcpu); }
+inline long yield() { return call(SYS_yield); }
+inline long sleep(long ms) { return call(SYS_sleep, ms); }
+inline long spawn(const char* name, long arg = 0) { return call(SYS_spawn, long(name), arg); }
+inline long wait(long pid) { return call(SYS_wait, pid); }
+inline long ncpus() { return call(SYS_ncpus); }
+inline long getname(char* buf, unsigned long len) { return call(SYS_getname, long(buf), long(len)); }
 
 /// Length of a NUL-terminated string (no libc here).
 inline unsigned long strlen(const char* s) {
@@ -30,4 +32,36 @@ inline unsigned long strlen(const char* s) {
 }
 
 inline long puts(const char* s) { return write(s, strlen(s)); }
+
+/// A tiny formatter: %d (long), %x (unsigned long), %s; into @p buf of @p cap bytes.
+inline unsigned long format(char* buf, unsigned long cap, const char* fmt, const long* args) {
+    unsigned long n = 0;
+    auto put = [&](char c) { if (n + 1 < cap) buf[n++] = c; };
+    for (; *fmt; ++fmt) {
+        if (*fmt != '%' || !fmt[1]) { put(*fmt); continue; }
+        char k = *++fmt;
+        long v = *args++;
+        if (k == 's') {
+            for (const char* s = (const char*)v; *s; ++s) put(*s);
+            continue;
+        }
+        unsigned long u = (unsigned long)v, base = k == 'x' ? 16 : 10;
+        if (k == 'd' && v < 0) { put('-'); u = (unsigned long)-v; }
+        char tmp[24];
+        int t = 0;
+        do { tmp[t++] = "0123456789abcdef"[u % base]; u /= base; } while (u);
+        while (t) put(tmp[--t]);
+    }
+    buf[n] = 0;
+    return n;
+}
+
+/// printf-like, one line to the log: sys::print("saw %d of %d", a, b).
+template <typename... A>
+inline long print(const char* fmt, A... a) {
+    long args[sizeof...(A) + 1] = {(long)a...};
+    char buf[200];
+    unsigned long n = format(buf, sizeof buf, fmt, args);
+    return write(buf, n);
+}
 }  // namespace sys

@@ -2,6 +2,7 @@
 /// amd64: each CPU's GDT and TSS, the shared IDT, and the register dump of an
 /// exception report.
 #include "arch.h"
+#include "config.h"
 #include "cpu.h"
 #include "log.h"
 #include "trap.h"
@@ -30,7 +31,8 @@ constexpr uint64_t MSR_KERNEL_GS_BASE = 0xC0000102;
 void idt_init() {
     for (int v = 0; v < 256; ++v) {
         uintptr_t a = trap_stubs[v];
-        idt[v] = Gate{(uint16_t)a, SEL_KCODE, (uint8_t)(v == 8 ? DF_IST : 0), 0x8E,
+        uint8_t ist = v == 8 ? DF_IST : (v == 2 || v == 18) ? NMI_IST : 0;
+        idt[v] = Gate{(uint16_t)a, SEL_KCODE, ist, 0x8E,
                       (uint16_t)(a >> 16), (uint32_t)(a >> 32), 0};
     }
 }
@@ -45,14 +47,21 @@ void arch_cpu_prepare(Cpu& c, uintptr_t df_stack_top) {
     a.gdt[0] = 0;
     a.gdt[1] = 0x00AF9A000000FFFFull;  // 64-bit code, DPL 0
     a.gdt[2] = 0x00CF92000000FFFFull;  // data
+    // The user segments, DPL 3, in the order SYSRET needs (archcpu.h).
+    a.gdt[SEL_UCODE32 / 8] = 0x00CFFA000000FFFFull;  // 32-bit code, DPL 3 (unused)
+    a.gdt[SEL_UDATA / 8] = 0x00CFF2000000FFFFull;    // data, DPL 3
+    a.gdt[SEL_UCODE / 8] = 0x00AFFA000000FFFFull;    // 64-bit code (L=1), DPL 3
     uint64_t t = (uint64_t)&a.tss;
     uint64_t lim = sizeof(Tss) - 1;
     // Available 64-bit TSS descriptor, 16 bytes (SDM Vol. 3A 7.2.3).
-    a.gdt[3] = (lim & 0xFFFF) | ((t & 0xFFFFFF) << 16) | (0x89ull << 40) |
-               ((lim >> 16) & 0xF) << 48 | ((t >> 24) & 0xFF) << 56;
-    a.gdt[4] = t >> 32;
+    a.gdt[SEL_TSS / 8] = (lim & 0xFFFF) | ((t & 0xFFFFFF) << 16) | (0x89ull << 40) |
+                         ((lim >> 16) & 0xF) << 48 | ((t >> 24) & 0xFF) << 56;
+    a.gdt[SEL_TSS / 8 + 1] = t >> 32;
     a.tss = Tss{};
+    // The double-fault stack's upper part for #DF, its lowest DF_NMI_STACK
+    // bytes for NMI and #MC (config.h).
     a.tss.ist[DF_IST - 1] = df_stack_top;
+    a.tss.ist[NMI_IST - 1] = df_stack_top - (DFSTACK_SIZE - DF_NMI_STACK);
     a.tss.iopb = sizeof(Tss);
     c.gdtr = Gdtr{sizeof a.gdt - 1, (uint64_t)a.gdt};
 }
@@ -60,7 +69,7 @@ void arch_cpu_prepare(Cpu& c, uintptr_t df_stack_top) {
 void arch_cpu_load(Cpu& c) {
     // The TSS descriptor must be "available" for LTR: clear the busy bit a
     // previous load (a CPU restarted after a timeout) may have left.
-    c.arch.gdt[3] &= ~(2ull << 40);
+    c.arch.gdt[SEL_TSS / 8] &= ~(2ull << 40);
     asm volatile(
         "lgdt %0\n\t"
         "pushq %1\n\t"

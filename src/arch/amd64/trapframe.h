@@ -22,3 +22,23 @@ static_assert(sizeof(TrapFrame) == 22 * 8, "trapentry.asm pushes 22 quadwords");
 
 /// The frame pointer of the interrupted code, for backtraces.
 inline uintptr_t tf_frame_pointer(const TrapFrame* tf) { return tf->rbp; }
+
+/// True when @p tf was saved on the way in from ring 3 (its CS has RPL 3).
+inline bool tf_from_user(const TrapFrame* tf) { return (tf->cs & 3) == 3; }
+/// The system-call number (RAX).
+inline uintptr_t tf_sysno(const TrapFrame* tf) { return tf->rax; }
+/// System-call argument @p i (0..4): RDI, RSI, RDX, R10, R8. R10, not RCX:
+/// SYSCALL writes the return RIP into RCX (SDM Vol. 2B SYSCALL).
+inline uintptr_t tf_arg(const TrapFrame* tf, int i) {
+    switch (i) {
+    case 0: return tf->rdi;
+    case 1: return tf->rsi;
+    case 2: return tf->rdx;
+    case 3: return tf->r10;
+    default: return tf->r8;
+    }
+}
+/// The system call's result (RAX).
+inline void tf_set_return(TrapFrame* tf, uintptr_t v) { tf->rax = v; }
+/// The user's stack pointer (valid only when tf_from_user()).
+inline uintptr_t tf_user_sp(const TrapFrame* tf) { return tf->sp; }

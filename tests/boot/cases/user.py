@@ -9,6 +9,8 @@ from bootcase import case
 BOOT_PASSED = [r"ktest: boot \.\.\. PASS", r"ktest: 1 passed, 0 failed"]
 # Where each arch links its programs (src/arch/<arch>/user_arch.h, user/user.ld).
 BASE = {"i686": 0x40000000, "amd64": 0x8000000000}
+# The programs of user/, each a module on every ISO.
+PROGRAMS = ("badptr", "cpus", "fault", "hello", "spin")
 REFUSED = r"user: module \S+: \d+ bytes, refused"
 
 
@@ -17,12 +19,12 @@ def accepted(arch):
     own: headers and constants, text (crt0's _start first: the entry), data."""
     b = BASE[arch]
     return [rf"user: module {name}: \d+ bytes, entry 0x{b + 0x1000:x}, 3 segments \(r-- 0x{b:x}-0x[0-9a-f]+, "
-            rf"r-x 0x{b + 0x1000:x}-0x[0-9a-f]+, rw- 0x{b + 0x2000:x}-0x[0-9a-f]+\)$" for name in ("hello", "spin")]
+            rf"r-x 0x{b + 0x1000:x}-0x[0-9a-f]+, rw- 0x{b + 0x2000:x}-0x[0-9a-f]+\)$" for name in PROGRAMS]
 
 
 for arch in ("i686", "amd64"):
     case(f"{arch}.user.modules", arch=arch, cmdline="test=boot",
-         expect=[r"user: 2 module\(s\)"] + accepted(arch) + BOOT_PASSED,
+         expect=[rf"user: {len(PROGRAMS)} module\(s\)"] + accepted(arch) + BOOT_PASSED,
          forbid=[REFUSED], timeout=30)
 
 
@@ -38,9 +40,82 @@ def program(arch, cut=None):
 # header: each refused with the field that failed, the good ones still listed.
 case("amd64.user.bad-modules", arch="amd64", cmdline="test=boot",
      modules={"hello32": program("i686"), "cut": program("amd64", 100)},
-     expect=[r"user: 4 module\(s\)",
+     expect=[rf"user: {len(PROGRAMS) + 2} module\(s\)",
              r"WARN: elf: hello32: EI_CLASS is not this kernel's .*; not loaded",
              r"WARN: user: module hello32: \d+ bytes, refused; skipped",
              r"WARN: elf: cut: program headers outside the file .*; not loaded",
              r"WARN: user: module cut: 100 bytes, refused; skipped"] + accepted("amd64") + BOOT_PASSED,
      count={REFUSED: 2}, timeout=30)
+
+
+# test=user (src/ktest/user_tests.cpp): the programs run as processes in
+# ring 3. Each case checks, from the log: getcpu() seen on every CPU (twice:
+# alone, and beside a ring-3 spinner on every CPU, which only the timer
+# takes the CPU from), each fault child killed with one report line and its
+# exact exit status, every bad pointer refused, the process limit refused
+# with a warning, and the free frames equal before and after. No -icount,
+# and 8 vCPUs on a smaller host: the preemption must not depend on timing.
+FAULTS = [(1, r"#PF \(vector 14\)", r"0x100000", "0x5", 142),  # read of the kernel: present, user
+          (2, r"#PF \(vector 14\)", r"0x8010000000", "0x4", 142),  # read of nothing: user
+          (3, r"#PF \(vector 14\)", r"0x[0-9a-f]+", "0x7", 142),  # write of a read-only page
+          (4, r"#GP \(vector 13\)", r"0x[0-9a-f]+", "0x0", 141),  # cli in ring 3
+          (5, r"#UD \(vector 6\)", r"0x[0-9a-f]+", "0x0", 134)]  # ud2
+
+
+def user_run(arch, n, x2apic):
+    fault_lines = [rf"WARN: user: cpu \d+ pid \d+ \(fault\): {vec} at ip 0x[0-9a-f]+, address {addr}, "
+                   rf"error code {err}; killed$" for _, vec, addr, err, _ in FAULTS]
+    statuses = [rf"\] fault: mode {m}: pid \d+ exit status {st} \(want {st}\)$" for m, _, _, _, st in FAULTS]
+    mode = "x2apic" if x2apic else "xapic"
+    case(f"{arch}.user.run{n}-{mode}", arch=arch, smp=str(n), cmdline="test=user",
+         cpu="qemu64,+x2apic" if x2apic else None, needs_x2apic=x2apic,
+         expect=[rf"lapic: cpu 0 apic id 0 mode {mode}",
+                 rf"\[pid \d+ cpu \d+\] hello from user space$",
+                 r"user: cpus: getcpu saw every online cpu: ok",
+                 r"user: cpus beside a spinner on every cpu: ok",
+                 rf"WARN: proc: \d+ processes, the limit \(PROC_MAX\): spawn of spin refused",
+                 r"\] fault: 5 of 5 as expected$",
+                 r"\] badptr: 0 of 21 calls answered otherwise; name badptr$",
+                 r"user: free frames before and after: ok",
+                 r"ktest: user \.\.\. PASS"] + fault_lines + statuses,
+         count={rf"\[pid \d+ cpu \d+\] cpus: saw {n} of {n} cpus \(mask 0x[0-9a-f]+\)": 2,
+                r"WARN: user: cpu \d+ pid \d+ \(\w+\): ": len(FAULTS)},
+         forbid=[r"WRONG"], timeout=60)
+
+
+for n in (1, 4, 8):
+    for x2apic in (False, True):
+        user_run("amd64", n, x2apic)
+
+
+# The monitor's process commands: run waits and prints the exit status;
+# start leaves a spinner running, ps lists it with its CPU, kill and wait end it.
+case("amd64.user.monitor", arch="amd64", smp="2", token=False,
+     script=[(r"cohort> ", "run hello\r"), (r"monitor: pid 1 exited with status 0", "run fault\r"),
+             (r"monitor: pid 2 exited with status 0", "start spin\r"), (r"monitor: spin: pid \d+", "ps\r"),
+             (r"\s+8\s+0 running\s+1\s+\d spin$", "kill 8\r"), (r"kill 8: asked to exit", "wait 8\r"),
+             (r"monitor: pid 8 exited with status 256", "ps\r"), (r"pid parent state", "halt\r")],
+     expect=[r"\[pid 1 cpu \d\] hello from user space", r"monitor: pid 2 exited with status 0",
+             r"cpu\d:\s+8\s+0 running\s+1\s+\d spin$", r"monitor: pid 8 exited with status 256",
+             r"monitor: halting every cpu"],
+     exit="pass", timeout=60)
+
+
+# i686 (docs/user_i686.md): the same programs and checks through `int 0x80`
+# and IRET. Only the unmapped address differs: USER_BASE + 256 MiB is
+# 0x50000000 there. x2APIC needs a CPU model that offers it, as for the other
+# i686 x2APIC cases.
+FAULTS = [(m, v, rf"0x{BASE['i686'] + 0x10000000:x}", e, s) if m == 2 else (m, v, a, e, s)
+          for m, v, a, e, s in FAULTS]
+for n in (1, 4, 8):
+    for x2apic in (False, True):
+        user_run("i686", n, x2apic)
+
+# And the monitor's process commands, as amd64.user.monitor checks them.
+import dataclasses  # noqa: E402 (kept down here, with the i686 cases)
+
+from bootcase import REGISTRY  # noqa: E402
+
+_monitor = REGISTRY["amd64.user.monitor"]
+case("i686.user.monitor", arch="i686",
+     **{f.name: getattr(_monitor, f.name) for f in dataclasses.fields(_monitor) if f.name not in ("name", "source", "arch")})

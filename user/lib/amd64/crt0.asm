@@ -1,25 +1,25 @@
 ; crt0 of amd64 user programs: _start, the ELF entry point.
 ;
-; The kernel will enter here in ring 3 with RSP at the top of the user stack,
-; 16-byte aligned, as the System V ABI AMD64 supplement (3.4.1, "Initial
-; Stack and Register State") has it. No arguments are passed yet;
-; initial_sp keeps where they will be. main()'s
-; return value goes to exit; exit does not return.
+; The kernel enters here in ring 3 (arch_enter_user, uentry.h) with RSP at
+; the top of the user stack, 16-byte aligned, as the System V ABI AMD64
+; supplement (3.4.1, "Initial Stack and Register State") has it, and main()'s
+; two arguments already in RDI and RSI: spawn()'s argument and 0.
+; main()'s return value goes to exit; exit does not return.
 bits 64
 default rel
 section .text.start
 global _start, initial_sp
 extern main
 _start:
-    mov [initial_sp], rsp   ; where argc and argv will be, once the kernel passes them
+    mov [initial_sp], rsp   ; the stack as the kernel gave it
     xor ebp, ebp            ; the outermost frame: a backtrace stops here
     and rsp, -16            ; the ABI's alignment at a call, whatever we were given
     call main wrt ..plt     ; PC-relative: the program lives above 4 GiB
     mov edi, eax            ; exit(status): SYSCALL, RAX = SYS_exit, RDI = status
-    mov eax, 0              ; SYS_exit (user/lib/syscall.h)
+    mov eax, 0              ; SYS_exit (user/lib/sysnum.h)
     syscall
 .hang:
-    jmp .hang               ; exit came back: the kernel does not serve it yet
+    jmp .hang               ; exit does not come back
 
 section .bss
 alignb 8

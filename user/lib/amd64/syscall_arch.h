@@ -3,8 +3,7 @@
 // ABI: RAX = number, RDI, RSI, RDX, R10, R8, R9 = arguments 1 to 6 (R10, not
 // RCX: SYSCALL puts the return RIP in RCX and RFLAGS in R11, SDM Vol. 2B
 // SYSCALL); the result comes back in RAX; RCX and R11 are lost, every other
-// register is preserved. The kernel does not serve SYSCALL yet: EFER.SCE is
-// clear on every CPU, and a call is #UD.
+// register is preserved.
 #pragma once
 
 namespace sys {

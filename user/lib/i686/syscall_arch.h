@@ -1,9 +1,8 @@
 // System calls on i686: int 0x80 (user/lib/syscall.h has the numbers).
 //
 // ABI: EAX = number, EBX, ECX, EDX, ESI, EDI = arguments 1 to 5; the result
-// comes back in EAX, every other register is preserved. The kernel does not
-// serve int 0x80 yet: vector 0x80's gate has DPL 0, like every gate of the
-// IDT, so int 0x80 from ring 3 is a #GP (SDM Vol. 3A 6.12.1.1).
+// comes back in EAX, every other register is preserved. Vector 0x80's gate
+// has DPL 3, so ring 3 may raise it (SDM Vol. 3A 6.12.1.1).
 #pragma once
 
 namespace sys {

@@ -1,0 +1,106 @@
+/// @file user_tests.cpp
+/// Self-tests of user mode (docs/usermode.md): the programs of user/ run as
+/// processes on every CPU, and the kernel checks their exit statuses, that a
+/// ring-3 spinner is preempted, and that every frame comes back.
+#include "cpu.h"
+#include "cpumask.h"
+#include "ktest.h"
+#include "log.h"
+#include "mem.h"
+#include "proc.h"
+#include "process.h"
+#include "syscall.h"
+#include "../../user/lib/sysnum.h"
+
+namespace {
+
+/// Run @p prog with @p arg, wait for it; its exit status (or the spawn's error).
+long run(const char* prog, long arg = 0) {
+    int pid = process_spawn(prog, arg, 0);
+    if (pid < 0) {
+        log_info("user: spawn %s: %d", prog, pid);
+        return pid;
+    }
+    long st = process_wait(pid, 0);
+    log_info("user: %s (pid %d) exited with status %ld", prog, pid, st);
+    return st;
+}
+
+/// One check: logged either way, counted when it fails.
+bool check(bool ok, const char* what, long got, long want, uint32_t& failed) {
+    log_info("user: %s: %s (got %ld, want %ld)", what, ok ? "ok" : "WRONG", got, want);
+    if (!ok) ++failed;
+    return ok;
+}
+
+}  // namespace
+
+KTEST(user, -1, "user programs on every CPU: exit statuses, faults, bad pointers, a preempted spinner, limits, no frame lost (by name)") {
+    uint32_t failed = 0;
+    uint32_t ncpu = cpu_online_mask.count();
+    // A first run grows the kernel heap (threads, wait queues) for good: the
+    // frame count is taken after it.
+    check(run("hello") == 0, "hello (warm-up)", 0, 0, failed);
+    // Free frames, with those of freed kernel stacks that mem.cpp keeps for
+    // the next stack (stack_free()): each reaped thread's stack goes there.
+    auto free_now = [] { return frames_free_count() + stack_cache_frames(); };
+    size_t free0 = free_now();
+    uint64_t calls0 = syscall_count();
+
+    long st = run("hello");
+    check(st == 0, "hello", st, 0, failed);
+    st = run("cpus");
+    check(st == 0, "cpus: getcpu saw every online cpu", st, 0, failed);
+    st = run("fault");
+    check(st == 0, "fault: each child killed with 128 + its vector", st, 0, failed);
+    st = run("badptr");
+    check(st == 0, "badptr: every bad pointer refused", st, 0, failed);
+
+    // One ring-3 spinner per CPU; only the timer takes a CPU from it. Other
+    // threads must still run everywhere: cpus must see every CPU again.
+    int spinners[COHORT_MAX_CPUS < 64 ? COHORT_MAX_CPUS : 64];
+    uint32_t nspin = ncpu < 64 ? ncpu : 64;
+    for (uint32_t i = 0; i < nspin; ++i) spinners[i] = process_spawn("spin", 0, 0);
+    sleep_ms(30);
+    st = run("cpus");
+    check(st == 0, "cpus beside a spinner on every cpu", st, 0, failed);
+    st = run("hello");
+    check(st == 0, "hello beside the spinners", st, 0, failed);
+
+    // The process limit: spawns past PROC_MAX are refused with -EAGAIN and
+    // a warning, never a panic.
+    int extra[PROC_MAX];
+    uint32_t nextra = 0;
+    long refused = 0;
+    for (uint32_t i = 0; i < PROC_MAX; ++i) {
+        int pid = process_spawn("spin", 0, 0);
+        if (pid < 0) {
+            refused = pid;
+            break;
+        }
+        extra[nextra++] = pid;
+    }
+    check(refused == -EAGAIN && process_count() == PROC_MAX, "spawn past PROC_MAX refused", refused, -EAGAIN, failed);
+    for (uint32_t i = 0; i < nextra; ++i) process_kill(extra[i]);
+    for (uint32_t i = 0; i < nextra; ++i) {
+        st = process_wait(extra[i], 0);
+        if (st != EXIT_KILLED) check(false, "extra spinner killed", st, EXIT_KILLED, failed);
+    }
+    for (uint32_t i = 0; i < nspin; ++i) {
+        if (spinners[i] < 0) {
+            check(false, "spawn spin", spinners[i], 0, failed);
+            continue;
+        }
+        process_kill(spinners[i]);
+        st = process_wait(spinners[i], 0);
+        if (st != EXIT_KILLED) check(false, "spinner killed", st, EXIT_KILLED, failed);
+    }
+    log_info("user: %u spinners and %u more killed", nspin, nextra);
+
+    size_t free1 = free_now();
+    check(free1 == free0, "free frames before and after", (long)free1, (long)free0, failed);
+    check(process_count() == 0 && process_user_threads() == 0, "no process left", process_count(), 0, failed);
+    ktest_detail("%u cpus, %llu system calls, %zu free frames before and after", ncpu,
+                 (unsigned long long)(syscall_count() - calls0), free1);
+    return failed == 0;
+}

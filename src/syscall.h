@@ -1,0 +1,10 @@
+/// @file syscall.h
+/// The system calls (docs/syscalls.md). The arch's entry (amd64 SYSCALL,
+/// i686 int 0x80) saves a TrapFrame and calls syscall_dispatch() (uentry.h),
+/// which reads the number and arguments through the trapframe accessors and
+/// writes the result back: one portable table for both arches.
+#pragma once
+#include "types.h"
+
+/// Calls served since boot, all CPUs (for the self-tests).
+uint64_t syscall_count();
