@@ -2,7 +2,10 @@
 find_package(Boost 1.74 REQUIRED COMPONENTS unit_test_framework)
 
 add_library(cohort_host STATIC ${COHORT_PORTABLE_SOURCES})
-target_include_directories(cohort_host PUBLIC ${CMAKE_SOURCE_DIR}/src)
+# -iquote, not -I: the kernel's headers are found by #include "x.h" only, so
+# src/syscall.h or src/cpuid.h never stands in for the C library's <syscall.h>
+# (which libstdc++'s <atomic> reaches) or the compiler's <cpuid.h>.
+target_compile_options(cohort_host PUBLIC -iquote ${CMAKE_SOURCE_DIR}/src)
 target_compile_definitions(cohort_host PUBLIC COHORT_HOST=1)
 target_compile_options(cohort_host PRIVATE -Wall -Wextra -Werror)
 

@@ -38,7 +38,7 @@ endif()
 
 set(_fz ${CMAKE_BINARY_DIR}/fuzz)
 set(_fuzz_flags -std=c++20 -g -O1 -fno-sanitize-recover=all -DCOHORT_HOST=1 -DCOHORT_MAX_CPUS=16
-  -I${CMAKE_SOURCE_DIR}/src -I${CMAKE_SOURCE_DIR}/tests/fuzz)
+  -iquote ${CMAKE_SOURCE_DIR}/src -iquote ${CMAKE_SOURCE_DIR}/tests/fuzz)
 # The formatter (every log line, format_options) is not a parser under test:
 # it is built with the sanitizers, so a bad argument (a %s without its NUL)
 # is still caught, but without the fuzzer's coverage tracing, which made
