@@ -120,7 +120,7 @@ Thread* start_thread(Process* p, uint32_t tid, uintptr_t ip, uintptr_t a0, uintp
         ok = map_region(*p, top - USER_STACK_PAGES * PAGE, top, UVM_W, 0, nullptr, 0);
     }
     if (!ok) return nullptr;
-    p->start[tid] = Process::Start{ip, top, a0, a1};
+    p->start[tid] = Process::Start{ip, top, a0, a1, 0};
     // Priority 0, the lowest, as the boot thread's: a ring-3 loop shares
     // its CPU by time with such threads and never holds off a kernel
     // thread (priority 1 and up), which preempts it at once.
@@ -352,6 +352,13 @@ long process_thread_join(long tid) {
     return p->tdone[tid] ? p->tvalue[tid] : -ESRCH;  // killed meanwhile: the caller leaves on its way out
 }
 
+long process_onfault(uintptr_t ip) {
+    if (ip && !user_range_ok(ip, 1)) return -EFAULT;
+    Process* p = process_current();
+    p->start[my_tid(p)].onfault = ip;
+    return 0;
+}
+
 long process_mmap(size_t len) {
     Process* p = process_current();
     if (!len || len > MMAP_MAX) return -EINVAL;
@@ -444,6 +451,16 @@ bool user_trap(TrapFrame* tf) {
     if (!tf_from_user(tf) && !on_return) return false;
     Process* p = process_current();
     if (!p) return false;
+    if (v == 14 && !on_return) {
+        // A page fault the thread asked to survive (process_onfault()).
+        uintptr_t& resume = p->start[my_tid(p)].onfault;
+        if (resume) {
+            tf->ip = resume;
+            resume = 0;
+            tf_set_return(tf, read_cr2());
+            return true;
+        }
+    }
     // One line: where, who, what (SDM Vol. 3A 6.15: CR2 holds a page fault's address).
     uintptr_t addr = v == 14 ? read_cr2() : (uintptr_t)tf->ip;
     log_warn("user: cpu %u pid %d (%s): %s (vector %u)%s at ip %p, address %p, error code 0x%llx; killed", cpu_number(),

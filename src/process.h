@@ -47,6 +47,7 @@ struct Process {
     /// Where a thread enters ring 3: what its kernel thread hands arch_enter_user().
     struct Start {
         uintptr_t ip, sp, a0, a1;  ///< entry, stack top, the two arguments
+        uintptr_t onfault;         ///< where its next page fault in ring 3 resumes (0: it kills)
     } start[PROC_THREADS_MAX] = {};             ///< by tid
     bool tdone[PROC_THREADS_MAX] = {};          ///< thread tid has exited
     long tvalue[PROC_THREADS_MAX] = {};         ///< its thread_exit() value
@@ -93,6 +94,11 @@ long process_thread(uintptr_t entry, uintptr_t a0, uintptr_t a1);
 /// Wait for thread @p tid of the caller's process; its value. -ESRCH: no
 /// such thread, or the caller itself.
 long process_thread_join(long tid);
+/// The calling thread's next page fault in ring 3 resumes at @p ip with the
+/// faulting address as the system call's result register, instead of
+/// killing the process (one fault, then it is cleared): how a test reads a
+/// page that should be gone without dying. @p ip 0 clears it. 0, or -EFAULT.
+long process_onfault(uintptr_t ip);
 /// Map @p len bytes (rounded up to pages) of zeroed read-write memory in the
 /// caller's process; the address, or -EINVAL, -EAGAIN (::PROC_MMAPS), -ENOMEM.
 long process_mmap(size_t len);

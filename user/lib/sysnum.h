@@ -21,6 +21,7 @@ enum SysNo : long {
     SYS_thread_join = 12,  ///< thread_join(tid): wait for thread tid of this process to end; its value
     SYS_mmap = 13,   ///< mmap(len): len bytes of fresh zeroed read-write memory; its address
     SYS_munmap = 14, ///< munmap(addr, len): unmap whole pages; how many other CPUs the TLB shootdown went to
+    SYS_onfault = 15,  ///< onfault(ip): this thread's next page fault resumes at ip, with the address as the result (0: none)
     SYS_COUNT
 };
 
