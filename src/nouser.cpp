@@ -1,7 +1,7 @@
 /// @file nouser.cpp
 /// Stand-ins for an arch whose user-mode layer (uentry.h, uvm.h, its
 /// usercopy.asm and trapframe accessors) does not exist yet. CMake compiles
-/// this file instead of process.cpp, syscall.cpp, usercopy.cpp and the user
+/// this file instead of process.cpp, syscalls.cpp, usercopy.cpp and the user
 /// self-tests when `src/arch/<arch>/uentry_arch.cpp` is missing
 /// (cmake/kernel.cmake): that kernel builds and boots, with no ring 3.
 #include "log.h"
@@ -16,6 +16,7 @@ void uvm_activate(PtRoot) {}
 PtRoot uvm_current() { return 0; }
 
 void process_init() {}
+void process_switch(const Thread*) {}
 int process_spawn(const char*, long, int) { return -ENOSYS; }
 long process_wait(int, int) { return -ECHILD; }
 bool process_kill(int) { return false; }
