@@ -1,0 +1,353 @@
+// fuzz: makes random system calls with random arguments, to show that no
+// call, however bad its arguments, can panic the kernel, fault it, or leak
+// a frame (src/ktest/ufuzz_tests.cpp counts the free frames around a run).
+//
+// The argument (main()'s first parameter) says what to do:
+//   bits 0..19   the number of calls to make
+//   bits 20..27  a seed (0: the pid)
+//   bit 28       parent: start one fuzzer child per online CPU, each with
+//                calls / ncpus calls and its own seed, wait for them all
+//   bit 29       leaf: never spawn a real program (the fuzzers a fuzzer
+//                starts now and then are leaves, so they stay few)
+// A fuzzer exits with 0x10000 | the CPUs getcpu() saw it on (bit cpu % 16),
+// so its parent tells a normal end (>= 0x10000) from a fault (128 + vector)
+// or a kill (256). The parent exits 0 when every child ended normally and
+// the children together ran on every CPU; 1 | 2 otherwise (see main()).
+//
+// Numbers: every call number, the invalid ones too (negative, just past
+// the table, huge). Arguments: drawn from classes that a careless kernel
+// gets wrong: 0, -1, small numbers, random bits, the byte below user space,
+// kernel addresses, non-canonical ones, unmapped user addresses, the last
+// user byte, this program's own buffers with huge lengths, ranges that
+// straddle a mapped and an unmapped page, read-only pages (for calls that
+// write to user memory), and long strings with no NUL.
+//
+// What is left out, and why (the rest is as random as the classes allow):
+//  - exit: it would end the run early; the fuzzer exits once, at its end.
+//  - sleep: a valid length (1..10000 ms) is cut to 0..2 ms, so a run stays
+//    short; an invalid one (> 10 s, negative) is passed as drawn: it must be
+//    refused at once.
+//  - spawn: its second argument (main()'s, which the kernel only passes on)
+//    always makes a small leaf fuzzer, should the name be "fuzz" after all.
+//  - spawn of a real program: at most two children alive per fuzzer and only
+//    short programs (hello, badptr, fault with its modes 1..6, a leaf fuzz
+//    of 64 calls): spin never ends, cpus and a fault parent start children of
+//    their own, and many children would only hit the process limit. Every
+//    other spawn gets a name drawn from the classes (not a real program).
+//  - wait: on a pid drawn from the classes, on its own pid, or on one of
+//    its children (each child is short, so that blocks briefly).
+//  - write from a valid buffer: one in 64 is kept, the others get a bad
+//    pointer, so the run does not flood the log with lines of garbage.
+#include "syscall.h"
+
+namespace {
+
+constexpr unsigned long PAGE = 4096;
+constexpr long CALLS_MASK = 0xFFFFF, SEED_SHIFT = 20, SEED_MASK = 0xFF;
+constexpr long PARENT = 1l << 28, LEAF = 1l << 29;
+constexpr long NORMAL = 0x10000;  // a fuzzer's exit status: NORMAL | cpu mask
+constexpr int MAX_CHILDREN = 2;   // real programs alive at once, per fuzzer
+constexpr int MAX_KIDS = 64;      // fuzzers a parent starts
+
+/// xorshift64*: small, fast, and good enough to pick arguments.
+unsigned long long rng_state;
+unsigned long long rnd() {
+    rng_state ^= rng_state >> 12;
+    rng_state ^= rng_state << 25;
+    rng_state ^= rng_state >> 27;
+    return rng_state * 0x2545F4914F6CDD1Dull;
+}
+unsigned long below(unsigned long n) { return (unsigned long)(rnd() % n); }
+
+/// A call with all argument registers set (amd64 RDI RSI RDX R10 R8 R9;
+/// i686 EBX ECX EDX ESI EDI): the kernel must ignore the ones it does not use.
+long call6(long n, const long* a) {
+    long r;
+#if defined(__x86_64__)
+    register long r10 asm("r10") = a[3];
+    register long r8 asm("r8") = a[4];
+    register long r9 asm("r9") = a[5];
+    asm volatile("syscall"
+                 : "=a"(r)
+                 : "a"(n), "D"(a[0]), "S"(a[1]), "d"(a[2]), "r"(r10), "r"(r8), "r"(r9)
+                 : "rcx", "r11", "memory");
+#else
+    asm volatile("int $0x80" : "=a"(r) : "a"(n), "b"(a[0]), "c"(a[1]), "d"(a[2]), "S"(a[3]), "D"(a[4]) : "memory");
+#endif
+    return r;
+}
+
+// This program's memory, for the pointer classes.
+char buf[3 * PAGE];           // a valid buffer (zeros, then whatever getname wrote)
+char nonul[2 * PAGE];         // 'a' bytes, no NUL anywhere
+const char ro_bytes[64] = "a read-only string";  // in the read-only first segment
+unsigned long data_lo;        // the data segment (.data, .bss): [data_lo, data_end)
+unsigned long seg_end;        // where its bytes end: [seg_end, data_end) belongs to no object
+unsigned long data_end;       // one past its last page: unmapped above it
+unsigned long text_lo;        // the read-only, executable segment
+
+const char* const REAL[] = {"hello", "badptr", "fault", "fuzz"};
+const char* const NAMES[] = {"", "nosuch", "hello ", "HELLO", "spin\n", "fuzz\x01", "/hello", "hell"};
+
+long children[MAX_CHILDREN];
+int nchildren;
+long child_faults, child_normal, child_other;
+long my_pid, my_calls;
+bool leaf;
+
+/// Read this program's ELF program headers (mapped with the first segment,
+/// user/user.ld) for the end of the data segment and the text segment.
+void find_segments() {
+#if defined(__x86_64__)
+    struct Phdr { unsigned int type, flags; unsigned long offset, vaddr, paddr, filesz, memsz, align; };
+    const unsigned long phoff = *(const unsigned long*)(USER_BASE_ADDR + 32);
+    const unsigned short phnum = *(const unsigned short*)(USER_BASE_ADDR + 56);
+#else
+    struct Phdr { unsigned int type, offset, vaddr, paddr, filesz, memsz, flags, align; };
+    const unsigned long phoff = *(const unsigned int*)(USER_BASE_ADDR + 28);
+    const unsigned short phnum = *(const unsigned short*)(USER_BASE_ADDR + 44);
+#endif
+    const Phdr* ph = (const Phdr*)(USER_BASE_ADDR + phoff);
+    for (unsigned i = 0; i < phnum; ++i) {
+        if (ph[i].type != 1) continue;  // PT_LOAD
+        unsigned long hi = (ph[i].vaddr + ph[i].memsz + PAGE - 1) & ~(PAGE - 1);
+        if (ph[i].flags & 2) {                              // PF_W
+            data_lo = ph[i].vaddr;
+            seg_end = ph[i].vaddr + ph[i].memsz;
+            data_end = hi;
+        }
+        else if (ph[i].flags & 1) text_lo = ph[i].vaddr;    // PF_X
+    }
+}
+
+/// An address or number from one of the classes above.
+long pointer_arg() {
+    const unsigned long stack_top = USER_END_ADDR - PAGE;  // process.cpp: the last page stays unmapped
+    switch (below(20)) {
+    case 0: return 0;
+    case 1: return -1;
+    case 2: return (long)below(64);
+    case 3: return (long)rnd();
+    case 4: return (long)(USER_BASE_ADDR - 1 - below(8));               // just below user space
+    case 5: return (long)(0x100000 + below(0x100000));                 // the kernel image
+#if defined(__x86_64__)
+    case 6: return (long)(0xFFFFFFFF80000000ul + below(0x1000000));     // the top 2 GiB
+    case 7: return (long)(0x0000800000000000ul - below(2) * 8 + below(16));  // around the canonical hole
+#else
+    case 6: return (long)(0xC0000000ul + below(0x1000000));             // a higher-half kernel's place
+    case 7: return (long)(0xFFFFF000ul + below(0x1000));               // the last page
+#endif
+    case 8: return (long)(USER_BASE_ADDR + 0x10000000 + below(PAGE));  // unmapped user memory
+    case 9: return (long)(USER_END_ADDR - 1 - below(16));              // the last user bytes (unmapped)
+    case 10: return (long)(USER_END_ADDR + below(16));                 // just past user space
+    case 11: return (long)(stack_top - 1 - below(8));                  // straddles the stack's top
+    case 12: return (long)(data_end - 1 - below(data_end - seg_end + 1));  // straddles the data's end
+    case 13: return (long)(nonul + below(sizeof nonul));               // no NUL before the data's end?
+    case 14: return (long)(ro_bytes + below(sizeof ro_bytes));         // read-only
+    case 15: return (long)(text_lo + below(PAGE));                     // read-only, executable
+    case 16: return (long)(data_end - PAGE + below(PAGE) - 16);        // the data's last page
+    default: return (long)(buf + below(sizeof buf));                   // valid
+    }
+}
+
+long length_arg() {
+    switch (below(10)) {
+    case 0: return 0;
+    case 1: return -1;
+    case 2: return (long)(1ul << (sizeof(long) * 8 - 1));
+    case 3: return (long)(USER_END_ADDR - USER_BASE_ADDR);
+    case 4: return (long)rnd();
+    case 5: return (long)(PAGE + below(2 * PAGE));
+    default: return (long)below(300);
+    }
+}
+
+long any_arg() {
+    switch (below(4)) {
+    case 0: return pointer_arg();
+    case 1: return length_arg();
+    case 2: return (long)below(10);
+    default: return (long)rnd();
+    }
+}
+
+/// A call number: mostly a real one, exit excluded; often an invalid one.
+long sysno() {
+    for (;;) {
+        long n;
+        switch (below(8)) {
+        case 0: n = SYS_COUNT + (long)below(8); break;  // just past the table
+        case 1: n = -1 - (long)below(4); break;          // negative
+        case 2: n = (long)rnd(); break;                   // anything (its low half may be a real one)
+        default: n = (long)below(SYS_COUNT); break;
+        }
+        // The kernel must not take a high bit for nothing: with the low 32
+        // bits 0 a number truncated by the kernel would be exit, and the run
+        // would end; keep those out (the whole value is still checked).
+        if ((unsigned long)n % (1ull << 32) == SYS_exit) continue;
+        return n;
+    }
+}
+
+bool valid_pointer(long p) {
+    unsigned long u = (unsigned long)p;
+    return (u >= (unsigned long)buf && u < (unsigned long)buf + sizeof buf) ||
+           (u >= (unsigned long)nonul && u < (unsigned long)nonul + sizeof nonul) ||
+           (u >= (unsigned long)ro_bytes && u < (unsigned long)ro_bytes + sizeof ro_bytes) ||
+           (u >= text_lo && u < text_lo + PAGE) || (u >= data_end - PAGE && u < data_end);
+}
+
+/// May getname() write 8 bytes at @p p? Not over a variable of this program
+/// (the stack's top 8 bytes are padding or main()'s return address, unused).
+bool writable(long p) {
+    unsigned long u = (unsigned long)p;
+    if (u >= (unsigned long)buf && u + 8 <= (unsigned long)buf + sizeof buf) return true;
+    if (u >= seg_end && u < data_end) return true;
+    return u + 8 <= data_lo || u >= data_end;
+}
+
+void forget_child(long pid, long status) {
+    for (int i = 0; i < nchildren; ++i)
+        if (children[i] == pid) {
+            children[i] = children[--nchildren];
+            if (status >= 128 && status < 256) ++child_faults;
+            else if ((status >= 0 && status < 128) || status >= NORMAL) ++child_normal;
+            else ++child_other;
+            return;
+        }
+}
+
+// Result classes of the summary line.
+enum { R_OK, R_EFAULT, R_EINVAL, R_ENOSYS, R_ECHILD, R_ENOENT, R_ENAMETOOLONG, R_EAGAIN, R_OTHER, R_COUNT };
+long results[R_COUNT];
+
+void count(long r) {
+    int c = r >= 0 ? R_OK
+            : r == -EFAULT ? R_EFAULT
+            : r == -EINVAL ? R_EINVAL
+            : r == -ENOSYS ? R_ENOSYS
+            : r == -ECHILD ? R_ECHILD
+            : r == -ENOENT ? R_ENOENT
+            : r == -ENAMETOOLONG ? R_ENAMETOOLONG
+            : r == -EAGAIN ? R_EAGAIN
+                           : R_OTHER;
+    ++results[c];
+}
+
+long cpu_mask;
+
+/// One random call; the arguments a call number may not get are changed here.
+void one_call() {
+    long n = sysno(), a[6];
+    for (long& x : a) x = any_arg();
+    long real = -1;  // index into REAL when this is a spawn of a real program
+    switch (n) {
+    case SYS_write:
+        a[0] = pointer_arg();
+        a[1] = length_arg();
+        if (valid_pointer(a[0]) && below(64)) a[0] = (long)(USER_END_ADDR - 1 - below(16));
+        break;
+    case SYS_sleep:
+        a[0] = below(4) ? (long)below(3) : any_arg();
+        if (a[0] > 2 && a[0] <= 10000) a[0] = (long)below(3);
+        break;
+    case SYS_spawn:
+        if (!leaf && nchildren < MAX_CHILDREN && !below(16)) {
+            real = (long)below(sizeof REAL / sizeof *REAL);
+            a[0] = (long)REAL[real];
+            if (real == 2) a[1] = 1 + (long)below(6);   // fault: one fault (6: none, exit 99)
+            else if (real == 3) a[1] = LEAF | (long)(below(256) << SEED_SHIFT) | 64;
+        } else {
+            a[0] = below(2) ? (long)NAMES[below(sizeof NAMES / sizeof *NAMES)] : pointer_arg();
+            // getname() may have left "fuzz" where a drawn pointer points (in
+            // buf, at the stack's top): its child is then a small leaf. The
+            // kernel only passes this argument on, so nothing is lost.
+            a[1] = LEAF | (long)(below(256) << SEED_SHIFT) | (long)below(65);
+        }
+        break;
+    case SYS_wait:
+        switch (below(4)) {
+        case 0: a[0] = my_pid; break;
+        case 1: a[0] = nchildren ? children[below(nchildren)] : my_pid + 1; break;
+        case 2: a[0] = (long)below(40); break;
+        default: a[0] = any_arg(); break;
+        }
+        // Only one of its own children makes it wait, and that one is short.
+        break;
+    case SYS_getname:
+        a[0] = pointer_arg();
+        a[1] = length_arg();
+        // It writes (its name, 5 bytes): not over this program's variables.
+        if (!writable(a[0])) a[0] = (long)(buf + below(sizeof buf - 8));
+        break;
+    default: break;
+    }
+    long r = call6(n, a);
+    ++my_calls;
+    count(r);
+    if (n == SYS_getcpu && r >= 0) cpu_mask |= 1l << (r % 16);
+    if (n == SYS_spawn && r > 0) {
+        if (real < 0) {
+            // A name from the classes matched a program: note it and wait below.
+            sys::print("fuzz: pid %d: spawn of a drawn name started pid %d", my_pid, r);
+        }
+        if (nchildren < MAX_CHILDREN) children[nchildren++] = r;
+        else forget_child(r, sys::wait(r));
+    }
+    if (n == SYS_wait && r != -ECHILD) forget_child(a[0], r);
+}
+
+[[noreturn]] void fuzz(long arg) {
+    long calls = arg & CALLS_MASK, seed = (arg >> SEED_SHIFT) & SEED_MASK;
+    leaf = arg & LEAF;
+    my_pid = sys::getpid();
+    rng_state = 0x9E3779B97F4A7C15ull ^ (unsigned long long)(seed ? seed : my_pid) * 0xBF58476D1CE4E5B9ull;
+    for (int i = 0; i < 8; ++i) rnd();
+    find_segments();
+    for (unsigned long i = 0; i < sizeof nonul; ++i) ((volatile char*)nonul)[i] = 'a';
+    // The data segment's last bytes (beyond .bss, zeroed by the kernel)
+    // have no NUL either: a name read from there runs into the unmapped page.
+    for (unsigned long p = seg_end; p < data_end; ++p) *(volatile char*)p = 'a';
+    cpu_mask = 1l << (sys::getcpu() % 16);
+    for (long i = 0; i < calls; ++i) one_call();
+    while (nchildren) forget_child(children[0], sys::wait(children[0]));
+    sys::print("fuzz: pid %d seed %d: %d calls: ok %d fault %d inval %d nosys %d child %d noent %d "
+               "toolong %d again %d other %d; kids %d/%d/%d; cpus 0x%x",  // kids: normal/faulted/other
+               my_pid, seed, my_calls, results[R_OK], results[R_EFAULT], results[R_EINVAL], results[R_ENOSYS],
+               results[R_ECHILD], results[R_ENOENT], results[R_ENAMETOOLONG], results[R_EAGAIN], results[R_OTHER],
+               child_normal, child_faults, child_other, cpu_mask);
+    sys::exit((int)(NORMAL | cpu_mask));
+}
+
+/// Start one fuzzer per online CPU and wait for them all.
+[[noreturn]] void parent(long arg) {
+    long ncpu = sys::ncpus();
+    long k = ncpu < MAX_KIDS ? ncpu : MAX_KIDS;
+    long calls = (arg & CALLS_MASK) / k, seed = (arg >> SEED_SHIFT) & SEED_MASK;
+    long pids[MAX_KIDS];
+    for (long i = 0; i < k; ++i) pids[i] = sys::spawn("fuzz", (((seed * 64 + i) & SEED_MASK) << SEED_SHIFT) | calls);
+    long normal = 0, mask = 0, bad = 0;
+    for (long i = 0; i < k; ++i) {
+        long st = pids[i] > 0 ? sys::wait(pids[i]) : pids[i];
+        if (st >= NORMAL && st < 2 * NORMAL) {
+            ++normal;
+            mask |= st & 0xFFFF;
+        } else {
+            ++bad;
+            sys::print("fuzz: child %d (pid %d) ended with status %d", i, pids[i], st);
+        }
+    }
+    long all = ncpu >= 16 ? 0xFFFF : (1l << ncpu) - 1;
+    sys::print("fuzz: %d fuzzers of %d calls: %d ended normally, %d not; cpus seen 0x%x of 0x%x", k, calls, normal,
+               bad, mask, all);
+    sys::exit((bad ? 1 : 0) | (mask == all ? 0 : 2));
+}
+
+}  // namespace
+
+extern "C" int main(long arg) {
+    // Never return: a system call may have written over main()'s return
+    // address or its arguments on the stack (the straddle at the stack's top).
+    if (arg & PARENT) parent(arg);
+    fuzz(arg);
+}
