@@ -24,9 +24,10 @@
 //
 // What is left out, and why (the rest is as random as the classes allow):
 //  - exit: it would end the run early; the fuzzer exits once, at its end.
-//  - sleep: a valid length (1..10000 ms) is cut to 0..2 ms, so a run stays
-//    short; an invalid one (> 10 s, negative) is passed as drawn: it must be
-//    refused at once.
+//  - sleep: a valid length (0..10000 ms) is cut to 0, or to 1 ms once in 32
+//    calls (a sleeper wakes at a timer tick: each costs up to a timeslice),
+//    so a run stays short; an invalid one (> 10 s, negative) is passed as
+//    drawn: it must be refused at once.
 //  - spawn: its second argument (main()'s, which the kernel only passes on)
 //    always makes a small leaf fuzzer, should the name be "fuzz" after all.
 //  - spawn of a real program: at most two children alive per fuzzer and only
@@ -249,7 +250,9 @@ void one_call() {
         break;
     case SYS_sleep:
         a[0] = below(4) ? (long)below(3) : any_arg();
-        if (a[0] > 2 && a[0] <= 10000) a[0] = (long)below(3);
+        // The timer wakes a sleeper at its next tick (up to a timeslice
+        // late): a valid length is 0, or 1 ms once in 32 calls.
+        if (a[0] >= 0 && a[0] <= 10000) a[0] = !below(32);
         break;
     case SYS_spawn:
         if (!leaf && nchildren < MAX_CHILDREN && !below(16)) {
