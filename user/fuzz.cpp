@@ -10,8 +10,9 @@
 //   bit 29       leaf: never spawn a real program (the fuzzers a fuzzer
 //                starts now and then are leaves, so they stay few)
 // A fuzzer exits with 0x10000 | the CPUs getcpu() saw it on (bit cpu % 16),
-// so its parent tells a normal end (>= 0x10000) from a fault (128 + vector)
-// or a kill (256). The parent exits 0 when every child ended normally and
+// so its parent tells a normal end (>= 0x10000) from a fault (128 + vector),
+// a kill (256), or 3: an answer its oracle knows to be wrong (a pointer
+// outside user space not refused with -EFAULT; see oracle()). The parent exits 0 when every child ended normally and
 // the children together ran on every CPU; 1 | 2 otherwise (see main()).
 //
 // Numbers: every call number, the invalid ones too (negative, just past
@@ -236,6 +237,26 @@ void count(long r) {
 }
 
 long cpu_mask;
+long wrong;  // answers the oracle below disagrees with
+
+/// Does [@p p, @p p + @p n) lie in user space? (The kernel's user_range_ok().)
+bool in_user(long p, long n) {
+    unsigned long u = (unsigned long)p, len = (unsigned long)n;
+    return u >= USER_BASE_ADDR && u < USER_END_ADDR && len <= USER_END_ADDR - u;
+}
+
+/// The little that is known for sure about an answer: a pointer outside
+/// user space (a range for write) is refused with -EFAULT (getname may
+/// first refuse a short length with -EINVAL). A kernel that read or wrote
+/// kernel memory for the caller would answer otherwise.
+void oracle(long n, const long* a, long r) {
+    bool ok = true;
+    if (n == SYS_write && !in_user(a[0], a[1])) ok = r == -EFAULT;
+    else if (n == SYS_spawn && !in_user(a[0], 1)) ok = r == -EFAULT;
+    else if (n == SYS_getname && !in_user(a[0], 1)) ok = r == -EFAULT || r == -EINVAL;
+    if (ok) return;
+    if (++wrong <= 5) sys::print("fuzz: pid %d: call %d (0x%x, 0x%x) answered %d: WRONG", my_pid, n, a[0], a[1], r);
+}
 
 /// One random call; the arguments a call number may not get are changed here.
 void one_call() {
@@ -288,6 +309,7 @@ void one_call() {
     long r = call6(n, a);
     ++my_calls;
     count(r);
+    oracle(n, a, r);
     if (n == SYS_getcpu && r >= 0) cpu_mask |= 1l << (r % 16);
     if (n == SYS_spawn && r > 0) {
         if (real < 0) {
@@ -319,7 +341,8 @@ void one_call() {
                my_pid, seed, my_calls, results[R_OK], results[R_EFAULT], results[R_EINVAL], results[R_ENOSYS],
                results[R_ECHILD], results[R_ENOENT], results[R_ENAMETOOLONG], results[R_EAGAIN], results[R_OTHER],
                child_normal, child_faults, child_other, cpu_mask);
-    sys::exit((int)(NORMAL | cpu_mask));
+    if (wrong) sys::print("fuzz: pid %d: %d answers WRONG", my_pid, wrong);
+    sys::exit(wrong ? 3 : (int)(NORMAL | cpu_mask));
 }
 
 /// Start one fuzzer per online CPU and wait for them all.
