@@ -62,25 +62,54 @@ unsigned long long rnd() {
 unsigned long below(unsigned long n) { return (unsigned long)(rnd() % n); }
 
 /// A call with all argument registers set (amd64 RDI RSI RDX R10 R8 R9;
-/// i686 EBX ECX EDX ESI EDI): the kernel must ignore the ones it does not use.
-long call6(long n, const long* a) {
+/// i686 EBX ECX EDX ESI EDI): the kernel must ignore the ones it does not
+/// use. And with the flags ring 3 may set in @p flags for the call: DF, NT,
+/// AC, ID and the arithmetic ones (POPF ignores IF and IOPL at CPL 3, SDM
+/// Vol. 2B POPF). The kernel must not run on with them: SYSCALL clears only
+/// what IA32_FMASK names, a gate clears TF, NT, RF (SDM Vol. 3A 6.12.1.3).
+/// The caller's own flags (DF = 0, as the ABI wants) come back after.
+long call6(long n, const long* a, unsigned long flags) {
     long r;
 #if defined(__x86_64__)
     register long r10 asm("r10") = a[3];
     register long r8 asm("r8") = a[4];
     register long r9 asm("r9") = a[5];
-    asm volatile("syscall"
+    // Below the red zone (System V AMD64 ABI 3.2.2) before pushing.
+    asm volatile("add $-128, %%rsp\n\t"
+                 "pushfq\n\t"
+                 "pushq %[fl]\n\t"
+                 "popfq\n\t"
+                 "syscall\n\t"
+                 "popfq\n\t"
+                 "sub $-128, %%rsp"
                  : "=a"(r)
-                 : "a"(n), "D"(a[0]), "S"(a[1]), "d"(a[2]), "r"(r10), "r"(r8), "r"(r9)
-                 : "rcx", "r11", "memory");
+                 : "a"(n), "D"(a[0]), "S"(a[1]), "d"(a[2]), "r"(r10), "r"(r8), "r"(r9), [fl] "m"(flags)
+                 : "rcx", "r11", "memory", "cc");
 #else
-    asm volatile("int $0x80" : "=a"(r) : "a"(n), "b"(a[0]), "c"(a[1]), "d"(a[2]), "S"(a[3]), "D"(a[4]) : "memory");
+    asm volatile("pushfl\n\t"
+                 "pushl %[fl]\n\t"
+                 "popfl\n\t"
+                 "int $0x80\n\t"
+                 "popfl"
+                 : "=a"(r)
+                 : "a"(n), "b"(a[0]), "c"(a[1]), "d"(a[2]), "S"(a[3]), "D"(a[4]), [fl] "m"(flags)
+                 : "memory", "cc");
 #endif
     return r;
 }
 
+/// RFLAGS for a call: IF and bit 1 always; half the time nothing more, else
+/// some of CF PF AF ZF SF DF OF NT AC ID.
+unsigned long random_flags() {
+    unsigned long f = 0x202;
+    if (below(2)) return f;
+    const unsigned long bits = (1ul << 0) | (1ul << 2) | (1ul << 4) | (1ul << 6) | (1ul << 7) | (1ul << 10) |
+                               (1ul << 11) | (1ul << 14) | (1ul << 18) | (1ul << 21);
+    return f | (bits & (unsigned long)rnd());
+}
+
 // This program's memory, for the pointer classes.
-char buf[3 * PAGE];           // a valid buffer (zeros, then whatever getname wrote)
+char buf[3 * PAGE];           // a valid buffer (random bytes, and whatever getname wrote)
 char nonul[2 * PAGE];         // 'a' bytes, no NUL anywhere
 const char ro_bytes[64] = "a read-only string";  // in the read-only first segment
 unsigned long data_lo;        // the data segment (.data, .bss): [data_lo, data_end)
@@ -306,7 +335,7 @@ void one_call() {
         break;
     default: break;
     }
-    long r = call6(n, a);
+    long r = call6(n, a, random_flags());
     ++my_calls;
     count(r);
     oracle(n, a, r);
@@ -330,6 +359,9 @@ void one_call() {
     for (int i = 0; i < 8; ++i) rnd();
     find_segments();
     for (unsigned long i = 0; i < sizeof nonul; ++i) ((volatile char*)nonul)[i] = 'a';
+    // buf holds random bytes: a line written from it may hold any byte
+    // (newlines, escapes, NULs), which must not reach the log as they are.
+    for (unsigned long i = 0; i < sizeof buf; ++i) ((volatile char*)buf)[i] = (char)rnd();
     // The data segment's last bytes (beyond .bss, zeroed by the kernel)
     // have no NUL either: a name read from there runs into the unmapped page.
     for (unsigned long p = seg_end; p < data_end; ++p) *(volatile char*)p = 'a';
