@@ -43,8 +43,9 @@ struct Process {
     Thread* threads[PROC_THREADS_MAX] = {};     ///< its threads (joined when it is reaped)
     uint32_t nthreads = 0;                      ///< entries in @ref threads
     uint32_t live = 0;                          ///< of those, not yet exited
-    uintptr_t lo[PROC_REGIONS] = {}, hi[PROC_REGIONS] = {};  ///< the ranges it mapped, freed page by page
-    uint32_t nregions = 0;                      ///< entries in @ref lo / @ref hi
+    uintptr_t lo[PROC_REGIONS] = {};            ///< start of each range it mapped (freed page by page)
+    uintptr_t hi[PROC_REGIONS] = {};            ///< end of each range it mapped
+    uint32_t nregions = 0;                      ///< ranges in lo and hi
     uint32_t frames = 0;                        ///< leaf frames mapped (page tables not counted)
 };
 
@@ -59,7 +60,7 @@ int process_spawn(const char* name, long arg, int parent);
 /// threads, free its frames and page tables) and return its exit status, or
 /// -ECHILD when it is not a child of @p parent.
 long process_wait(int pid, int parent);
-/// Ask process @p pid to end with ::EXIT_KILLED: its threads leave at their
+/// Ask process @p pid to end with EXIT_KILLED (user/lib/sysnum.h): its threads leave at their
 /// next entry to the kernel (a timer interrupt at the latest). False: no such process.
 bool process_kill(int pid);
 /// The calling thread's process, or null for a kernel thread.

@@ -1,6 +1,6 @@
 /// @file uentry.h
 /// Entering and leaving ring 3 (docs/usermode.md). Implemented per arch in
-/// src/arch/<arch>/uentry_arch.cpp and its assembly.
+/// `src/arch/<arch>/uentry_arch.cpp` and its assembly.
 #pragma once
 #include "arch.h"
 #include "types.h"

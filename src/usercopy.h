@@ -4,7 +4,7 @@
 /// Two checks, as in Linux's access_ok() and its exception table: first the
 /// range must lie in [::USER_BASE, ::USER_END), so a user cannot make the
 /// kernel read or write the kernel's own memory; then the copy itself runs
-/// in copy_user_raw() (src/arch/<arch>/usercopy.asm), whose page faults
+/// in copy_user_raw() (`src/arch/<arch>/usercopy.asm`), whose page faults
 /// resume at its fixup instead of ending in a kernel panic, so an unmapped or
 /// read-only user page costs the caller -EFAULT and nothing more.
 #pragma once
@@ -13,8 +13,12 @@
 
 /// Bytes NOT copied (0 = all); faults inside it are recovered (trap.cpp).
 extern "C" size_t copy_user_raw(void* dst, const void* src, size_t n);
-/// The instructions of copy_user_raw() that may fault, and where they resume.
-extern "C" const char copy_user_fault_lo[], copy_user_fault_hi[], copy_user_fixup[];
+/// The first instruction of copy_user_raw() that may fault.
+extern "C" const char copy_user_fault_lo[];
+/// One past the last instruction of copy_user_raw() that may fault.
+extern "C" const char copy_user_fault_hi[];
+/// Where a fault between the two resumes: it returns the bytes left.
+extern "C" const char copy_user_fixup[];
 
 /// True when [@p uaddr, @p uaddr + @p n) lies inside user space (n = 0: any
 /// address in it). No wrap-around: the length is compared with the room left.

@@ -1,6 +1,6 @@
 /// @file uvm.h
 /// A process's page tables (docs/usermode.md). Implemented per arch in
-/// src/arch/<arch>/uvm_arch.cpp.
+/// `src/arch/<arch>/uvm_arch.cpp`.
 ///
 /// The kernel half of every process's tables is the kernel's own map, shared:
 /// on amd64 the process's PML4 points entry 0 at the kernel's PDPT, so a
@@ -15,8 +15,10 @@
 
 /// Physical address of the top table (what CR3 holds); 0 = none, the boot tables.
 using PtRoot = uint64_t;
-/// Rights of a user page beyond "user, read".
-constexpr unsigned UVM_W = 1, UVM_X = 2;
+/// Rights of a user page beyond "user, read": writable.
+constexpr unsigned UVM_W = 1;
+/// Rights of a user page beyond "user, read": executable.
+constexpr unsigned UVM_X = 2;
 
 /// New top table: kernel half shared, user half empty; 0 if out of frames.
 PtRoot uvm_new();

@@ -8,7 +8,7 @@ struct COHORT_PACKED Tss {
     uint32_t reserved0;  ///< reserved
     uint64_t rsp[3];     ///< stacks for privilege changes: rsp[0] is the running user thread's kernel stack
     uint64_t reserved1;  ///< reserved
-    uint64_t ist[7];     ///< interrupt stack table: IST1 the double-fault stack, IST2 NMI and #MC
+    uint64_t ist[7];     ///< interrupt stack table: IST1 the double-fault stack, IST2 NMI and \#MC
     uint64_t reserved2;  ///< reserved
     uint16_t reserved3;  ///< reserved
     uint16_t iopb;       ///< I/O permission bitmap offset (none: past the limit)
@@ -26,7 +26,7 @@ static_assert(sizeof(Tss) == 104, "SDM Vol. 3A Figure 7-11");
 /// mode would).
 struct ArchCpu {
     alignas(16) uint64_t gdt[8];  ///< null, kernel code, kernel data, user code32, user data, user code64, TSS (two slots)
-    Tss tss;                      ///< this CPU's TSS: rsp0 for ring 3, IST1 #DF, IST2 NMI/#MC
+    Tss tss;                      ///< this CPU's TSS: rsp0 for ring 3, IST1 \#DF, IST2 NMI/\#MC
 };
 
 /// Kernel code selector.

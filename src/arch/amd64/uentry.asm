@@ -21,6 +21,7 @@ extern syscall_dispatch, trap_return_user
 %define UDATA (0x20 | 3)        ; SEL_UDATA, RPL 3
 %define SYSCALL_VECTOR 0x80     ; in TrapFrame::vector: "came by SYSCALL"
 
+; [syscall entry]
 syscall_entry:
     swapgs
     mov [gs:CPU_ENTRY_SCRATCH], rsp
@@ -67,6 +68,7 @@ syscall_entry:
     mov rsp, [rsp + 5 * 8]      ; the user's stack
     swapgs
     o64 sysret
+; [syscall entry]
 
 ; enter_user_iret(ip, sp, arg0, arg1), for arch_enter_user(): RDI, RSI, RDX, RCX.
 ; An IRETQ frame for ring 3 with IF set; the arguments in RDI and RSI for

@@ -86,3 +86,16 @@ def user_run(arch, n, x2apic):
 for n in (1, 4, 8):
     for x2apic in (False, True):
         user_run("amd64", n, x2apic)
+
+
+# The monitor's process commands: run waits and prints the exit status;
+# start leaves a spinner running, ps lists it with its CPU, kill and wait end it.
+case("amd64.user.monitor", arch="amd64", smp="2", token=False,
+     script=[(r"cohort> ", "run hello\r"), (r"monitor: pid 1 exited with status 0", "run fault\r"),
+             (r"monitor: pid 2 exited with status 0", "start spin\r"), (r"monitor: spin: pid \d+", "ps\r"),
+             (r"\s+8\s+0 running\s+1\s+\d spin$", "kill 8\r"), (r"kill 8: asked to exit", "wait 8\r"),
+             (r"monitor: pid 8 exited with status 256", "ps\r"), (r"pid parent state", "halt\r")],
+     expect=[r"\[pid 1 cpu \d\] hello from user space", r"monitor: pid 2 exited with status 0",
+             r"cpu\d:\s+8\s+0 running\s+1\s+\d spin$", r"monitor: pid 8 exited with status 256",
+             r"monitor: halting every cpu"],
+     exit="pass", timeout=60)
