@@ -74,7 +74,8 @@ long call6(long n, const long* a, unsigned long flags) {
     register long r10 asm("r10") = a[3];
     register long r8 asm("r8") = a[4];
     register long r9 asm("r9") = a[5];
-    // Below the red zone (System V AMD64 ABI 3.2.2) before pushing.
+    // Below the red zone (System V AMD64 ABI 3.2.2) before pushing; the
+    // flags in a register, as a memory operand may be RSP-relative.
     asm volatile("add $-128, %%rsp\n\t"
                  "pushfq\n\t"
                  "pushq %[fl]\n\t"
@@ -83,16 +84,20 @@ long call6(long n, const long* a, unsigned long flags) {
                  "popfq\n\t"
                  "sub $-128, %%rsp"
                  : "=a"(r)
-                 : "a"(n), "D"(a[0]), "S"(a[1]), "d"(a[2]), "r"(r10), "r"(r8), "r"(r9), [fl] "m"(flags)
+                 : "a"(n), "D"(a[0]), "S"(a[1]), "d"(a[2]), "r"(r10), "r"(r8), "r"(r9), [fl] "r"(flags)
                  : "rcx", "r11", "memory", "cc");
 #else
+    // Every register carries an argument: the flags come from a variable
+    // at an absolute address (an ESP-relative operand would move with the push).
+    static unsigned long fl;
+    fl = flags;
     asm volatile("pushfl\n\t"
                  "pushl %[fl]\n\t"
                  "popfl\n\t"
                  "int $0x80\n\t"
                  "popfl"
                  : "=a"(r)
-                 : "a"(n), "b"(a[0]), "c"(a[1]), "d"(a[2]), "S"(a[3]), "D"(a[4]), [fl] "m"(flags)
+                 : "a"(n), "b"(a[0]), "c"(a[1]), "d"(a[2]), "S"(a[3]), "D"(a[4]), [fl] "m"(fl)
                  : "memory", "cc");
 #endif
     return r;
