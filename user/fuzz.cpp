@@ -50,6 +50,9 @@ constexpr long PARENT = 1l << 28, LEAF = 1l << 29;
 constexpr long NORMAL = 0x10000;  // a fuzzer's exit status: NORMAL | cpu mask
 constexpr int MAX_CHILDREN = 2;   // real programs alive at once, per fuzzer
 constexpr int MAX_KIDS = 64;      // fuzzers a parent starts
+#if defined(__x86_64__)
+constexpr unsigned short SEL_UDATA = 0x20 | 3;  // the user data selector (amd64 archcpu.h, RPL 3)
+#endif
 
 /// xorshift64*: small, fast, and good enough to pick arguments.
 unsigned long long rng_state;
@@ -68,7 +71,11 @@ unsigned long below(unsigned long n) { return (unsigned long)(rnd() % n); }
 /// Vol. 2B POPF). The kernel must not run on with them: SYSCALL clears only
 /// what IA32_FMASK names, a gate clears TF, NT, RF (SDM Vol. 3A 6.12.1.3).
 /// The caller's own flags (DF = 0, as the ABI wants) come back after.
-long call6(long n, const long* a, unsigned long flags) {
+/// And with the data segment registers at @p sel (a null selector, or the
+/// user data one), which the kernel's entry must replace with its own and
+/// its exit give back: i686 DS ES FS GS, kept and restored around the call;
+/// amd64 FS and GS, which nothing here uses (64-bit mode ignores DS, ES).
+long call6(long n, const long* a, unsigned long flags, unsigned short sel) {
     long r;
 #if defined(__x86_64__)
     register long r10 asm("r10") = a[3];
@@ -76,7 +83,9 @@ long call6(long n, const long* a, unsigned long flags) {
     register long r9 asm("r9") = a[5];
     // Below the red zone (System V AMD64 ABI 3.2.2) before pushing; the
     // flags in a register, as a memory operand may be RSP-relative.
-    asm volatile("add $-128, %%rsp\n\t"
+    asm volatile("mov %[sel], %%fs\n\t"
+                 "mov %[sel], %%gs\n\t"
+                 "add $-128, %%rsp\n\t"
                  "pushfq\n\t"
                  "pushq %[fl]\n\t"
                  "popfq\n\t"
@@ -84,20 +93,36 @@ long call6(long n, const long* a, unsigned long flags) {
                  "popfq\n\t"
                  "sub $-128, %%rsp"
                  : "=a"(r)
-                 : "a"(n), "D"(a[0]), "S"(a[1]), "d"(a[2]), "r"(r10), "r"(r8), "r"(r9), [fl] "r"(flags)
+                 : "a"(n), "D"(a[0]), "S"(a[1]), "d"(a[2]), "r"(r10), "r"(r8), "r"(r9), [fl] "r"(flags),
+                   [sel] "r"(sel)
                  : "rcx", "r11", "memory", "cc");
 #else
     // Every register carries an argument: the flags come from a variable
     // at an absolute address (an ESP-relative operand would move with the push).
+    // DS last: each load reads its selector through DS.
     static unsigned long fl;
+    static unsigned short sl;
     fl = flags;
+    sl = sel;
     asm volatile("pushfl\n\t"
                  "pushl %[fl]\n\t"
                  "popfl\n\t"
+                 "push %%ds\n\t"
+                 "push %%es\n\t"
+                 "push %%fs\n\t"
+                 "push %%gs\n\t"
+                 "mov %[sl], %%es\n\t"
+                 "mov %[sl], %%fs\n\t"
+                 "mov %[sl], %%gs\n\t"
+                 "mov %[sl], %%ds\n\t"
                  "int $0x80\n\t"
+                 "pop %%gs\n\t"
+                 "pop %%fs\n\t"
+                 "pop %%es\n\t"
+                 "pop %%ds\n\t"
                  "popfl"
                  : "=a"(r)
-                 : "a"(n), "b"(a[0]), "c"(a[1]), "d"(a[2]), "S"(a[3]), "D"(a[4]), [fl] "m"(fl)
+                 : "a"(n), "b"(a[0]), "c"(a[1]), "d"(a[2]), "S"(a[3]), "D"(a[4]), [fl] "m"(fl), [sl] "m"(sl)
                  : "memory", "cc");
 #endif
     return r;
@@ -305,6 +330,7 @@ void count(long r) {
 }
 
 long cpu_mask;
+unsigned short user_ds;  // the data selector the kernel gave this program
 long wrong;  // answers the oracle below disagrees with
 
 /// Does [@p p, @p p + @p n) lie in user space? (The kernel's user_range_ok().)
@@ -377,7 +403,8 @@ void one_call() {
     // One call in 16 with a stack pointer from the pointer classes: every
     // entry from ring 3 switches to the kernel's own stack, so the user's
     // may be anything while the call runs, however long it blocks.
-    long r = below(16) ? call6(n, a, random_flags()) : call6_sp(n, a, (unsigned long)pointer_arg());
+    long r = below(16) ? call6(n, a, random_flags(), below(4) ? user_ds : 0)
+                       : call6_sp(n, a, (unsigned long)pointer_arg());
     ++my_calls;
     count(r);
     oracle(n, a, r);
@@ -408,6 +435,10 @@ void one_call() {
     // have no NUL either: a name read from there runs into the unmapped page.
     for (unsigned long p = seg_end; p < data_end; ++p) *(volatile char*)p = 'a';
     cpu_mask = 1l << (sys::getcpu() % 16);
+    asm volatile("mov %%ds, %0" : "=r"(user_ds));
+#if defined(__x86_64__)
+    user_ds = SEL_UDATA;  // DS may be null in 64-bit mode; FS and GS get the real one
+#endif
     for (long i = 0; i < calls; ++i) one_call();
     while (nchildren) forget_child(children[0], sys::wait(children[0]));
     sys::print("fuzz: pid %d seed %d: %d calls: ok %d fault %d inval %d nosys %d child %d noent %d "
