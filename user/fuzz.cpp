@@ -456,7 +456,9 @@ void one_call() {
     long k = ncpu < MAX_KIDS ? ncpu : MAX_KIDS;
     long calls = (arg & CALLS_MASK) / k, seed = (arg >> SEED_SHIFT) & SEED_MASK;
     long pids[MAX_KIDS];
-    for (long i = 0; i < k; ++i) pids[i] = sys::spawn("fuzz", (((seed * 64 + i) & SEED_MASK) << SEED_SHIFT) | calls);
+    // Child i's seed: 1..255, a different set for every parent seed (never 0,
+    // which would mean the pid and a run that cannot be repeated).
+    for (long i = 0; i < k; ++i) pids[i] = sys::spawn("fuzz", ((1 + (seed + 37 * i) % 255) << SEED_SHIFT) | calls);
     long normal = 0, mask = 0, bad = 0;
     for (long i = 0; i < k; ++i) {
         long st = pids[i] > 0 ? sys::wait(pids[i]) : pids[i];
