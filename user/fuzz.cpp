@@ -9,6 +9,11 @@
 //                calls / ncpus calls and its own seed, wait for them all
 //   bit 29       leaf: never spawn a real program (the fuzzers a fuzzer
 //                starts now and then are leaves, so they stay few)
+//   bit 30       int: run INT n (n = bits 0..7) and nothing else. Every gate
+//                has DPL 0 but i686's 0x80, so ring 3 gets #GP (SDM Vol. 3A
+//                6.12.1.1) and the kernel kills it with 128 + 13; its parent
+//                checks that status (a gate ring 3 may raise would let a
+//                program fake an interrupt or an exception)
 // A fuzzer exits with 0x10000 | the CPUs getcpu() saw it on (bit cpu % 16),
 // so its parent tells a normal end (>= 0x10000) from a fault (128 + vector),
 // a kill (256), or 3: an answer its oracle knows to be wrong (a pointer
@@ -46,7 +51,8 @@ namespace {
 
 constexpr unsigned long PAGE = 4096;
 constexpr long CALLS_MASK = 0xFFFFF, SEED_SHIFT = 20, SEED_MASK = 0xFF;
-constexpr long PARENT = 1l << 28, LEAF = 1l << 29;
+constexpr long PARENT = 1l << 28, LEAF = 1l << 29, INT = 1l << 30;
+constexpr long GP_KILLED = 128 + 13;  // EXIT_FAULT_BASE + #GP
 constexpr long NORMAL = 0x10000;  // a fuzzer's exit status: NORMAL | cpu mask
 constexpr int MAX_CHILDREN = 2;   // real programs alive at once, per fuzzer
 constexpr int MAX_KIDS = 64;      // fuzzers a parent starts
@@ -181,10 +187,12 @@ unsigned long seg_end;        // where its bytes end: [seg_end, data_end) belong
 unsigned long data_end;       // one past its last page: unmapped above it
 unsigned long text_lo;        // the read-only, executable segment
 
-const char* const REAL[] = {"hello", "badptr", "fault", "fuzz"};
+const char* const REAL[] = {"hello", "badptr", "fault", "fuzz", "fuzz"};  // the last: INT mode
 const char* const NAMES[] = {"", "nosuch", "hello ", "HELLO", "spin\n", "fuzz\x01", "/hello", "hell"};
 
 long children[MAX_CHILDREN];
+long expect[MAX_CHILDREN];  // each child's exit status when it is known, else -1
+long wrong;                 // answers known to be wrong (oracle(), expect)
 int nchildren;
 long child_faults, child_normal, child_other;
 long my_pid, my_calls;
@@ -304,7 +312,11 @@ bool writable(long p) {
 void forget_child(long pid, long status) {
     for (int i = 0; i < nchildren; ++i)
         if (children[i] == pid) {
-            children[i] = children[--nchildren];
+            if (expect[i] >= 0 && status != expect[i] && ++wrong <= 5)
+                sys::print("fuzz: pid %d: child %d exit status %d, want %d: WRONG", my_pid, pid, status, expect[i]);
+            --nchildren;
+            children[i] = children[nchildren];
+            expect[i] = expect[nchildren];
             if (status >= 128 && status < 256) ++child_faults;
             else if ((status >= 0 && status < 128) || status >= NORMAL) ++child_normal;
             else ++child_other;
@@ -330,9 +342,18 @@ void count(long r) {
 }
 
 long cpu_mask;
-unsigned short user_ds;  // the data selector the kernel gave this program
-long wrong;  // answers the oracle below disagrees with
 
+/// A vector for INT mode: any but i686's system-call gate.
+long int_vector() {
+    for (;;) {
+        long v = (long)below(256);
+#if !defined(__x86_64__)
+        if (v == 0x80) continue;
+#endif
+        return v;
+    }
+}
+unsigned short user_ds;  // the data selector the kernel gave this program
 /// Does [@p p, @p p + @p n) lie in user space? (The kernel's user_range_ok().)
 bool in_user(long p, long n) {
     unsigned long u = (unsigned long)p, len = (unsigned long)n;
@@ -375,6 +396,7 @@ void one_call() {
             a[0] = (long)REAL[real];
             if (real == 2) a[1] = 1 + (long)below(6);   // fault: one fault (6: none, exit 99)
             else if (real == 3) a[1] = LEAF | (long)(below(256) << SEED_SHIFT) | 64;
+            else if (real == 4) a[1] = INT | (long)int_vector();
         } else {
             a[0] = below(2) ? (long)NAMES[below(sizeof NAMES / sizeof *NAMES)] : pointer_arg();
             // getname() may have left "fuzz" where a drawn pointer points (in
@@ -414,7 +436,10 @@ void one_call() {
             // A name from the classes matched a program: note it and wait below.
             sys::print("fuzz: pid %d: spawn of a drawn name started pid %d", my_pid, r);
         }
-        if (nchildren < MAX_CHILDREN) children[nchildren++] = r;
+        if (nchildren < MAX_CHILDREN) {
+            expect[nchildren] = real == 4 ? GP_KILLED : -1;
+            children[nchildren++] = r;
+        }
         else forget_child(r, sys::wait(r));
     }
     if (n == SYS_wait && r != -ECHILD) forget_child(a[0], r);
@@ -476,11 +501,33 @@ void one_call() {
     sys::exit((bad ? 1 : 0) | (mask == all ? 0 : 2));
 }
 
+// 256 stubs of 4 bytes: INT n, RET (INT's operand is an immediate).
+asm(".pushsection .text\n"
+    ".balign 4\n"
+    "fuzz_int_table:\n"
+    ".set fuzz_vec, 0\n"
+    ".rept 256\n"
+    ".balign 4\n"
+    "int $fuzz_vec\n"
+    "ret\n"
+    ".set fuzz_vec, fuzz_vec + 1\n"
+    ".endr\n"
+    ".popsection");
+extern "C" char fuzz_int_table[];
+
+/// INT mode: ring 3 raises vector @p v; it should not come back.
+[[noreturn]] void raise_int(long v) {
+    ((void (*)())(fuzz_int_table + 4 * v))();
+    sys::print("fuzz: int 0x%x came back", v);
+    sys::exit(99);
+}
+
 }  // namespace
 
 extern "C" int main(long arg) {
     // Never return: a system call may have written over main()'s return
     // address or its arguments on the stack (the straddle at the stack's top).
+    if (arg & INT) raise_int(arg & 0xFF);
     if (arg & PARENT) parent(arg);
     fuzz(arg);
 }
