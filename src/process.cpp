@@ -363,11 +363,32 @@ long process_mmap(size_t len) {
     Process* p = process_current();
     if (!len || len > MMAP_MAX) return -EINVAL;
     size_t bytes = (len + PAGE - 1) & ~(PAGE - 1);
-    IrqSpinGuard g(mm_lock);
-    if (p->nregions >= PROC_REGIONS || p->mmap_next + bytes > stack_top_of(PROC_THREADS_MAX)) return -EAGAIN;
-    uintptr_t va = p->mmap_next;
-    if (!map_region(*p, va, va + bytes, UVM_W, 0, nullptr, 0)) return -ENOMEM;
-    p->mmap_next = va + bytes + PAGE;  // an unmapped page between areas
+    uintptr_t va;
+    uint32_t r;
+    {
+        // Only the reservation under the lock: every process's mmap, munmap
+        // and thread start take it with interrupts off, and zeroing 1 MiB
+        // under it took 600 ms on a loaded 2-core host with 8 vCPUs, long
+        // enough for a spinner's timeout to panic (found by the fuzzer).
+        IrqSpinGuard g(mm_lock);
+        if (p->nregions >= PROC_REGIONS || p->mmap_next + bytes > stack_top_of(PROC_THREADS_MAX)) return -EAGAIN;
+        va = p->mmap_next;
+        p->mmap_next = va + bytes + PAGE;  // an unmapped page between areas
+        r = p->nregions++;
+        p->lo[r] = p->hi[r] = va;  // grows as pages are mapped: a failure leaves what was, for the reaping
+    }
+    for (uintptr_t a = va; a < va + bytes; a += PAGE) {
+        uint64_t f = frame_alloc(1);
+        if (!f) return -ENOMEM;
+        memset((void*)(uintptr_t)f, 0, PAGE);  // identity map: the kernel reaches every frame
+        IrqSpinGuard g(mm_lock);
+        if (!uvm_map(p->root, a, f, UVM_W)) {
+            frame_free(f);
+            return -ENOMEM;
+        }
+        ++p->frames;
+        p->hi[r] = a + PAGE;
+    }
     return (long)va;
 }
 
