@@ -371,7 +371,10 @@ long process_mmap(size_t len) {
         // under it took 600 ms on a loaded 2-core host with 8 vCPUs, long
         // enough for a spinner's timeout to panic (found by the fuzzer).
         IrqSpinGuard g(mm_lock);
-        if (p->nregions >= PROC_REGIONS || p->mmap_next + bytes > stack_top_of(PROC_THREADS_MAX)) return -EAGAIN;
+        // PROC_MMAPS, not the free region slots: those of the thread stacks
+        // not started yet must stay free, or thread() fails with -ENOMEM.
+        if (p->nmaps >= PROC_MMAPS || p->mmap_next + bytes > stack_top_of(PROC_THREADS_MAX)) return -EAGAIN;
+        ++p->nmaps;
         va = p->mmap_next;
         p->mmap_next = va + bytes + PAGE;  // an unmapped page between areas
         r = p->nregions++;
