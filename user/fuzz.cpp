@@ -13,7 +13,10 @@
 //                has DPL 0 but i686's 0x80, so ring 3 gets #GP (SDM Vol. 3A
 //                6.12.1.1) and the kernel kills it with 128 + 13; its parent
 //                checks that status (a gate ring 3 may raise would let a
-//                program fake an interrupt or an exception)
+//                program fake an interrupt or an exception). With bit 8
+//                instead: a second thread at an unmapped entry, while the
+//                first waits in thread_join(); with bit 9: munmap() of its own
+//                text. Both must end the process with #PF (128 + 14).
 // A fuzzer exits with 0x10000 | the CPUs getcpu() saw it on (bit cpu % 16),
 // so its parent tells a normal end (>= 0x10000) from a fault (128 + vector),
 // a kill (256), or 3: an answer its oracle knows to be wrong (a pointer
@@ -45,6 +48,18 @@
 //    its children (each child is short, so that blocks briefly).
 //  - write from a valid buffer: one in 64 is kept, the others get a bad
 //    pointer, so the run does not flood the log with lines of garbage.
+//  - thread_exit: it would end the first thread (and the run) early.
+//  - thread: a real thread (thread_body, a few harmless calls) now and then,
+//    two in a fuzzer's life and none in a leaf (a thread counts against the
+//    machine's USER_THREADS_MAX until its process is reaped, and the run
+//    does not test that limit); otherwise an entry outside
+//    user space. An unmapped entry inside it would be accepted and kill the
+//    process: an INT-mode child does that on purpose.
+//  - munmap: of its own mmap() areas (whole, in part, past their end), of
+//    addresses outside user space or of nothing; never of its own image or
+//    stack, which would kill it (an INT-mode child unmaps its text on purpose).
+//  - mmap: mostly 1 to 3 pages, some of MMAP_MAX (1 MiB), some invalid: each
+//    page is zeroed, and the areas stay until the process ends.
 #include "syscall.h"
 
 namespace {
@@ -52,7 +67,8 @@ namespace {
 constexpr unsigned long PAGE = 4096;
 constexpr long CALLS_MASK = 0xFFFFF, SEED_SHIFT = 20, SEED_MASK = 0xFF;
 constexpr long PARENT = 1l << 28, LEAF = 1l << 29, INT = 1l << 30;
-constexpr long GP_KILLED = 128 + 13;  // EXIT_FAULT_BASE + #GP
+constexpr long GP_KILLED = 128 + 13, PF_KILLED = 128 + 14;  // EXIT_FAULT_BASE + #GP, #PF
+constexpr long INT_THREAD = 0x100, INT_UNMAP = 0x200;       // INT mode's other two ways to die
 constexpr long NORMAL = 0x10000;  // a fuzzer's exit status: NORMAL | cpu mask
 constexpr int MAX_CHILDREN = 2;   // real programs alive at once, per fuzzer
 constexpr int MAX_KIDS = 64;      // fuzzers a parent starts
@@ -185,7 +201,7 @@ const char ro_bytes[64] = "a read-only string";  // in the read-only first segme
 unsigned long data_lo;        // the data segment (.data, .bss): [data_lo, data_end)
 unsigned long seg_end;        // where its bytes end: [seg_end, data_end) belongs to no object
 unsigned long data_end;       // one past its last page: unmapped above it
-unsigned long text_lo;        // the read-only, executable segment
+unsigned long text_lo, text_hi;  // the read-only, executable segment
 
 const char* const REAL[] = {"hello", "badptr", "fault", "fuzz", "fuzz"};  // the last: INT mode
 const char* const NAMES[] = {"", "nosuch", "hello ", "HELLO", "spin\n", "fuzz\x01", "/hello", "hell"};
@@ -219,14 +235,22 @@ void find_segments() {
             seg_end = ph[i].vaddr + ph[i].memsz;
             data_end = hi;
         }
-        else if (ph[i].flags & 1) text_lo = ph[i].vaddr;    // PF_X
+        else if (ph[i].flags & 1) {                         // PF_X
+            text_lo = ph[i].vaddr;
+            text_hi = hi;
+        }
     }
 }
 
 /// An address or number from one of the classes above.
+/// The mmap() areas this fuzzer made (munmap() may have taken pages of them).
+struct Map { unsigned long addr, len; };
+Map maps[16];  // PROC_MMAPS (config.h): later ones fail with -EAGAIN
+int nmaps;
+
 long pointer_arg() {
     const unsigned long stack_top = USER_END_ADDR - PAGE;  // process.cpp: the last page stays unmapped
-    switch (below(20)) {
+    switch (below(21)) {
     case 0: return 0;
     case 1: return -1;
     case 2: return (long)below(64);
@@ -249,6 +273,12 @@ long pointer_arg() {
     case 14: return (long)(ro_bytes + below(sizeof ro_bytes));         // read-only
     case 15: return (long)(text_lo + below(PAGE));                     // read-only, executable
     case 16: return (long)(data_end - PAGE + below(PAGE) - 16);        // the data's last page
+    case 17:                                                           // in an mmap() area (maybe unmapped)
+        if (nmaps) {
+            const Map& m = maps[below(nmaps)];
+            return (long)(m.addr + below(m.len + PAGE));
+        }
+        return (long)(buf + below(sizeof buf));
     default: return (long)(buf + below(sizeof buf));                   // valid
     }
 }
@@ -288,6 +318,7 @@ long sysno() {
         // bits 0 a number truncated by the kernel would be exit, and the run
         // would end; keep those out (the whole value is still checked).
         if ((unsigned long)n % (1ull << 32) == SYS_exit) continue;
+        if (n == SYS_thread_exit) continue;  // would end this (the first) thread
         return n;
     }
 }
@@ -309,6 +340,60 @@ bool writable(long p) {
     return u + 8 <= data_lo || u >= data_end;
 }
 
+/// Does [@p p, @p p + @p n) lie in user space? (The kernel's user_range_ok().)
+bool in_user(long p, long n) {
+    unsigned long u = (unsigned long)p, len = (unsigned long)n;
+    return u >= USER_BASE_ADDR && u < USER_END_ADDR && len <= USER_END_ADDR - u;
+}
+
+/// A thread of its own: a few harmless calls, then its argument back.
+long thread_body(long value) {
+    char name[16];
+    for (int i = 0; i < 8; ++i) {
+        sys::getcpu();
+        sys::getname(name, sizeof name);
+        sys::write((const char*)(USER_END_ADDR + 8), 8);  // refused
+        sys::yield();
+    }
+    return value;
+}
+
+/// Its threads not joined yet, and what each will return.
+constexpr int MAX_THREADS = 8;  // PROC_THREADS_MAX (config.h) counts the first thread too
+constexpr int MAX_THREADS_MADE = 2;
+int threads_made;
+long tids[MAX_THREADS], tvalue[MAX_THREADS];
+int nthreads;
+bool thread_limit;
+
+void forget_thread(long tid, long r) {
+    for (int i = 0; i < nthreads; ++i)
+        if (tids[i] == tid) {
+            if (r != tvalue[i] && ++wrong <= 5)
+                sys::print("fuzz: pid %d: thread_join(%d) = %d, want %d: WRONG", my_pid, tid, r, tvalue[i]);
+            --nthreads;
+            tids[i] = tids[nthreads];
+            tvalue[i] = tvalue[nthreads];
+            return;
+        }
+}
+
+/// Does @p p fall in one of its mmap() areas or the gap page after it?
+bool in_maps(long p) {
+    unsigned long u = (unsigned long)p;
+    for (int i = 0; i < nmaps; ++i)
+        if (u >= maps[i].addr && u < maps[i].addr + maps[i].len + PAGE) return true;
+    return false;
+}
+
+/// An address outside user space, from the pointer classes.
+long outside_user() {
+    for (;;) {
+        long p = pointer_arg();
+        if (!in_user(p, 1)) return p;
+    }
+}
+
 void forget_child(long pid, long status) {
     for (int i = 0; i < nchildren; ++i)
         if (children[i] == pid) {
@@ -325,7 +410,7 @@ void forget_child(long pid, long status) {
 }
 
 // Result classes of the summary line.
-enum { R_OK, R_EFAULT, R_EINVAL, R_ENOSYS, R_ECHILD, R_ENOENT, R_ENAMETOOLONG, R_EAGAIN, R_OTHER, R_COUNT };
+enum { R_OK, R_EFAULT, R_EINVAL, R_ENOSYS, R_ECHILD, R_ENOENT, R_ENAMETOOLONG, R_EAGAIN, R_ESRCH, R_OTHER, R_COUNT };
 long results[R_COUNT];
 
 void count(long r) {
@@ -337,6 +422,7 @@ void count(long r) {
             : r == -ENOENT ? R_ENOENT
             : r == -ENAMETOOLONG ? R_ENAMETOOLONG
             : r == -EAGAIN ? R_EAGAIN
+            : r == -ESRCH ? R_ESRCH
                            : R_OTHER;
     ++results[c];
 }
@@ -354,11 +440,6 @@ long int_vector() {
     }
 }
 unsigned short user_ds;  // the data selector the kernel gave this program
-/// Does [@p p, @p p + @p n) lie in user space? (The kernel's user_range_ok().)
-bool in_user(long p, long n) {
-    unsigned long u = (unsigned long)p, len = (unsigned long)n;
-    return u >= USER_BASE_ADDR && u < USER_END_ADDR && len <= USER_END_ADDR - u;
-}
 
 /// The little that is known for sure about an answer: a pointer outside
 /// user space (a range for write) is refused with -EFAULT (getname may
@@ -369,6 +450,10 @@ void oracle(long n, const long* a, long r) {
     if (n == SYS_write && !in_user(a[0], a[1])) ok = r == -EFAULT;
     else if (n == SYS_spawn && !in_user(a[0], 1)) ok = r == -EFAULT;
     else if (n == SYS_getname && !in_user(a[0], 1)) ok = r == -EFAULT || r == -EINVAL;
+    else if (n == SYS_thread && !in_user(a[0], 1)) ok = r == -EFAULT;
+    else if (n == SYS_onfault && a[0] && !in_user(a[0], 1)) ok = r == -EFAULT;
+    else if (n == SYS_munmap && !in_user(a[0], a[1])) ok = r == -EINVAL;
+    else if (n == SYS_mmap && ((unsigned long)a[0] > (1ul << 20) || !a[0])) ok = r == -EINVAL;
     if (ok) return;
     if (++wrong <= 5) sys::print("fuzz: pid %d: call %d (0x%x, 0x%x) answered %d: WRONG", my_pid, n, a[0], a[1], r);
 }
@@ -378,6 +463,7 @@ void one_call() {
     long n = sysno(), a[6];
     for (long& x : a) x = any_arg();
     long real = -1;  // index into REAL when this is a spawn of a real program
+    bool new_thread = false;  // a thread() of thread_body
     switch (n) {
     case SYS_write:
         a[0] = pointer_arg();
@@ -396,7 +482,7 @@ void one_call() {
             a[0] = (long)REAL[real];
             if (real == 2) a[1] = 1 + (long)below(6);   // fault: one fault (6: none, exit 99)
             else if (real == 3) a[1] = LEAF | (long)(below(256) << SEED_SHIFT) | 64;
-            else if (real == 4) a[1] = INT | (long)int_vector();
+            else if (real == 4) a[1] = INT | (below(4) ? (long)int_vector() : below(2) ? INT_THREAD : INT_UNMAP);
         } else {
             a[0] = below(2) ? (long)NAMES[below(sizeof NAMES / sizeof *NAMES)] : pointer_arg();
             // getname() may have left "fuzz" where a drawn pointer points (in
@@ -420,6 +506,45 @@ void one_call() {
         // It writes (its name, 5 bytes): not over this program's variables.
         if (!writable(a[0])) a[0] = (long)(buf + below(sizeof buf - 8));
         break;
+    case SYS_thread:
+        // A real thread now and then, two in its life: a thread counts
+        // against USER_THREADS_MAX (the machine's) until its process is
+        // reaped, and one fuzzer per CPU must stay under it. Else an entry
+        // outside user space, which must be refused: one inside it but
+        // unmapped would be accepted and kill the process.
+        if (!leaf && !thread_limit && threads_made < MAX_THREADS_MADE && !below(8)) {
+            new_thread = true;
+            a[0] = (long)&thread_entry;
+            a[1] = (long)thread_body;
+            a[2] = (long)below(1000);
+        } else {
+            a[0] = outside_user();
+        }
+        break;
+    case SYS_thread_join:
+        switch (below(3)) {
+        case 0: a[0] = nthreads ? tids[below(nthreads)] : 1; break;
+        case 1: a[0] = (long)below(10); break;  // 0 (the first thread: itself), joined ones, none yet
+        default: a[0] = any_arg(); break;
+        }
+        break;
+    case SYS_mmap:
+        a[0] = below(4) ? (long)(1 + below(3 * PAGE)) : !below(4) ? (long)(1l << 20) : length_arg();
+        break;
+    case SYS_munmap:
+        // Its own areas (whole, part, past their end into the gap), or
+        // addresses that must be refused; never its image or stack.
+        if (nmaps && below(3)) {
+            const Map& m = maps[below(nmaps)];
+            a[0] = (long)(m.addr + PAGE * below(m.len / PAGE + 1) + (below(8) ? 0 : 1 + below(PAGE - 1)));
+            a[1] = below(8) ? (long)(1 + below(m.len + 2 * PAGE)) : length_arg();
+        } else {
+            a[0] = below(2) ? outside_user() : (long)((USER_BASE_ADDR + 0x10000000) & ~(PAGE - 1));
+            a[1] = length_arg();
+        }
+        if (in_user(a[0], 1) && !in_maps(a[0]) && (unsigned long)a[0] != ((USER_BASE_ADDR + 0x10000000) & ~(PAGE - 1)))
+            a[0] = outside_user();
+        break;
     default: break;
     }
     // One call in 16 with a stack pointer from the pointer classes: every
@@ -437,12 +562,25 @@ void one_call() {
             sys::print("fuzz: pid %d: spawn of a drawn name started pid %d", my_pid, r);
         }
         if (nchildren < MAX_CHILDREN) {
-            expect[nchildren] = real == 4 ? GP_KILLED : -1;
+            expect[nchildren] = real != 4 ? -1 : (a[1] & (INT_THREAD | INT_UNMAP)) ? PF_KILLED : GP_KILLED;
             children[nchildren++] = r;
         }
         else forget_child(r, sys::wait(r));
     }
     if (n == SYS_wait && r != -ECHILD) forget_child(a[0], r);
+    if (n == SYS_thread && new_thread) {
+        if (r > 0) ++threads_made;
+        // Memory is plentiful here: only a limit may refuse a thread.
+        if (r <= 0 && r != -EAGAIN && ++wrong <= 5)
+            sys::print("fuzz: pid %d: thread() of a valid entry = %d: WRONG", my_pid, r);
+        if (r > 0 && nthreads < MAX_THREADS) {
+            tids[nthreads] = r;
+            tvalue[nthreads++] = a[2];
+        }
+        if (r == -EAGAIN) thread_limit = true;  // the limit said so (one warning): no more tries
+    }
+    if (n == SYS_thread_join) forget_thread(a[0], r);
+    if (n == SYS_mmap && r > 0 && nmaps < 16) maps[nmaps++] = Map{(unsigned long)r, (unsigned long)a[0]};
 }
 
 [[noreturn]] void fuzz(long arg) {
@@ -466,10 +604,11 @@ void one_call() {
 #endif
     for (long i = 0; i < calls; ++i) one_call();
     while (nchildren) forget_child(children[0], sys::wait(children[0]));
+    while (nthreads) forget_thread(tids[0], sys::thread_join(tids[0]));
     sys::print("fuzz: pid %d seed %d: %d calls: ok %d fault %d inval %d nosys %d child %d noent %d "
-               "toolong %d again %d other %d; kids %d/%d/%d; cpus 0x%x",  // kids: normal/faulted/other
+               "toolong %d again %d srch %d other %d; kids %d/%d/%d; cpus 0x%x",  // kids: normal/faulted/other
                my_pid, seed, my_calls, results[R_OK], results[R_EFAULT], results[R_EINVAL], results[R_ENOSYS],
-               results[R_ECHILD], results[R_ENOENT], results[R_ENAMETOOLONG], results[R_EAGAIN], results[R_OTHER],
+               results[R_ECHILD], results[R_ENOENT], results[R_ENAMETOOLONG], results[R_EAGAIN], results[R_ESRCH], results[R_OTHER],
                child_normal, child_faults, child_other, cpu_mask);
     if (wrong) sys::print("fuzz: pid %d: %d answers WRONG", my_pid, wrong);
     sys::exit(wrong ? 3 : (int)(NORMAL | cpu_mask));
@@ -515,9 +654,21 @@ asm(".pushsection .text\n"
     ".popsection");
 extern "C" char fuzz_int_table[];
 
-/// INT mode: ring 3 raises vector @p v; it should not come back.
+/// INT mode: ring 3 raises vector @p v (or dies the INT_THREAD or
+/// INT_UNMAP way); it should not come back.
 [[noreturn]] void raise_int(long v) {
-    ((void (*)())(fuzz_int_table + 4 * v))();
+    if (v & INT_THREAD) {
+        long tid = sys::call(SYS_thread, (long)(USER_BASE_ADDR + 0x10000000), 0, 0);
+        sys::print("fuzz: thread at an unmapped entry: tid %d", tid);
+        sys::thread_join(tid);  // the process is killed while this waits
+        v = INT_THREAD;
+    } else if (v & INT_UNMAP) {
+        find_segments();
+        sys::munmap((void*)text_lo, text_hi - text_lo);  // all its code: the return from the call faults
+        v = INT_UNMAP;
+    } else {
+        ((void (*)())(fuzz_int_table + 4 * v))();
+    }
     sys::print("fuzz: int 0x%x came back", v);
     sys::exit(99);
 }
@@ -527,7 +678,7 @@ extern "C" char fuzz_int_table[];
 extern "C" int main(long arg) {
     // Never return: a system call may have written over main()'s return
     // address or its arguments on the stack (the straddle at the stack's top).
-    if (arg & INT) raise_int(arg & 0xFF);
+    if (arg & INT) raise_int(arg & (0xFF | INT_THREAD | INT_UNMAP));
     if (arg & PARENT) parent(arg);
     fuzz(arg);
 }
