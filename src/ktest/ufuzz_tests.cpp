@@ -10,7 +10,7 @@
 #include "mem.h"
 #include "proc.h"
 #include "process.h"
-#include "syscall.h"
+#include "syscalls.h"
 #include "timer.h"
 #include "x86.h"
 #include "../../user/lib/sysnum.h"
