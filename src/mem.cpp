@@ -10,6 +10,7 @@
 #include "physmem.h"
 #include "spinlock.h"
 #include "symbols.h"
+#include "user_arch.h"
 #include "vm.h"
 
 extern "C" char __kernel_start[], __kernel_end[];
@@ -48,6 +49,21 @@ void mem_init(const Mb2Info& mb, uintptr_t info, size_t info_len) {
     for (size_t i = 0; i < mb.module_count && n < 20; ++i)
         res[n++] = PhysRange{mb.modules[i].start, mb.modules[i].end - mb.modules[i].start};
     n += add_elf_sections(mb, res + n, array_size(res) - n);
+#if COHORT_ARCH_i686
+    // User space is [1 GiB, 2 GiB) of every process's page directory
+    // (user_arch.h): while one is loaded the kernel cannot reach frames there
+    // at their identity address, so none is ever handed out.
+    res[n++] = PhysRange{USER_BASE, USER_END - USER_BASE};
+    uint64_t lost = 0;
+    for (size_t i = 0; i < mb.mmap_count; ++i) {
+        const Mb2MemRegion& r = mb.mmap[i];
+        uint64_t lo = r.base > USER_BASE ? r.base : USER_BASE;
+        uint64_t hi = r.base + r.len < USER_END ? r.base + r.len : USER_END;
+        if (r.type == kMb2MemAvailable && lo < hi) lost += hi - lo;
+    }
+    log_info("mem: i686: %llu MiB of RAM in [1 GiB, 2 GiB) left out of the allocator (user space)",
+             (unsigned long long)(lost >> 20));
+#endif
     frames.init(mb.mmap, mb.mmap_count, res, n);
     log_info("mem: %zu MiB usable above 1 MiB (%zu frames), %zu low frames, kernel %p-%p",
              frames.total_frames() / 256, frames.total_frames(), frames.low_total_frames(),

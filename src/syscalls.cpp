@@ -13,7 +13,7 @@
 #include "../user/lib/sysnum.h"
 
 namespace {
-volatile uint64_t calls = 0;
+volatile uintptr_t calls = 0;  // word-sized: i686 has no 64-bit atomic add without libatomic
 
 /// The longest line write() takes; more is cut (and the count says so).
 constexpr size_t WRITE_MAX = 200;

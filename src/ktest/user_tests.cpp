@@ -55,6 +55,8 @@ KTEST(user, -1, "user programs on every CPU: exit statuses, faults, bad pointers
     check(st == 0, "fault: each child killed with 128 + its vector", st, 0, failed);
     st = run("badptr");
     check(st == 0, "badptr: every bad pointer refused", st, 0, failed);
+    st = run("sysbench");
+    check(st == 0, "sysbench", st, 0, failed);
     st = run("threads");
     check(st == 0, "threads: one process on several cpus, exact total", st, 0, failed);
     st = run("mmtest");

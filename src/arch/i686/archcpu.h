@@ -24,8 +24,9 @@ static_assert(sizeof(Tss) == 104, "SDM Vol. 3A Figure 7-2");
 
 /// Per-CPU descriptor tables of i686.
 struct ArchCpu {
-    alignas(16) uint64_t gdt[6];  ///< null, code, data, per-CPU (GS), TSS, double-fault TSS
-    Tss tss;                      ///< the CPU's normal task; saved here on a double fault
+    /// null, code, data, per-CPU (GS), TSS, double-fault TSS, user code, user data
+    alignas(16) uint64_t gdt[8];
+    Tss tss;                      ///< the CPU's normal task: esp0/ss0 for entries from ring 3; saved here on a double fault
     Tss df_tss;                   ///< the double-fault task: its own stack and EIP
 };
 
@@ -39,3 +40,7 @@ constexpr uint16_t SEL_PERCPU = 0x18;
 constexpr uint16_t SEL_TSS = 0x20;
 /// This CPU's double-fault TSS selector (the \#DF task gate points here).
 constexpr uint16_t SEL_DFTSS = 0x28;
+/// User code selector: GDT entry 6, DPL 3, with RPL 3 (SDM Vol. 3A 5.5).
+constexpr uint16_t SEL_UCODE = 0x30 | 3;
+/// User data and stack selector: GDT entry 7, DPL 3, with RPL 3.
+constexpr uint16_t SEL_UDATA = 0x38 | 3;

@@ -8,6 +8,7 @@
 #include "x86.h"
 
 extern "C" const uintptr_t trap_stubs[256];
+extern "C" void syscall_entry();  // trapentry.asm
 
 namespace {
 
@@ -34,7 +35,9 @@ extern "C" [[noreturn]] void double_fault_task() {
     TrapFrame tf{};
     tf.edi = t.edi; tf.esi = t.esi; tf.ebp = t.ebp; tf.esp_at_pusha = t.esp;
     tf.ebx = t.ebx; tf.edx = t.edx; tf.ecx = t.ecx; tf.eax = t.eax;
+    tf.gs = t.gs; tf.fs = t.fs; tf.es = t.es; tf.ds = t.ds;
     tf.vector = 8; tf.error = 0; tf.ip = t.eip; tf.cs = t.cs; tf.flags = t.eflags;
+    tf.sp = t.esp; tf.ss = t.ss;
     exception_report(&tf);
 }
 
@@ -47,6 +50,13 @@ void idt_init() {
     }
     // #DF through a task gate: a fresh stack even when ESP is what broke.
     idt[8] = Gate{0, SEL_DFTSS, 0, 0x85, 0};
+    // The system call: the one gate ring 3 may name in `int n`. A software
+    // interrupt checks CPL <= gate DPL; every other gate keeps DPL 0, so
+    // `int 3`, `int 0x20` or `int 8` from ring 3 is a #GP (SDM Vol. 3A
+    // 6.12.1.1). An interrupt gate: IF is clear until syscall_entry has
+    // loaded the kernel's segments.
+    uintptr_t a = (uintptr_t)&syscall_entry;
+    idt[0x80] = Gate{(uint16_t)a, SEL_KCODE, 0, 0xEE, (uint16_t)(a >> 16)};
 }
 
 void idt_load() {
@@ -64,8 +74,12 @@ void arch_cpu_prepare(Cpu& c, uintptr_t df_stack_top) {
     a.gdt[4] = segment((uint32_t)&a.tss, sizeof(Tss) - 1, 0x89, 0x0);
     a.gdt[5] = segment((uint32_t)&a.df_tss, sizeof(Tss) - 1, 0x89, 0x0);
     /// [percpu segment]
+    // Ring 3's flat code and data, DPL 3 (SDM Vol. 3A 5.2.1, 3.4.5). The
+    // per-CPU segment keeps DPL 0: user code cannot load it (5.6).
+    a.gdt[6] = segment(0, 0xFFFFF, 0xFA, 0xC);
+    a.gdt[7] = segment(0, 0xFFFFF, 0xF2, 0xC);
     a.tss = Tss{};
-    a.tss.ss0 = SEL_KDATA;
+    a.tss.ss0 = SEL_KDATA;  // esp0 comes with the first user thread: arch_set_kernel_stack()
     a.tss.iopb = sizeof(Tss);
     a.df_tss = Tss{};
     a.df_tss.cr3 = (uint32_t)read_cr3();
@@ -98,8 +112,14 @@ void arch_cpu_load(Cpu& c) {
 }
 
 void arch_print_frame(const TrapFrame* tf) {
-    log_report("  eip %08x  cs %04x  eflags %08x  esp %08x",
-              tf->ip, tf->cs, tf->flags, tf->esp_at_pusha + 20);
+    bool user = tf_from_user(tf);
+    // From ring 3 the CPU pushed SS:ESP; the #DF task copied them from the TSS.
+    uintptr_t sp = user || tf->vector == 8 ? tf->sp : tf_kernel_sp(tf);
+    log_report("  eip %08x  cs %04x  eflags %08x  esp %08x  ss %04x%s",
+              tf->ip, tf->cs & 0xFFFF, tf->flags, (unsigned)sp,
+              user || tf->vector == 8 ? tf->ss & 0xFFFF : (unsigned)SEL_KDATA, user ? " (ring 3)" : "");
+    log_report("  ds %04x  es %04x  fs %04x  gs %04x",
+              tf->ds & 0xFFFF, tf->es & 0xFFFF, tf->fs & 0xFFFF, tf->gs & 0xFFFF);
     log_report("  eax %08x  ebx %08x  ecx %08x  edx %08x", tf->eax, tf->ebx, tf->ecx, tf->edx);
     log_report("  esi %08x  edi %08x  ebp %08x", tf->esi, tf->edi, tf->ebp);
     log_report("  cr0 %08x  cr2 %08x  cr3 %08x  cr4 %08x",

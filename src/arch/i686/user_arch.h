@@ -9,9 +9,9 @@
 /// boot tests use 128 MiB), the PCI hole and its devices start at 2 GiB or
 /// above (q35 from 2 GiB, pc from 3 GiB), the scratch window `VM_SCRATCH` is
 /// at 0xEFC00000, the LAPIC and IOAPIC near 4 GiB. A machine with more than
-/// 1 GiB of RAM has frames there; the kernel must then keep them out of the
-/// frame allocator, or reach them through a window, once a process's page
-/// directory replaces those entries (docs/userprog.md).
+/// 1 GiB of RAM has frames there, which a process's page directory hides from
+/// the kernel: mem_init() keeps them out of the frame allocator on i686
+/// (docs/user_i686.md).
 #pragma once
 #include "types.h"
 

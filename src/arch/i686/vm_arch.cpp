@@ -1,7 +1,10 @@
 /// @file vm_arch.cpp
 /// i686 paging: one page directory of 4 MiB pages (CR4.PSE, SDM Vol. 3A 4.3),
-/// split into a page table of 4 KiB pages where needed.
+/// split into a page table of 4 KiB pages where needed. Every change to an
+/// entry of boot_pd is copied to the process page directories
+/// (pd_sync_kernel_pde(), uvm_arch.cpp).
 #include "log.h"
+#include "pdsync.h"
 #include "spinlock.h"
 #include "vm.h"
 #include "x86.h"
@@ -22,6 +25,7 @@ uint32_t* table_for(uintptr_t va) {
     uint32_t base = pde & 0xFFC00000u, flags = pde & (P | RW | PWT | PCD);
     for (uint32_t i = 0; i < 1024; ++i) pt[i] = (base + (i << 12)) | flags;
     pde = (uint32_t)(uintptr_t)pt | P | RW;
+    pd_sync_kernel_pde(va >> 22);  // every process directory points at the new table too
     vm_flush_tlb();
     return pt;
 }
@@ -33,6 +37,7 @@ void vm_map_mmio(uintptr_t phys, size_t len) {
     IrqSpinGuard g(vm_lock);
     for (uintptr_t a = phys & ~0x3FFFFFu; a < phys + len; a += 0x400000) {
         boot_pd[a >> 22] |= PCD | PWT;
+        pd_sync_kernel_pde(a >> 22);
         if (a + 0x400000 < a) break;
     }
     vm_flush_tlb();

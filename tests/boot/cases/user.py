@@ -10,7 +10,7 @@ BOOT_PASSED = [r"ktest: boot \.\.\. PASS", r"ktest: 1 passed, 0 failed"]
 # Where each arch links its programs (src/arch/<arch>/user_arch.h, user/user.ld).
 BASE = {"i686": 0x40000000, "amd64": 0x8000000000}
 # The programs of user/, each a module on every ISO.
-PROGRAMS = ("badptr", "cpus", "fault", "hello", "mmtest", "spin", "threads")
+PROGRAMS = ("badptr", "cpus", "fault", "hello", "mmtest", "spin", "sysbench", "threads")
 REFUSED = r"user: module \S+: \d+ bytes, refused"
 
 
@@ -108,3 +108,23 @@ case("amd64.user.monitor", arch="amd64", smp="2", token=False,
              r"cpu\d:\s+8\s+0 running\s+1\s+\d spin$", r"monitor: pid 8 exited with status 256",
              r"monitor: halting every cpu"],
      exit="pass", timeout=60)
+
+
+# i686 (docs/user_i686.md): the same programs and checks through `int 0x80`
+# and IRET. Only the unmapped address differs: USER_BASE + 256 MiB is
+# 0x50000000 there. x2APIC needs a CPU model that offers it, as for the other
+# i686 x2APIC cases.
+FAULTS = [(m, v, rf"0x{BASE['i686'] + 0x10000000:x}", e, s) if m == 2 else (m, v, a, e, s)
+          for m, v, a, e, s in FAULTS]
+for n in (1, 4, 8):
+    for x2apic in (False, True):
+        user_run("i686", n, x2apic)
+
+# And the monitor's process commands, as amd64.user.monitor checks them.
+import dataclasses  # noqa: E402 (kept down here, with the i686 cases)
+
+from bootcase import REGISTRY  # noqa: E402
+
+_monitor = REGISTRY["amd64.user.monitor"]
+case("i686.user.monitor", arch="i686",
+     **{f.name: getattr(_monitor, f.name) for f in dataclasses.fields(_monitor) if f.name not in ("name", "source", "arch")})
