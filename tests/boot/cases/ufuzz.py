@@ -32,6 +32,6 @@ def ufuzz(arch, n, icount):
          forbid=[r"WRONG", r"fuzz: child \d+ \(pid \d+\) ended with status", CONTROL], timeout=60)
 
 
-for arch in ("amd64",):
+for arch in ("i686", "amd64"):
     ufuzz(arch, 4, True)
     ufuzz(arch, 8, False)
