@@ -19,9 +19,10 @@
 //                text. Both must end the process with #PF (128 + 14).
 // A fuzzer exits with 0x10000 | the CPUs getcpu() saw it on (bit cpu % 16),
 // so its parent tells a normal end (>= 0x10000) from a fault (128 + vector),
-// a kill (256), or 3: an answer its oracle knows to be wrong (a pointer
-// outside user space not refused with -EFAULT; see oracle()). The parent exits 0 when every child ended normally and
-// the children together ran on every CPU; 1 | 2 otherwise (see main()).
+// a kill (256), or 3: an answer known to be wrong (see oracle(), and the
+// checks of its children's exit statuses and its threads' values). The
+// parent exits 0 when every child ended normally and the children together
+// ran on every CPU; bit 0 or bit 1 set otherwise (see parent()).
 //
 // Numbers: every call number, the invalid ones too (negative, just past
 // the table, huge). Arguments: drawn from classes that a careless kernel
@@ -29,7 +30,10 @@
 // kernel addresses, non-canonical ones, unmapped user addresses, the last
 // user byte, this program's own buffers with huge lengths, ranges that
 // straddle a mapped and an unmapped page, read-only pages (for calls that
-// write to user memory), and long strings with no NUL.
+// write to user memory), and long strings with no NUL. Every call also
+// with random RFLAGS (DF, NT, AC, ID, the arithmetic flags), a null or the
+// user data selector in the data segment registers, and one in 16 with a
+// stack pointer from the address classes (see call6(), call6_sp()).
 //
 // What is left out, and why (the rest is as random as the classes allow):
 //  - exit: it would end the run early; the fuzzer exits once, at its end.
@@ -52,9 +56,9 @@
 //  - thread: a real thread (thread_body, a few harmless calls) now and then,
 //    two in a fuzzer's life and none in a leaf (a thread counts against the
 //    machine's USER_THREADS_MAX until its process is reaped, and the run
-//    does not test that limit); otherwise an entry outside
-//    user space. An unmapped entry inside it would be accepted and kill the
-//    process: an INT-mode child does that on purpose.
+//    does not test that limit); otherwise an entry outside user space. An
+//    unmapped entry inside it would be accepted and kill the process: an
+//    INT-mode child does that on purpose.
 //  - munmap: of its own mmap() areas (whole, in part, past their end), of
 //    addresses outside user space or of nothing; never of its own image or
 //    stack, which would kill it (an INT-mode child unmaps its text on purpose).
