@@ -110,16 +110,42 @@ void user_thread(void* arg) {
 /// USER_STACK_PAGES long with an unmapped guard page below it.
 uintptr_t stack_top_of(uint32_t tid) { return USER_END - PAGE - tid * (USER_STACK_PAGES + 1) * PAGE; }
 
+/// Map [@p lo, @p hi) into fresh zeroed read-write frames, as a new region
+/// of @p p, for a running process (mmap, thread stacks). Only the region slot
+/// and each page's uvm_map() take mm_lock: every process's mmap, munmap and
+/// thread start take it with interrupts off, and zeroing 1 MiB under it took
+/// 600 ms on a loaded 2-core host with 8 vCPUs, long enough for a spinner's
+/// timeout to panic (found by the fuzzer; an 8-page stack, once, at load 40).
+/// False: no region slot, or out of frames (what was mapped stays in the
+/// region, for the reaping).
+bool map_zeroed(Process& p, uintptr_t lo, uintptr_t hi) {
+    uint32_t r;
+    {
+        IrqSpinGuard g(mm_lock);
+        if (p.nregions >= PROC_REGIONS) return false;
+        r = p.nregions++;
+        p.lo[r] = p.hi[r] = lo;  // grows as pages are mapped
+    }
+    for (uintptr_t va = lo; va < hi; va += PAGE) {
+        uint64_t f = frame_alloc(1);
+        if (!f) return false;
+        memset((void*)(uintptr_t)f, 0, PAGE);  // identity map: the kernel reaches every frame
+        IrqSpinGuard g(mm_lock);
+        if (!uvm_map(p.root, va, f, UVM_W)) {
+            frame_free(f);
+            return false;
+        }
+        ++p.frames;
+        p.hi[r] = va + PAGE;
+    }
+    return true;
+}
+
 /// Give @p p a stack for thread @p tid and start it at @p ip with @p a0, @p a1.
 /// Its Thread, or null when out of memory. Called with nothing locked.
 Thread* start_thread(Process* p, uint32_t tid, uintptr_t ip, uintptr_t a0, uintptr_t a1) {
     uintptr_t top = stack_top_of(tid);
-    bool ok;
-    {
-        IrqSpinGuard g(mm_lock);
-        ok = map_region(*p, top - USER_STACK_PAGES * PAGE, top, UVM_W, 0, nullptr, 0);
-    }
-    if (!ok) return nullptr;
+    if (!map_zeroed(*p, top - USER_STACK_PAGES * PAGE, top)) return nullptr;
     p->start[tid] = Process::Start{ip, top, a0, a1, 0};
     // Priority 0, the lowest, as the boot thread's: a ring-3 loop shares
     // its CPU by time with such threads and never holds off a kernel
@@ -363,11 +389,17 @@ long process_mmap(size_t len) {
     Process* p = process_current();
     if (!len || len > MMAP_MAX) return -EINVAL;
     size_t bytes = (len + PAGE - 1) & ~(PAGE - 1);
-    IrqSpinGuard g(mm_lock);
-    if (p->nregions >= PROC_REGIONS || p->mmap_next + bytes > stack_top_of(PROC_THREADS_MAX)) return -EAGAIN;
-    uintptr_t va = p->mmap_next;
-    if (!map_region(*p, va, va + bytes, UVM_W, 0, nullptr, 0)) return -ENOMEM;
-    p->mmap_next = va + bytes + PAGE;  // an unmapped page between areas
+    uintptr_t va;
+    {
+        IrqSpinGuard g(mm_lock);
+        // PROC_MMAPS, not the free region slots: those of the thread stacks
+        // not started yet must stay free, or thread() fails with -ENOMEM.
+        if (p->nmaps >= PROC_MMAPS || p->mmap_next + bytes > stack_top_of(PROC_THREADS_MAX)) return -EAGAIN;
+        ++p->nmaps;
+        va = p->mmap_next;
+        p->mmap_next = va + bytes + PAGE;  // an unmapped page between areas
+    }
+    if (!map_zeroed(*p, va, va + bytes)) return -ENOMEM;  // outside the lock (map_zeroed())
     return (long)va;
 }
 

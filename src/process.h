@@ -57,6 +57,7 @@ struct Process {
     CpuMask active;                             ///< CPUs whose CR3 holds @ref root now: the shootdown targets
     CpuMask ran;                                ///< CPUs that ever ran one of its threads
     uintptr_t mmap_next = 0;                    ///< where the next mmap() area goes
+    uint32_t nmaps = 0;                         ///< mmap() areas made (at most ::PROC_MMAPS)
     uint32_t shootdowns = 0;                    ///< munmap() shootdowns sent to other CPUs
     uint32_t shootdown_targets = 0;             ///< CPUs they went to, summed
     uintptr_t lo[PROC_REGIONS] = {};            ///< start of each range it mapped (freed page by page)

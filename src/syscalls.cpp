@@ -24,6 +24,11 @@ long sys_write(uintptr_t buf, size_t len) {
     size_t n = len < WRITE_MAX ? len : WRITE_MAX;
     if (long e = copy_from_user(line, buf, n)) return e;
     while (n && (line[n - 1] == '\n' || line[n - 1] == '\r')) --n;  // the log ends the line itself
+    // One line of printable ASCII: a newline inside would start a line the
+    // program forged (a test's verdict, a panic), an escape would drive the
+    // terminal, a NUL would cut the line short.
+    for (size_t i = 0; i < n; ++i)
+        if (line[i] < 0x20 || line[i] > 0x7e) line[i] = '?';
     line[n] = 0;
     Process* p = process_current();
     // Prefixed with who and where, so a test finds its program's lines.

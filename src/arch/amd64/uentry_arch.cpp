@@ -17,8 +17,11 @@ constexpr uint32_t MSR_FMASK = 0xC0000084;
 constexpr uint64_t EFER_SCE = 1u << 0, EFER_NXE = 1u << 11;
 /// RFLAGS bits SYSCALL clears: IF (no interrupt before the stack switch),
 /// DF (the ABI's direction), TF (no single step into the kernel), AC (no
-/// alignment checks in the kernel).
-constexpr uint64_t FMASK = (1u << 9) | (1u << 10) | (1u << 8) | (1u << 18);
+/// alignment checks in the kernel), NT: POPF sets it in ring 3, and an IRETQ
+/// run with NT set raises #GP (SDM Vol. 2A IRET, IA-32e mode). The switch
+/// does not save RFLAGS, so a call that blocked carried NT to the next
+/// thread, and a new user thread's first IRETQ faulted with the user's GS.
+constexpr uint64_t FMASK = (1u << 9) | (1u << 10) | (1u << 8) | (1u << 18) | (1u << 14);
 }  // namespace
 
 /// [user cpu init]

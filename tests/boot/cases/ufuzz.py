@@ -1,0 +1,37 @@
+"""The user-space fuzzer (user/fuzz.cpp, test=ufuzz in src/ktest/ufuzz_tests.cpp):
+one fuzzer per CPU makes random system calls with random arguments, 10^5 per
+boot in all. The kernel must not panic or fault (the common forbidden lines),
+every fuzzer must end normally, every CPU must have run one, and the free
+frames, processes and user threads must be the same before and after.
+
+Two machines per arch: 4 CPUs under -icount (one host thread runs every vCPU
+in turn, in virtual time), and 8 vCPUs without it on a smaller host, where
+vCPUs really run at once and are descheduled at any instruction."""
+from bootcase import case
+
+ICOUNT = ["-icount", "shift=auto"]
+CALLS = 100000
+# A byte a line of the log may not hold: the fuzzer writes random bytes, and
+# write() must not pass a control character on (a newline in the middle
+# would start a line the program forged, an escape would drive the terminal).
+CONTROL = r"[\x00-\x08\x0b-\x1f\x7f]"
+
+
+def ufuzz(arch, n, icount):
+    name = f"{arch}.ufuzz.run{n}" + ("-icount" if icount else "")
+    case(name, arch=arch, smp=str(n), cmdline="test=ufuzz", qemu_args=ICOUNT if icount else [],
+         expect=[rf"\] fuzz: {n} fuzzers of {CALLS // n} calls: {n} ended normally, 0 not; "
+                 rf"cpus seen 0x{(1 << n) - 1:x} of 0x{(1 << n) - 1:x}$",
+                 r"ufuzz: every fuzzer ended normally, on every cpu: ok",
+                 r"ufuzz: system calls made: ok",
+                 r"ufuzz: free frames before and after: ok",
+                 r"ufuzz: processes before and after: ok",
+                 r"ufuzz: user threads before and after: ok",
+                 r"ktest: ufuzz \.\.\. PASS"],
+         count={rf"\] fuzz: pid \d+ seed \d+: {CALLS // n} calls: ": n},
+         forbid=[r"WRONG", r"fuzz: child \d+ \(pid \d+\) ended with status", CONTROL], timeout=60)
+
+
+for arch in ("i686", "amd64"):
+    ufuzz(arch, 4, True)
+    ufuzz(arch, 8, False)
