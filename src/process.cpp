@@ -127,9 +127,32 @@ Thread* start_thread(Process* p, uint32_t tid, uintptr_t ip, uintptr_t a0, uintp
     return thread_create(p->name, user_thread, &p->start[tid], USER_PRIO, nullptr, p->root, p);
 }
 
-bool is_zombie(void* arg) {
-    Process* p = (Process*)arg;
-    return p->state == ProcState::Zombie;
+/// What process_wait() waits for: the child a zombie, or the waiter's own
+/// process killed (then it gives up and leaves on its way out).
+struct ChildWait {
+    Process* child;
+    const Process* self;  // null: the kernel waits, and nothing kills it
+};
+bool child_ended(void* arg) {
+    ChildWait* w = (ChildWait*)arg;
+    return w->child->state == ProcState::Zombie || (w->self && w->self->killed);
+}
+
+/// @p p was just marked killed (under table_lock, which the caller holds):
+/// end the sleep of each of its threads in sys_sleep now. The thread pointers
+/// are safe to use here: a thread is joined, and freed, only after its
+/// process is a zombie, which takes this lock.
+void cancel_sleeps(Process* p) {
+    for (uint32_t i = 0; i < p->nthreads; ++i)
+        if (p->threads[i] && !p->tdone[i]) sleep_cancel(p->threads[i]);
+}
+
+/// After cancel_sleeps(), with table_lock released: wake its threads blocked
+/// in thread_join() and in wait() (their conditions see Process::killed).
+/// Each returns toward ring 3 and leaves in user_trap_return().
+void wake_killed(Process* p) {
+    joins[slot_of(p)].wake_all();
+    ended.wake_all();
 }
 
 /// Join @p p's threads, free its memory and its slot; its exit status.
@@ -249,18 +272,24 @@ long process_wait(int pid, int parent) {
         p = find(pid);
         if (!p || p->parent != parent || p->orphan) return -ECHILD;
     }
-    ended.wait(is_zombie, p);
+    ChildWait w{p, process_current()};
+    ended.wait(child_ended, &w);
+    if (p->state != ProcState::Zombie) return -EINTR;  // the waiter was killed: the child is left to the reaper
     return reap(p);
 }
 
 bool process_kill(int pid) {
-    IrqSpinGuard g(table_lock);
-    Process* p = find(pid);
-    if (!p || p->state != ProcState::Running) return false;
-    if (!p->killed) {
+    Process* p;
+    {
+        IrqSpinGuard g(table_lock);
+        p = find(pid);
+        if (!p || p->state != ProcState::Running) return false;
+        if (p->killed) return true;
         p->killed = true;
         p->exit_status = EXIT_KILLED;
+        cancel_sleeps(p);
     }
+    wake_killed(p);  // the slot stays p's: it is reaped only after these threads leave
     return true;
 }
 
@@ -281,6 +310,7 @@ uint32_t my_tid(const Process* p) { return (uint32_t)((const Process::Start*)cur
         if (whole && !p->killed) {
             p->killed = true;
             p->exit_status = (int)value;
+            cancel_sleeps(p);  // the others leave too, blocked or not (wake_all() below)
         }
         p->tdone[tid] = true;
         p->tvalue[tid] = value;
@@ -502,6 +532,12 @@ void process_ps() {
         log_info("  %3d %6d %-8s %7u %3s %s%s", p.pid, p.parent, state_name(p.state), p.live, c, p.name,
                  p.killed ? " (exiting)" : "");
     }
+}
+
+bool process_zombie(int pid) {
+    IrqSpinGuard g(table_lock);
+    Process* p = find(pid);
+    return p && p->state == ProcState::Zombie;
 }
 
 uint32_t process_count() {

@@ -116,6 +116,9 @@ void process_switch(const Thread* next);
 /// For the self-tests: the CPUs process @p pid ever ran on, its munmap()
 /// shootdowns and the CPUs they reached. False: no such process.
 bool process_ran_on(int pid, CpuMask* ran, uint32_t* shootdowns, uint32_t* targets);
+/// For the self-tests: process @p pid has ended (all its threads left) and
+/// waits to be reaped.
+bool process_zombie(int pid);
 /// Processes not yet reaped, and user threads not yet joined.
 uint32_t process_count();
 /// The user threads alive now (created and not yet reaped).

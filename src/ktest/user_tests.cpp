@@ -10,6 +10,7 @@
 #include "proc.h"
 #include "process.h"
 #include "syscalls.h"
+#include "timer.h"
 #include "../../user/lib/sysnum.h"
 
 namespace {
@@ -104,6 +105,29 @@ KTEST(user, -1, "user programs on every CPU: exit statuses, faults, bad pointers
         if (st != EXIT_KILLED) check(false, "spinner killed", st, EXIT_KILLED, failed);
     }
     log_info("user: %u spinners and %u more killed", nspin, nextra);
+
+    // A kill reaches blocked threads: blocker's main waits for a child that
+    // never ends, one thread sleeps 10 s, another joins it. Killed, it must
+    // end within a bound far below those 10 s (its sleep and both waits cut
+    // short); its child, orphaned, is killed in its sleep and reaped too.
+    int bp = process_spawn("blocker", 0, 0);
+    for (int i = 0; i < 200 && process_count() < 2; ++i) sleep_ms(5);
+    sleep_ms(50);  // time to block (the kill must work either way)
+    uint64_t t0 = now_ns();
+    bool killed = bp > 0 && process_kill(bp);
+    bool ended = false;
+    for (int i = 0; i < 500 && killed && !(ended = process_zombie(bp)); ++i) sleep_ms(2);
+    uint64_t ms = (now_ns() - t0) / 1000000;
+    check(killed && ended, "blocker (blocked in wait, sleep, join) ended by a kill", ended, 1, failed);
+    if (bp > 0) {
+        st = process_wait(bp, 0);
+        check(st == EXIT_KILLED, "blocker reaped", st, EXIT_KILLED, failed);
+        // Its child: the next pid, an orphan asleep for ever.
+        bool child = process_kill(bp + 1);
+        for (int i = 0; i < 500 && process_count(); ++i) sleep_ms(2);
+        check(child && process_count() == 0, "blocker's sleeping orphan killed and reaped", process_count(), 0, failed);
+    }
+    log_info("user: blocker ended %llu ms after its kill", (unsigned long long)ms);
 
     // An orphan: hello 1 starts a hello and does not wait for it; the
     // reaper thread must reap the child once it ends.

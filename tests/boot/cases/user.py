@@ -10,7 +10,7 @@ BOOT_PASSED = [r"ktest: boot \.\.\. PASS", r"ktest: 1 passed, 0 failed"]
 # Where each arch links its programs (src/arch/<arch>/user_arch.h, user/user.ld).
 BASE = {"i686": 0x40000000, "amd64": 0x8000000000}
 # The programs of user/, each a module on every ISO.
-PROGRAMS = ("badptr", "cpus", "fault", "hello", "mmtest", "spin", "sysbench", "threads")
+PROGRAMS = ("badptr", "blocker", "cpus", "fault", "hello", "mmtest", "spin", "sysbench", "threads")
 REFUSED = r"user: module \S+: \d+ bytes, refused"
 
 
@@ -79,6 +79,9 @@ def user_run(arch, n, x2apic):
                  r"\] fault: 5 of 5 as expected$",
                  r"\] badptr: 0 of 21 calls answered otherwise; name badptr$",
                  r"user: free frames before and after: ok",
+                 # a kill ends threads blocked in wait, sleep and join at once
+                 r"user: blocker \(blocked in wait, sleep, join\) ended by a kill: ok",
+                 r"user: blocker's sleeping orphan killed and reaped: ok",
                  # one address space on several CPUs: an exact total
                  r"\] threads: (\d+) threads x 100000 = (\d+), counter \2, on cpus",
                  # munmap: a 1-thread process shoots down no other CPU; with
