@@ -41,6 +41,8 @@ WaitQueue joins[PROC_MAX];  // by slot: woken whenever one of its threads exits
 // process may map or unmap at once on two CPUs.
 SpinLock mm_lock("user-mm");
 Process* active_on[COHORT_MAX_CPUS];  // whose tables each CPU has loaded (null: the kernel's)
+uint64_t cr3_loads = 0;               // switches that wrote CR3 (process_switch())
+uint64_t lazy_keeps = 0;              // switches to a kernel thread that kept a process's tables
 
 uint32_t slot_of(const Process* p) { return (uint32_t)(p - table); }
 
@@ -155,11 +157,33 @@ void wake_killed(Process* p) {
     ended.wake_all();
 }
 
+/// On a CPU that may still be lazily on @p arg's tables (a kernel thread
+/// runs there on them, process_switch()): load the kernel's instead.
+void drop_lazy(void* arg) {
+    uintptr_t f = read_flags();
+    cli();  // against process_switch() on this CPU
+    uint32_t me = cpu_number();
+    Process* p = (Process*)arg;
+    if (active_on[me] == p) {
+        uvm_activate(0);
+        __atomic_fetch_add(&cr3_loads, 1u, __ATOMIC_RELAXED);
+        active_on[me] = nullptr;
+        p->active.clear(me);
+    }
+    write_flags(f);
+}
+
 /// Join @p p's threads, free its memory and its slot; its exit status.
 long reap(Process* p) {
     for (uint32_t i = 0; i < p->nthreads; ++i)
         if (p->threads[i]) thread_join(p->threads[i]);
-    // Off their CPUs, and no CPU has its tables loaded (process_switch()).
+    // Off their CPUs, but a CPU that switched from one of them to a kernel
+    // thread still has the tables loaded (lazy TLB): each such CPU loads the
+    // kernel's first, by IPI (this one directly), before they are freed. No
+    // CPU can take them up again: nothing of p is left to run.
+    CpuMask lazy = p->active;
+    if (lazy.count() && !ipi_call(lazy, drop_lazy, p, true))
+        log_error("proc: pid %d: a cpu lazily on its tables was not reached", p->pid);
     if (p->active.count()) log_error("proc: pid %d reaped while %u cpu(s) still have its tables", p->pid, p->active.count());
     free_memory(*p);
     IrqSpinGuard g(table_lock);
@@ -458,7 +482,18 @@ void process_switch(const Thread* next) {
     Process* to = (Process*)next->process;
     uint32_t me = cpu_number();
     Process* from = active_on[me];
+    // Lazy TLB (Linux's enter_lazy_tlb()): a kernel thread runs on whatever
+    // tables are loaded, since the kernel half is the same in all of them.
+    // This CPU stays in from->active, so munmap()'s shootdowns still reach
+    // it (rather than a flush at its next switch to from, as Linux does now:
+    // one rule for every CPU in the mask), and reap() moves it off the
+    // tables before they are freed. Back to a thread of from: no reload.
+    if (!to && from && process_lazy_tlb) {
+        __atomic_fetch_add(&lazy_keeps, 1u, __ATOMIC_RELAXED);
+        return;
+    }
     if (from == to && uvm_current() == next->uvm_root) return;
+    __atomic_fetch_add(&cr3_loads, 1u, __ATOMIC_RELAXED);
     // In the mask before the load: a munmap() that reads the mask without
     // this bit cleared its PTEs before this CPU walks the tables.
     if (to) {
@@ -532,6 +567,13 @@ void process_ps() {
         log_info("  %3d %6d %-8s %7u %3s %s%s", p.pid, p.parent, state_name(p.state), p.live, c, p.name,
                  p.killed ? " (exiting)" : "");
     }
+}
+
+bool process_lazy_tlb = true;
+
+void process_switch_counts(uint64_t* loads, uint64_t* lazy) {
+    *loads = __atomic_load_n(&cr3_loads, __ATOMIC_RELAXED);
+    *lazy = __atomic_load_n(&lazy_keeps, __ATOMIC_RELAXED);
 }
 
 bool process_zombie(int pid) {

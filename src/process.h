@@ -116,6 +116,13 @@ void process_switch(const Thread* next);
 /// For the self-tests: the CPUs process @p pid ever ran on, its munmap()
 /// shootdowns and the CPUs they reached. False: no such process.
 bool process_ran_on(int pid, CpuMask* ran, uint32_t* shootdowns, uint32_t* targets);
+/// Lazy TLB (on by default): a switch to a kernel thread keeps the previous
+/// process's tables loaded (process_switch()). The self-test turns it off to
+/// compare.
+extern bool process_lazy_tlb;
+/// For the self-tests and bench: switches that wrote CR3 since boot, and
+/// switches to a kernel thread that kept a process's tables instead.
+void process_switch_counts(uint64_t* loads, uint64_t* lazy);
 /// For the self-tests: process @p pid has ended (all its threads left) and
 /// waits to be reaped.
 bool process_zombie(int pid);

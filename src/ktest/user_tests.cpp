@@ -63,6 +63,20 @@ KTEST(user, -1, "user programs on every CPU: exit statuses, faults, bad pointers
     st = run("mmtest");
     check(st == 0, "mmtest: munmap shot down only where needed, gone everywhere", st, 0, failed);
 
+    // Lazy TLB: the same program with a switch to a kernel thread (idle
+    // included) loading the kernel's tables, then keeping the process's.
+    uint64_t l0, k0, l1, k1, l2, k2;
+    process_lazy_tlb = false;
+    process_switch_counts(&l0, &k0);
+    st = run("threads");
+    process_switch_counts(&l1, &k1);
+    process_lazy_tlb = true;
+    long st2 = run("threads");
+    process_switch_counts(&l2, &k2);
+    check(st == 0 && st2 == 0, "threads without and with lazy tlb", st | st2, 0, failed);
+    log_info("user: lazy tlb: threads wrote cr3 %llu times without it, %llu with it (%llu switches kept the tables)",
+             (unsigned long long)(l1 - l0), (unsigned long long)(l2 - l1), (unsigned long long)(k2 - k1));
+
     // One ring-3 spinner per CPU; only the timer takes a CPU from it. Other
     // threads must still run everywhere: cpus must see every CPU again.
     int spinners[COHORT_MAX_CPUS < 64 ? COHORT_MAX_CPUS : 64];

@@ -92,7 +92,7 @@ def user_run(arch, n, x2apic):
                  r"ktest: user \.\.\. PASS"] + fault_lines + statuses,
          count={rf"\[pid \d+ cpu \d+\] cpus: saw {n} of {n} cpus \(mask 0x[0-9a-f]+\)": 2,
                 r"WARN: user: cpu \d+ pid \d+ \(\w+\): ": len(FAULTS)},
-         forbid=[r"WRONG"], timeout=60)
+         forbid=[r"WRONG", r"reaped while \d+ cpu"], timeout=60)
 
 
 for n in (1, 4, 8):
