@@ -571,6 +571,13 @@ void process_ps() {
 
 bool process_lazy_tlb = true;
 
+void process_cpu_leaving() {
+    // Its user threads are gone elsewhere; it may still be lazily on a
+    // process's tables, and reap()'s IPI reaches online CPUs only.
+    Process* p = active_on[cpu_number()];
+    if (p) drop_lazy(p);
+}
+
 void process_switch_counts(uint64_t* loads, uint64_t* lazy) {
     *loads = __atomic_load_n(&cr3_loads, __ATOMIC_RELAXED);
     *lazy = __atomic_load_n(&lazy_keeps, __ATOMIC_RELAXED);

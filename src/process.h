@@ -120,6 +120,9 @@ bool process_ran_on(int pid, CpuMask* ran, uint32_t* shootdowns, uint32_t* targe
 /// process's tables loaded (process_switch()). The self-test turns it off to
 /// compare.
 extern bool process_lazy_tlb;
+/// Hotplug, on a CPU going offline: load the kernel's tables if it is still
+/// lazily on a process's, which reap() could not reach there any more.
+void process_cpu_leaving();
 /// For the self-tests and bench: switches that wrote CR3 since boot, and
 /// switches to a kernel thread that kept a process's tables instead.
 void process_switch_counts(uint64_t* loads, uint64_t* lazy);
