@@ -10,6 +10,7 @@
 #include "labs.h"
 #include "log.h"
 #include "proc.h"
+#include "process.h"
 #include "smpboot.h"
 #include "sync.h"
 #include "timer.h"
@@ -181,6 +182,7 @@ Hotplug cpu_offline(uint32_t cpu) {
 
 void hotplug_cpu_leaving() {
     ipi_post_self(farewell, nullptr);
+    process_cpu_leaving();  // off any process's tables (lazy TLB): they may be freed while it is parked
     hotplug_cpu_die();
 }
 

@@ -17,6 +17,7 @@ PtRoot uvm_current() { return 0; }
 
 void process_init() {}
 void process_switch(const Thread*) {}
+void process_cpu_leaving() {}
 int process_spawn(const char*, long, int) { return -ENOSYS; }
 long process_wait(int, int) { return -ECHILD; }
 bool process_kill(int) { return false; }

@@ -21,4 +21,5 @@ set(COHORT_PORTABLE_SOURCES
   topology.cpp
   logline.cpp
   elf.cpp
+  userrange.cpp
 )

@@ -649,7 +649,9 @@ void sched_block() {
     schedule();
 }
 
-void sleep_ms(uint32_t ms) {
+void sleep_ms(uint32_t ms) { sleep_ms_unless(ms, nullptr); }
+
+void sleep_ms_unless(uint32_t ms, const volatile bool* stop) {
     if (!lapic_available()) {  // no timer interrupt to wake us: wait in place
         mdelay(ms);
         return;
@@ -658,19 +660,41 @@ void sleep_ms(uint32_t ms) {
     uintptr_t f = read_flags();
     cli();
     t->wake_ns = now_ns() + (uint64_t)ms * 1000000;
+    bool stopped;
     {
         IrqSpinGuard g(sleep_lock);
-        Thread** pp = &sleepers;
-        while (*pp && (*pp)->wake_ns <= t->wake_ns) pp = &(*pp)->sleep_next;
-        t->sleep_next = *pp;
-        *pp = t;
-        publish_first_wake();
-        t->tlock.lock();
-        t->state = ThreadState::Blocked;
-        t->tlock.unlock();
+        // Looked at under the lock sleep_cancel() takes: a stop set before
+        // it is seen here, one set after it finds this thread in the list.
+        stopped = stop && *stop;
+        if (!stopped) {
+            Thread** pp = &sleepers;
+            while (*pp && (*pp)->wake_ns <= t->wake_ns) pp = &(*pp)->sleep_next;
+            t->sleep_next = *pp;
+            *pp = t;
+            publish_first_wake();
+            t->tlock.lock();
+            t->state = ThreadState::Blocked;
+            t->tlock.unlock();
+        }
     }
     write_flags(f);
-    sched_block();
+    if (!stopped) sched_block();
+}
+
+void sleep_cancel(Thread* t) {
+    bool found = false;
+    {
+        IrqSpinGuard g(sleep_lock);
+        for (Thread** pp = &sleepers; *pp; pp = &(*pp)->sleep_next)
+            if (*pp == t) {
+                *pp = t->sleep_next;
+                t->sleep_next = nullptr;
+                publish_first_wake();
+                found = true;
+                break;
+            }
+    }
+    if (found) thread_wake(t);  // as wake_sleepers(): it may still be switching out
 }
 
 void sched_lend_timer(bool on) {

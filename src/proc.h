@@ -106,6 +106,11 @@ void sched_lend_timer(bool on);
 
 /// Sleep for at least @p ms milliseconds.
 void sleep_ms(uint32_t ms);
+/// Sleep as sleep_ms(), but not at all when @p *stop is already set, and
+/// only until sleep_cancel() when it is set later (a killed process's sleep).
+void sleep_ms_unless(uint32_t ms, const volatile bool* stop);
+/// End @p t's sleep now if it is in one (set the caller's stop flag first).
+void sleep_cancel(Thread* t);
 
 /// Hotplug, step 1 (hotplug.cpp): close CPU @p cpu's run queue (enqueue()
 /// sends new threads elsewhere), move every thread queued there to a CPU that

@@ -41,6 +41,8 @@ WaitQueue joins[PROC_MAX];  // by slot: woken whenever one of its threads exits
 // process may map or unmap at once on two CPUs.
 SpinLock mm_lock("user-mm");
 Process* active_on[COHORT_MAX_CPUS];  // whose tables each CPU has loaded (null: the kernel's)
+uint64_t cr3_loads = 0;               // switches that wrote CR3 (process_switch())
+uint64_t lazy_keeps = 0;              // switches to a kernel thread that kept a process's tables
 
 uint32_t slot_of(const Process* p) { return (uint32_t)(p - table); }
 
@@ -153,16 +155,61 @@ Thread* start_thread(Process* p, uint32_t tid, uintptr_t ip, uintptr_t a0, uintp
     return thread_create(p->name, user_thread, &p->start[tid], USER_PRIO, nullptr, p->root, p);
 }
 
-bool is_zombie(void* arg) {
+/// What process_wait() waits for: the child a zombie, or the waiter's own
+/// process killed (then it gives up and leaves on its way out).
+struct ChildWait {
+    Process* child;
+    const Process* self;  // null: the kernel waits, and nothing kills it
+};
+bool child_ended(void* arg) {
+    ChildWait* w = (ChildWait*)arg;
+    return w->child->state == ProcState::Zombie || (w->self && w->self->killed);
+}
+
+/// @p p was just marked killed (under table_lock, which the caller holds):
+/// end the sleep of each of its threads in sys_sleep now. The thread pointers
+/// are safe to use here: a thread is joined, and freed, only after its
+/// process is a zombie, which takes this lock.
+void cancel_sleeps(Process* p) {
+    for (uint32_t i = 0; i < p->nthreads; ++i)
+        if (p->threads[i] && !p->tdone[i]) sleep_cancel(p->threads[i]);
+}
+
+/// After cancel_sleeps(), with table_lock released: wake its threads blocked
+/// in thread_join() and in wait() (their conditions see Process::killed).
+/// Each returns toward ring 3 and leaves in user_trap_return().
+void wake_killed(Process* p) {
+    joins[slot_of(p)].wake_all();
+    ended.wake_all();
+}
+
+/// On a CPU that may still be lazily on @p arg's tables (a kernel thread
+/// runs there on them, process_switch()): load the kernel's instead.
+void drop_lazy(void* arg) {
+    uintptr_t f = read_flags();
+    cli();  // against process_switch() on this CPU
+    uint32_t me = cpu_number();
     Process* p = (Process*)arg;
-    return p->state == ProcState::Zombie;
+    if (active_on[me] == p) {
+        uvm_activate(0);
+        __atomic_fetch_add(&cr3_loads, 1u, __ATOMIC_RELAXED);
+        active_on[me] = nullptr;
+        p->active.clear(me);
+    }
+    write_flags(f);
 }
 
 /// Join @p p's threads, free its memory and its slot; its exit status.
 long reap(Process* p) {
     for (uint32_t i = 0; i < p->nthreads; ++i)
         if (p->threads[i]) thread_join(p->threads[i]);
-    // Off their CPUs, and no CPU has its tables loaded (process_switch()).
+    // Off their CPUs, but a CPU that switched from one of them to a kernel
+    // thread still has the tables loaded (lazy TLB): each such CPU loads the
+    // kernel's first, by IPI (this one directly), before they are freed. No
+    // CPU can take them up again: nothing of p is left to run.
+    CpuMask lazy = p->active;
+    if (lazy.count() && !ipi_call(lazy, drop_lazy, p, true))
+        log_error("proc: pid %d: a cpu lazily on its tables was not reached", p->pid);
     if (p->active.count()) log_error("proc: pid %d reaped while %u cpu(s) still have its tables", p->pid, p->active.count());
     free_memory(*p);
     IrqSpinGuard g(table_lock);
@@ -275,18 +322,24 @@ long process_wait(int pid, int parent) {
         p = find(pid);
         if (!p || p->parent != parent || p->orphan) return -ECHILD;
     }
-    ended.wait(is_zombie, p);
+    ChildWait w{p, process_current()};
+    ended.wait(child_ended, &w);
+    if (p->state != ProcState::Zombie) return -EINTR;  // the waiter was killed: the child is left to the reaper
     return reap(p);
 }
 
 bool process_kill(int pid) {
-    IrqSpinGuard g(table_lock);
-    Process* p = find(pid);
-    if (!p || p->state != ProcState::Running) return false;
-    if (!p->killed) {
+    Process* p;
+    {
+        IrqSpinGuard g(table_lock);
+        p = find(pid);
+        if (!p || p->state != ProcState::Running) return false;
+        if (p->killed) return true;
         p->killed = true;
         p->exit_status = EXIT_KILLED;
+        cancel_sleeps(p);
     }
+    wake_killed(p);  // the slot stays p's: it is reaped only after these threads leave
     return true;
 }
 
@@ -307,6 +360,7 @@ uint32_t my_tid(const Process* p) { return (uint32_t)((const Process::Start*)cur
         if (whole && !p->killed) {
             p->killed = true;
             p->exit_status = (int)value;
+            cancel_sleeps(p);  // the others leave too, blocked or not (wake_all() below)
         }
         p->tdone[tid] = true;
         p->tvalue[tid] = value;
@@ -460,7 +514,18 @@ void process_switch(const Thread* next) {
     Process* to = (Process*)next->process;
     uint32_t me = cpu_number();
     Process* from = active_on[me];
+    // Lazy TLB (Linux's enter_lazy_tlb()): a kernel thread runs on whatever
+    // tables are loaded, since the kernel half is the same in all of them.
+    // This CPU stays in from->active, so munmap()'s shootdowns still reach
+    // it (rather than a flush at its next switch to from, as Linux does now:
+    // one rule for every CPU in the mask), and reap() moves it off the
+    // tables before they are freed. Back to a thread of from: no reload.
+    if (!to && from && process_lazy_tlb) {
+        __atomic_fetch_add(&lazy_keeps, 1u, __ATOMIC_RELAXED);
+        return;
+    }
     if (from == to && uvm_current() == next->uvm_root) return;
+    __atomic_fetch_add(&cr3_loads, 1u, __ATOMIC_RELAXED);
     // In the mask before the load: a munmap() that reads the mask without
     // this bit cleared its PTEs before this CPU walks the tables.
     if (to) {
@@ -534,6 +599,26 @@ void process_ps() {
         log_info("  %3d %6d %-8s %7u %3s %s%s", p.pid, p.parent, state_name(p.state), p.live, c, p.name,
                  p.killed ? " (exiting)" : "");
     }
+}
+
+bool process_lazy_tlb = true;
+
+void process_cpu_leaving() {
+    // Its user threads are gone elsewhere; it may still be lazily on a
+    // process's tables, and reap()'s IPI reaches online CPUs only.
+    Process* p = active_on[cpu_number()];
+    if (p) drop_lazy(p);
+}
+
+void process_switch_counts(uint64_t* loads, uint64_t* lazy) {
+    *loads = __atomic_load_n(&cr3_loads, __ATOMIC_RELAXED);
+    *lazy = __atomic_load_n(&lazy_keeps, __ATOMIC_RELAXED);
+}
+
+bool process_zombie(int pid) {
+    IrqSpinGuard g(table_lock);
+    Process* p = find(pid);
+    return p && p->state == ProcState::Zombie;
 }
 
 uint32_t process_count() {

@@ -117,6 +117,19 @@ void process_switch(const Thread* next);
 /// For the self-tests: the CPUs process @p pid ever ran on, its munmap()
 /// shootdowns and the CPUs they reached. False: no such process.
 bool process_ran_on(int pid, CpuMask* ran, uint32_t* shootdowns, uint32_t* targets);
+/// Lazy TLB (on by default): a switch to a kernel thread keeps the previous
+/// process's tables loaded (process_switch()). The self-test turns it off to
+/// compare.
+extern bool process_lazy_tlb;
+/// Hotplug, on a CPU going offline: load the kernel's tables if it is still
+/// lazily on a process's, which reap() could not reach there any more.
+void process_cpu_leaving();
+/// For the self-tests and bench: switches that wrote CR3 since boot, and
+/// switches to a kernel thread that kept a process's tables instead.
+void process_switch_counts(uint64_t* loads, uint64_t* lazy);
+/// For the self-tests: process @p pid has ended (all its threads left) and
+/// waits to be reaped.
+bool process_zombie(int pid);
 /// Processes not yet reaped, and user threads not yet joined.
 uint32_t process_count();
 /// The user threads alive now (created and not yet reaped).

@@ -65,7 +65,8 @@ extern "C" void syscall_dispatch(TrapFrame* tf) {
     case SYS_sleep: {
         uintptr_t ms = tf_arg(tf, 0);
         if (ms > 10000) { r = -EINVAL; break; }
-        sleep_ms((uint32_t)ms);
+        // Cut short when the process is killed (process_kill()).
+        sleep_ms_unless((uint32_t)ms, &process_current()->killed);
         r = 0;
         break;
     }

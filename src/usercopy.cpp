@@ -2,11 +2,10 @@
 /// Checked copies between the kernel and user space (usercopy.h).
 #include "usercopy.h"
 #include "user_arch.h"
+#include "userrange.h"
 #include "../user/lib/sysnum.h"
 
-bool user_range_ok(uintptr_t uaddr, size_t n) {
-    return uaddr >= USER_BASE && uaddr < USER_END && n <= USER_END - uaddr;
-}
+bool user_range_ok(uintptr_t uaddr, size_t n) { return user_range_valid(uaddr, n, USER_BASE, USER_END); }
 
 long copy_from_user(void* dst, uintptr_t usrc, size_t n) {
     if (!user_range_ok(usrc, n)) return -EFAULT;

@@ -10,6 +10,7 @@
 #include "proc.h"
 #include "process.h"
 #include "syscalls.h"
+#include "timer.h"
 #include "../../user/lib/sysnum.h"
 
 namespace {
@@ -62,6 +63,20 @@ KTEST(user, -1, "user programs on every CPU: exit statuses, faults, bad pointers
     st = run("mmtest");
     check(st == 0, "mmtest: munmap shot down only where needed, gone everywhere", st, 0, failed);
 
+    // Lazy TLB: the same program with a switch to a kernel thread (idle
+    // included) loading the kernel's tables, then keeping the process's.
+    uint64_t l0, k0, l1, k1, l2, k2;
+    process_lazy_tlb = false;
+    process_switch_counts(&l0, &k0);
+    st = run("threads");
+    process_switch_counts(&l1, &k1);
+    process_lazy_tlb = true;
+    long st2 = run("threads");
+    process_switch_counts(&l2, &k2);
+    check(st == 0 && st2 == 0, "threads without and with lazy tlb", st | st2, 0, failed);
+    log_info("user: lazy tlb: threads wrote cr3 %llu times without it, %llu with it (%llu switches kept the tables)",
+             (unsigned long long)(l1 - l0), (unsigned long long)(l2 - l1), (unsigned long long)(k2 - k1));
+
     // One ring-3 spinner per CPU; only the timer takes a CPU from it. Other
     // threads must still run everywhere: cpus must see every CPU again.
     int spinners[COHORT_MAX_CPUS < 64 ? COHORT_MAX_CPUS : 64];
@@ -104,6 +119,29 @@ KTEST(user, -1, "user programs on every CPU: exit statuses, faults, bad pointers
         if (st != EXIT_KILLED) check(false, "spinner killed", st, EXIT_KILLED, failed);
     }
     log_info("user: %u spinners and %u more killed", nspin, nextra);
+
+    // A kill reaches blocked threads: blocker's main waits for a child that
+    // never ends, one thread sleeps 10 s, another joins it. Killed, it must
+    // end within a bound far below those 10 s (its sleep and both waits cut
+    // short); its child, orphaned, is killed in its sleep and reaped too.
+    int bp = process_spawn("blocker", 0, 0);
+    for (int i = 0; i < 200 && process_count() < 2; ++i) sleep_ms(5);
+    sleep_ms(50);  // time to block (the kill must work either way)
+    uint64_t t0 = now_ns();
+    bool killed = bp > 0 && process_kill(bp);
+    bool ended = false;
+    for (int i = 0; i < 500 && killed && !(ended = process_zombie(bp)); ++i) sleep_ms(2);
+    uint64_t ms = (now_ns() - t0) / 1000000;
+    check(killed && ended, "blocker (blocked in wait, sleep, join) ended by a kill", ended, 1, failed);
+    if (bp > 0) {
+        st = process_wait(bp, 0);
+        check(st == EXIT_KILLED, "blocker reaped", st, EXIT_KILLED, failed);
+        // Its child: the next pid, an orphan asleep for ever.
+        bool child = process_kill(bp + 1);
+        for (int i = 0; i < 500 && process_count(); ++i) sleep_ms(2);
+        check(child && process_count() == 0, "blocker's sleeping orphan killed and reaped", process_count(), 0, failed);
+    }
+    log_info("user: blocker ended %llu ms after its kill", (unsigned long long)ms);
 
     // An orphan: hello 1 starts a hello and does not wait for it; the
     // reaper thread must reap the child once it ends.

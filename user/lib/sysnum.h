@@ -28,6 +28,7 @@ enum SysNo : long {
 /// Error codes, returned negated (-EFAULT). The values are Linux's.
 constexpr long ENOENT = 2;    ///< no boot module by that name
 constexpr long ESRCH = 3;     ///< no such process
+constexpr long EINTR = 4;     ///< the caller was killed while it waited (it never sees this)
 constexpr long ENOEXEC = 8;   ///< the module is not a program for this kernel
 constexpr long ECHILD = 10;   ///< not a child of the caller
 constexpr long EAGAIN = 11;   ///< a process or thread limit is reached

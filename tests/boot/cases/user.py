@@ -9,7 +9,6 @@ from bootcase import case
 BOOT_PASSED = [r"ktest: boot \.\.\. PASS", r"ktest: 1 passed, 0 failed"]
 # Where each arch links its programs (src/arch/<arch>/user_arch.h, user/user.ld).
 BASE = {"i686": 0x40000000, "amd64": 0x8000000000}
-# The programs of user/, each a module on every ISO.
 # The programs of user/, each a module on every ISO: one per user/<name>.cpp
 # (cmake/user.cmake), so a new program needs no edit here.
 PROGRAMS = tuple(sorted(f[:-4] for f in os.listdir(os.path.join(os.path.dirname(__file__), "..", "..", "..", "user"))
@@ -83,6 +82,9 @@ def user_run(arch, n, x2apic):
                  r"\] fault: 5 of 5 as expected$",
                  r"\] badptr: 0 of 21 calls answered otherwise; name badptr$",
                  r"user: free frames before and after: ok",
+                 # a kill ends threads blocked in wait, sleep and join at once
+                 r"user: blocker \(blocked in wait, sleep, join\) ended by a kill: ok",
+                 r"user: blocker's sleeping orphan killed and reaped: ok",
                  # one address space on several CPUs: an exact total
                  r"\] threads: (\d+) threads x 100000 = (\d+), counter \2, on cpus",
                  # munmap: a 1-thread process shoots down no other CPU; with
@@ -93,7 +95,7 @@ def user_run(arch, n, x2apic):
                  r"ktest: user \.\.\. PASS"] + fault_lines + statuses,
          count={rf"\[pid \d+ cpu \d+\] cpus: saw {n} of {n} cpus \(mask 0x[0-9a-f]+\)": 2,
                 r"WARN: user: cpu \d+ pid \d+ \(\w+\): ": len(FAULTS)},
-         forbid=[r"WRONG"], timeout=60)
+         forbid=[r"WRONG", r"reaped while \d+ cpu"], timeout=60)
 
 
 for n in (1, 4, 8):
