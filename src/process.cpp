@@ -41,8 +41,8 @@ WaitQueue joins[PROC_MAX];  // by slot: woken whenever one of its threads exits
 // process may map or unmap at once on two CPUs.
 SpinLock mm_lock("user-mm");
 Process* active_on[COHORT_MAX_CPUS];  // whose tables each CPU has loaded (null: the kernel's)
-uint64_t cr3_loads = 0;               // switches that wrote CR3 (process_switch())
-uint64_t lazy_keeps = 0;              // switches to a kernel thread that kept a process's tables
+uint32_t cr3_loads = 0;               // switches that wrote CR3 (process_switch())
+uint32_t lazy_keeps = 0;              // switches to a kernel thread that kept a process's tables
 
 uint32_t slot_of(const Process* p) { return (uint32_t)(p - table); }
 
