@@ -1,0 +1,62 @@
+"""Lab 09, user mode on many CPUs: graded tests (tools/grade --lab 09).
+
+Both boots run two self-tests, in this order:
+- `usercpu` (src/ktest/usercpu_tests.cpp): on every online CPU, two threads
+  pinned there yield to each other; after each switch back the CPU's TSS
+  rsp0 and SYSCALL stack slot must be the running thread's stack top, and
+  the CPU's EFER, STAR, LSTAR and FMASK are read and printed;
+- `user` (src/ktest/user_tests.cpp): the programs of user/ in ring 3 on every
+  CPU: getcpu() from every CPU, five faults each killing only its process,
+  bad pointers refused, one ring-3 spinner per CPU preempted by the timer,
+  the process limit, and every frame back at the end.
+The 4-CPU boot runs under -icount (exact, whatever the host's load); the
+8-CPU one without it, with more vCPUs than a laptop has cores, as students
+run it. A wrong entry usually ends a boot in a double fault or a triple
+fault: then no test of that boot passes.
+"""
+from labgrade import boot, passed, test
+
+T = "test=usercpu,user"
+four = boot("amd64-4cpus", arch="amd64", smp="4", cmdline=T, icount=True, timeout=90)
+eight = boot("amd64-8cpus", arch="amd64", smp="8", cmdline=T, timeout=120)
+
+CPU = r"usercpu: cpu \d+: "
+WRONG = [r"user: .*: WRONG", r"usercpu: cpu \d+: .*(OFF|KEPT|not syscall_entry)", r"double fault", r"triple"]
+
+
+def every(n, rx):
+    """The line @p rx, once for each of @p n CPUs."""
+    return {CPU + rx: n}
+
+
+test("entry_msrs_every_cpu", four, 15,
+     what="EFER.SCE and LSTAR = syscall_entry on each of the 4 CPUs, not only the boot CPU",
+     count=every(4, r"EFER\.SCE on, LSTAR syscall_entry$"), forbid=WRONG)
+test("syscalls_on_every_cpu", four, 15,
+     what="user programs make system calls on every CPU: getcpu() sees all 4, twice",
+     expect=[r"\[pid \d+ cpu \d+\] hello from user space$", r"user: cpus: getcpu saw every online cpu: ok"],
+     count={r"\[pid \d+ cpu \d+\] cpus: saw 4 of 4 cpus \(mask 0x[0-9a-f]+\)": 2}, forbid=WRONG)
+test("star_selectors", four, 10,
+     what="STAR: SYSCALL to CS 0x08/SS 0x10, SYSRET to CS 0x2b/SS 0x23, on every CPU",
+     count=every(4, r"STAR: syscall cs 0x8 ss 0x10, sysret cs 0x2b ss 0x23$"), forbid=WRONG)
+test("fmask_clears_if", four, 10,
+     what="FMASK clears IF, DF and TF on entry, on every CPU",
+     count=every(4, r"FMASK 0x[0-9a-f]+: IF cleared, DF cleared, TF cleared$"), forbid=WRONG)
+test("rsp0_every_switch", four, 15,
+     what="after every switch, rsp0 and the SYSCALL stack are the running thread's own, on every CPU",
+     count=every(4, r"(\d+) switches: rsp0 its thread's after \1, the SYSCALL stack after \1$"), forbid=WRONG)
+test("preempted_in_ring3", four, 10,
+     what="a ring-3 spinner on every CPU is preempted: other programs still run everywhere",
+     expect=[r"user: cpus beside a spinner on every cpu: ok", r"user: hello beside the spinners: ok",
+             r"user: \d+ spinners and \d+ more killed"], forbid=WRONG)
+test("swapgs_both_ways", four, 15,
+     what="the per-CPU block across every entry and exit: faults, bad pointers, no frame lost, both self-tests pass",
+     expect=[passed("usercpu"), passed("user"), r"\] fault: 5 of 5 as expected$",
+             r"\] badptr: 0 of \d+ calls answered otherwise", r"user: free frames before and after: ok"],
+     forbid=WRONG)
+test("field_8cpus", eight, 10,
+     what="8 vCPUs without -icount (as on a laptop): both self-tests pass on all 8",
+     expect=[passed("usercpu"), passed("user")],
+     count={r"\[pid \d+ cpu \d+\] cpus: saw 8 of 8 cpus \(mask 0x[0-9a-f]+\)": 2,
+            CPU + r"(\d+) switches: rsp0 its thread's after \1, the SYSCALL stack after \1$": 8},
+     forbid=WRONG)
