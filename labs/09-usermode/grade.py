@@ -11,8 +11,9 @@ Both boots run two self-tests, in this order:
   the process limit, and every frame back at the end.
 The 4-CPU boot runs under -icount (exact, whatever the host's load); the
 8-CPU one without it, with more vCPUs than a laptop has cores, as students
-run it. A wrong entry usually ends a boot in a double fault or a triple
-fault: then no test of that boot passes.
+run it. usercpu panics when a CPU's SYSCALL cannot reach syscall_entry or a
+stack is wrong, so such a boot ends at once instead of in a hang; then, as
+after any crash, no test of that boot passes.
 """
 from labgrade import boot, passed, test
 

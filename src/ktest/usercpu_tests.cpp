@@ -10,6 +10,7 @@
 #include "cpumask.h"
 #include "ktest.h"
 #include "log.h"
+#include "panic.h"
 #include "proc.h"
 #include "x86.h"
 
@@ -64,7 +65,7 @@ const char* cleared(uint64_t fmask, uint32_t bit) { return fmask >> bit & 1 ? "c
 }  // namespace
 
 KTEST(usercpu, -1, "every CPU's SYSCALL registers, and rsp0 and the SYSCALL stack after every switch (by name)") {
-    uint32_t n = 0, bad = 0;
+    uint32_t n = 0, bad = 0, fatal = 0;
     Thread* ts[2 * COHORT_MAX_CPUS];
     for_each_cpu(k, cpu_online_mask) {
         seen[k] = Seen{};
@@ -106,7 +107,15 @@ KTEST(usercpu, -1, "every CPU's SYSCALL registers, and rsp0 and the SYSCALL stac
                  s.rsp0_ok, s.slot_ok);
         if (s.moved) log_error("usercpu: cpu %u: a pinned thread ran elsewhere %u time(s)", k, s.moved);
         bad += !sce + !lstar + !star + !fmask + !stacks_ok + (s.moved != 0);
+        fatal += !sce || !lstar || !stacks_ok;
     }
+    // A syscall that cannot reach syscall_entry jumps elsewhere in ring 0 on
+    // the user's stack, and an entry on another thread's stack overwrites
+    // that thread's frames: the ring-3 tests after this one would end in a
+    // double fault or a hang, far from the cause. Stop here, saying why.
+    if (fatal)
+        panic("usercpu: %u cpu(s) would enter the kernel from ring 3 at the wrong place or on the wrong stack "
+              "(lines above): stopping here", fatal);
     ktest_detail("%u cpus, %u wrong", cpus, bad);
     return bad == 0;
 }
