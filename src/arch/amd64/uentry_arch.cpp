@@ -37,7 +37,7 @@ void arch_user_cpu_init() {
     // LAB 09 STUB: lab_todo(9, "EFER.SCE, STAR, LSTAR and FMASK in arch_user_cpu_init()");
     // LAB 09 STUB: (void)MSR_STAR; (void)MSR_LSTAR; (void)MSR_FMASK; (void)EFER_SCE;
     // LAB 09 STUB: (void)RFLAGS_TF; (void)RFLAGS_IF; (void)RFLAGS_DF; (void)RFLAGS_AC;
-    // LAB 09 LATER: lab_later(9, "no SYSCALL entry is set up (EFER.SCE, STAR, LSTAR, FMASK): a user program is killed at its first system call");
+    // LAB 09 LATER: lab_later(9, "no SYSCALL entry (EFER.SCE, STAR, LSTAR, FMASK): a user program dies at its first system call");
     // LAB 09 LATER: (void)MSR_STAR; (void)MSR_LSTAR; (void)MSR_FMASK; (void)EFER_SCE;
     // LAB 09 LATER: (void)RFLAGS_TF; (void)RFLAGS_IF; (void)RFLAGS_DF; (void)RFLAGS_AC;
     // LAB 09 END
@@ -57,7 +57,7 @@ void arch_set_kernel_stack(uintptr_t top) {
     c->entry_kstack = top;     // SYSCALL, which switches no stack by itself
     // LAB 09 STUB: lab_todo(9, "TSS rsp0 and the SYSCALL stack slot in arch_set_kernel_stack()");
     // LAB 09 STUB: (void)top;
-    // LAB 09 LATER: lab_later(9, "rsp0 and the SYSCALL stack stay 0: a user program is killed (#DF) at its first entry to the kernel");
+    // LAB 09 LATER: lab_later(9, "rsp0 and the SYSCALL stack stay 0: a user program dies (#DF) entering the kernel");
     // LAB 09 LATER: (void)top;
     // LAB 09 END
 }
