@@ -23,5 +23,9 @@ constexpr unsigned PROC_MAX = 32;
 constexpr unsigned PROC_THREADS_MAX = 8;
 /// At most this many user threads in the whole machine.
 constexpr unsigned USER_THREADS_MAX = 64;
-/// Pages of each process's user stack (a guard gap lies below it).
+/// Pages of each user thread's stack (an unmapped guard page lies below it).
 constexpr unsigned USER_STACK_PAGES = 8;
+/// At most this many mmap() areas per process.
+constexpr unsigned PROC_MMAPS = 16;
+/// The largest single mmap().
+constexpr unsigned MMAP_MAX = 1u << 20;

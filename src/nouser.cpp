@@ -16,6 +16,7 @@ void uvm_activate(PtRoot) {}
 PtRoot uvm_current() { return 0; }
 
 void process_init() {}
+void process_switch(const Thread*) {}
 int process_spawn(const char*, long, int) { return -ENOSYS; }
 long process_wait(int, int) { return -ECHILD; }
 bool process_kill(int) { return false; }

@@ -22,7 +22,7 @@
 #include "timer.h"
 #include "trap.h"
 #include "uentry.h"
-#include "uvm.h"
+#include "process.h"
 #include "x86.h"
 #include <new>  // placement new: each CPU's state is built in a frame of its node
 
@@ -502,9 +502,10 @@ void schedule() {
     // thread's own kernel stack, or its user entry would run on the stack of
     // whichever thread last set them. And its address space: a user thread's
     // tables, the kernel's for a kernel thread (so no CPU holds a reaped
-    // process's tables: process.cpp frees them once its threads are joined).
+    // process's tables: process.cpp frees them once its threads are joined),
+    // with the process's mask of CPUs that hold them (its shootdown targets).
     if (next->kstack_top) arch_set_kernel_stack(next->kstack_top);
-    if (uvm_current() != next->uvm_root) uvm_activate(next->uvm_root);
+    process_switch(next);
     /// [switch to user thread]
     switch_context(&prev->sp, next->sp);
     finish_switch();  // back on prev's stack: maybe much later, maybe on another CPU

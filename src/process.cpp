@@ -3,11 +3,13 @@
 #include "process.h"
 #include "cpu.h"
 #include "format.h"
+#include "ipi.h"
 #include "kstring.h"
 #include "log.h"
 #include "mem.h"
 #include "multiboot2.h"
 #include "proc.h"
+#include "runlevel.h"
 #include "sync.h"
 #include "trap.h"
 #include "uentry.h"
@@ -26,12 +28,21 @@ namespace {
 
 constexpr uintptr_t PAGE = 4096;
 constexpr uint8_t USER_PRIO = 0;
+/// Where mmap() areas start: above any program, below the stacks.
+constexpr uintptr_t MMAP_BASE = USER_BASE + 0x20000000;
 
 SpinLock table_lock("processes");
 Process table[PROC_MAX];
 int next_pid = 1;
 uint32_t user_threads = 0;  // under table_lock
 WaitQueue ended;            // woken whenever a process becomes a zombie
+WaitQueue joins[PROC_MAX];  // by slot: woken whenever one of its threads exits
+// Guards every process's page tables and region lists: two threads of one
+// process may map or unmap at once on two CPUs.
+SpinLock mm_lock("user-mm");
+Process* active_on[COHORT_MAX_CPUS];  // whose tables each CPU has loaded (null: the kernel's)
+
+uint32_t slot_of(const Process* p) { return (uint32_t)(p - table); }
 
 const Mb2Module* find_module(const char* name) {
     const Mb2Info& mb = boot_info();
@@ -50,6 +61,7 @@ Process* find(int pid) {  // under table_lock
 /// and copy @p filesz bytes of @p src to @p vaddr. False when out of frames.
 bool map_region(Process& p, uintptr_t lo, uintptr_t hi, unsigned rights, uintptr_t vaddr, const uint8_t* src,
                 size_t filesz) {
+    if (p.nregions >= PROC_REGIONS) return false;
     p.lo[p.nregions] = lo;
     p.hi[p.nregions] = lo;  // grows as pages are mapped, so a failure frees what was
     ++p.nregions;
@@ -89,8 +101,30 @@ void free_memory(Process& p) {
 /// The body of every user thread: its tables and kernel stack are this
 /// CPU's already (the scheduler did that on the switch to it).
 void user_thread(void* arg) {
-    Process* p = (Process*)arg;
-    arch_enter_user(p->entry, p->stack_top, (uintptr_t)p->arg, 0);
+    Process::Start* s = (Process::Start*)arg;
+    arch_enter_user(s->ip, s->sp, s->a0, s->a1);
+}
+
+/// The top of thread @p tid's user stack: the stacks go down from one page
+/// below the end of user space (that last page stays unmapped), each
+/// USER_STACK_PAGES long with an unmapped guard page below it.
+uintptr_t stack_top_of(uint32_t tid) { return USER_END - PAGE - tid * (USER_STACK_PAGES + 1) * PAGE; }
+
+/// Give @p p a stack for thread @p tid and start it at @p ip with @p a0, @p a1.
+/// Its Thread, or null when out of memory. Called with nothing locked.
+Thread* start_thread(Process* p, uint32_t tid, uintptr_t ip, uintptr_t a0, uintptr_t a1) {
+    uintptr_t top = stack_top_of(tid);
+    bool ok;
+    {
+        IrqSpinGuard g(mm_lock);
+        ok = map_region(*p, top - USER_STACK_PAGES * PAGE, top, UVM_W, 0, nullptr, 0);
+    }
+    if (!ok) return nullptr;
+    p->start[tid] = Process::Start{ip, top, a0, a1, 0};
+    // Priority 0, the lowest, as the boot thread's: a ring-3 loop shares
+    // its CPU by time with such threads and never holds off a kernel
+    // thread (priority 1 and up), which preempts it at once.
+    return thread_create(p->name, user_thread, &p->start[tid], USER_PRIO, nullptr, p->root, p);
 }
 
 bool is_zombie(void* arg) {
@@ -100,7 +134,10 @@ bool is_zombie(void* arg) {
 
 /// Join @p p's threads, free its memory and its slot; its exit status.
 long reap(Process* p) {
-    for (uint32_t i = 0; i < p->nthreads; ++i) thread_join(p->threads[i]);
+    for (uint32_t i = 0; i < p->nthreads; ++i)
+        if (p->threads[i]) thread_join(p->threads[i]);
+    // Off their CPUs, and no CPU has its tables loaded (process_switch()).
+    if (p->active.count()) log_error("proc: pid %d reaped while %u cpu(s) still have its tables", p->pid, p->active.count());
     free_memory(*p);
     IrqSpinGuard g(table_lock);
     long status = p->exit_status;
@@ -180,21 +217,17 @@ int process_spawn(const char* name, long arg, int parent) {
         ok = map_region(*p, lo, hi, rights, (uintptr_t)s.vaddr, (const uint8_t*)(uintptr_t)(m->start + s.offset),
                         (size_t)s.filesz);
     }
-    // The stack: USER_STACK_PAGES just below the last page of user space,
-    // which stays unmapped; below the stack nothing is mapped down to the
-    // program's segments, so an overflow faults (the guard gap).
-    uintptr_t stack_hi = USER_END - PAGE;
-    if (ok) ok = map_region(*p, stack_hi - USER_STACK_PAGES * PAGE, stack_hi, UVM_W, 0, nullptr, 0);
-    p->stack_top = stack_hi;
+    // The first thread's stack (start_thread()): the last mapped pages of
+    // user space; below it a guard page, the next threads' stacks, and
+    // nothing down to the mmap() areas, so an overflow faults.
+    p->stack_top = stack_top_of(0);
+    p->mmap_next = MMAP_BASE;
     Thread* t = nullptr;
     if (ok) {
         p->live = 1;
         p->nthreads = 1;
         p->state = ProcState::Running;
-        // Priority 0, the lowest, as the boot thread's: a ring-3 loop shares
-        // its CPU by time with such threads and never holds off a kernel
-        // thread (priority 1 and up), which preempts it at once.
-        t = thread_create(p->name, user_thread, p, USER_PRIO, nullptr, p->root, p);
+        t = start_thread(p, 0, p->entry, (uintptr_t)p->arg, 0);
         p->threads[0] = t;
     }
     if (!t) {
@@ -233,15 +266,27 @@ bool process_kill(int pid) {
 
 Process* process_current() { return (Process*)current_thread()->process; }
 
-void process_exit(long status) {
-    Process* p = process_current();
+namespace {
+/// The calling thread's tid in @p p: which Start it was given. Not a search
+/// of p->threads: its creator may not have stored it there yet when a short
+/// thread already exits on another CPU.
+uint32_t my_tid(const Process* p) { return (uint32_t)((const Process::Start*)current_thread()->arg - p->start); }
+
+/// The calling thread leaves @p p with @p value; with @p whole, the whole
+/// process ends with @p value as its status (unless one was set before).
+[[noreturn]] void leave(Process* p, long value, bool whole) {
+    uint32_t tid = my_tid(p);
     {
         IrqSpinGuard g(table_lock);
-        if (!p->killed) {
+        if (whole && !p->killed) {
             p->killed = true;
-            p->exit_status = (int)status;
+            p->exit_status = (int)value;
         }
+        p->tdone[tid] = true;
+        p->tvalue[tid] = value;
         if (--p->live == 0) {
+            if (!p->killed) p->exit_status = (int)value;  // the last thread_exit() ends it
+
             // Its children outlive it: the reaper takes them.
             for (Process& q : table)
                 if (q.state != ProcState::Free && q.parent == p->pid) {
@@ -251,9 +296,153 @@ void process_exit(long status) {
             p->state = ProcState::Zombie;
         }
     }
+    joins[slot_of(p)].wake_all();
     ended.wake_all();
-    thread_exit(status);
+    thread_exit(value);
 }
+
+struct JoinWait {
+    Process* p;
+    uint32_t tid;
+};
+bool joinable(void* arg) {
+    JoinWait* w = (JoinWait*)arg;
+    return w->p->tdone[w->tid] || w->p->killed;
+}
+}  // namespace
+
+void process_exit(long status) { leave(process_current(), status, true); }
+
+void process_thread_exit(long value) { leave(process_current(), value, false); }
+
+long process_thread(uintptr_t entry, uintptr_t a0, uintptr_t a1) {
+    Process* p = process_current();
+    if (!user_range_ok(entry, 1)) return -EFAULT;
+    uint32_t tid;
+    {
+        IrqSpinGuard g(table_lock);
+        if (p->nthreads >= PROC_THREADS_MAX || user_threads >= USER_THREADS_MAX) {
+            log_warn("proc: pid %d: %s: thread refused", p->pid,
+                     p->nthreads >= PROC_THREADS_MAX ? "PROC_THREADS_MAX threads in this process"
+                                                      : "USER_THREADS_MAX user threads in all");
+            return -EAGAIN;
+        }
+        tid = p->nthreads++;  // its slot stays taken even if the start fails: tids are never reused
+        p->threads[tid] = nullptr;
+        ++user_threads;
+        ++p->live;
+    }
+    Thread* t = start_thread(p, tid, entry, a0, a1);
+    IrqSpinGuard g(table_lock);
+    if (!t) {
+        p->tdone[tid] = true;  // never ran: joinable at once, nothing to reap
+        p->tvalue[tid] = -ENOMEM;
+        --p->live;
+        return -ENOMEM;
+    }
+    p->threads[tid] = t;
+    return tid;
+}
+
+long process_thread_join(long tid) {
+    Process* p = process_current();
+    if (tid <= 0 || tid >= (long)p->nthreads || (uint32_t)tid == my_tid(p)) return -ESRCH;
+    JoinWait w{p, (uint32_t)tid};
+    joins[slot_of(p)].wait(joinable, &w);
+    return p->tdone[tid] ? p->tvalue[tid] : -ESRCH;  // killed meanwhile: the caller leaves on its way out
+}
+
+long process_onfault(uintptr_t ip) {
+    if (ip && !user_range_ok(ip, 1)) return -EFAULT;
+    Process* p = process_current();
+    p->start[my_tid(p)].onfault = ip;
+    return 0;
+}
+
+long process_mmap(size_t len) {
+    Process* p = process_current();
+    if (!len || len > MMAP_MAX) return -EINVAL;
+    size_t bytes = (len + PAGE - 1) & ~(PAGE - 1);
+    IrqSpinGuard g(mm_lock);
+    if (p->nregions >= PROC_REGIONS || p->mmap_next + bytes > stack_top_of(PROC_THREADS_MAX)) return -EAGAIN;
+    uintptr_t va = p->mmap_next;
+    if (!map_region(*p, va, va + bytes, UVM_W, 0, nullptr, 0)) return -ENOMEM;
+    p->mmap_next = va + bytes + PAGE;  // an unmapped page between areas
+    return (long)va;
+}
+
+/// [munmap shootdown]
+long process_munmap(uintptr_t addr, size_t len) {
+    Process* p = process_current();
+    if ((addr & (PAGE - 1)) || !len || !user_range_ok(addr, len)) return -EINVAL;
+    constexpr uint32_t BATCH = 256;
+    uint64_t frames[BATCH];
+    uint32_t n = 0;
+    uintptr_t end = (addr + len + PAGE - 1) & ~(PAGE - 1);
+    if ((end - addr) / PAGE > BATCH) return -EINVAL;  // at most MMAP_MAX (1 MiB) at once
+    {
+        IrqSpinGuard g(mm_lock);
+        for (uintptr_t va = addr; va < end; va += PAGE) {
+            uint64_t f = uvm_unmap(p->root, va);
+            if (f != ~0ull) frames[n++] = f;
+        }
+    }
+    // The PTEs are clear; any CPU whose CR3 holds these tables may still
+    // have the old translations in its TLB. A CPU loading them from here on
+    // sets its bit in p->active first (process_switch()), then walks the
+    // cleared tables: read the mask only after the PTE stores are visible.
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    uint32_t reached;
+    {
+        // No preemption from the look at the mask to the last local flush:
+        // moved to another CPU in between, this thread would leave the
+        // first one (still running a thread of p, so still holding the
+        // tables) out of the targets and flush the wrong TLB.
+        RunlevelGuard stay(Runlevel::Dispatch);
+        CpuMask targets = p->active;
+        targets.clear(cpu_number());
+        reached = targets.count();
+        if (reached) {
+            // To those CPUs only, and this one (tlb_shootdown() flushes the caller too).
+            if (!tlb_shootdown(targets, addr, (end - addr) / PAGE))
+                log_warn("proc: pid %d: munmap shootdown not confirmed by every cpu", p->pid);
+            __atomic_fetch_add(&p->shootdowns, 1u, __ATOMIC_RELAXED);
+            __atomic_fetch_add(&p->shootdown_targets, reached, __ATOMIC_RELAXED);
+        } else {
+            for (uintptr_t va = addr; va < end; va += PAGE) invlpg(va);  // only this CPU may hold them
+        }
+    }
+    // Only now may the frames go back: until the last flush, another CPU
+    // could still write through a stale translation into a reused frame.
+    for (uint32_t i = 0; i < n; ++i) frame_free(frames[i]);
+    {
+        IrqSpinGuard g(mm_lock);
+        p->frames -= n;
+    }
+    return reached;
+}
+/// [munmap shootdown]
+
+/// [process switch]
+void process_switch(const Thread* next) {
+    Process* to = (Process*)next->process;
+    uint32_t me = cpu_number();
+    Process* from = active_on[me];
+    if (from == to && uvm_current() == next->uvm_root) return;
+    // In the mask before the load: a munmap() that reads the mask without
+    // this bit cleared its PTEs before this CPU walks the tables.
+    if (to) {
+        to->active.set(me);
+        to->ran.set(me);
+    }
+    uvm_activate(next->uvm_root);
+    // Out of the mask after the load: until CR3 changed, this CPU could
+    // still hold the old process's translations (no PCID: the CR3 write
+    // flushes them, SDM Vol. 3A 4.10.4.1).
+    if (from && from != to) from->active.clear(me);
+    active_on[me] = to;
+}
+/// [process switch]
 
 bool user_trap(TrapFrame* tf) {
     if (usercopy_fixup(tf)) return true;
@@ -262,6 +451,16 @@ bool user_trap(TrapFrame* tf) {
     if (!tf_from_user(tf) && !on_return) return false;
     Process* p = process_current();
     if (!p) return false;
+    if (v == 14 && !on_return) {
+        // A page fault the thread asked to survive (process_onfault()).
+        uintptr_t& resume = p->start[my_tid(p)].onfault;
+        if (resume) {
+            tf->ip = resume;
+            resume = 0;
+            tf_set_return(tf, read_cr2());
+            return true;
+        }
+    }
     // One line: where, who, what (SDM Vol. 3A 6.15: CR2 holds a page fault's address).
     uintptr_t addr = v == 14 ? read_cr2() : (uintptr_t)tf->ip;
     log_warn("user: cpu %u pid %d (%s): %s (vector %u)%s at ip %p, address %p, error code 0x%llx; killed", cpu_number(),
@@ -278,6 +477,16 @@ void user_trap_return(TrapFrame* tf) {
         sti();
         process_exit(p->exit_status);
     }
+}
+
+bool process_ran_on(int pid, CpuMask* ran, uint32_t* shootdowns, uint32_t* targets) {
+    IrqSpinGuard g(table_lock);
+    Process* p = find(pid);
+    if (!p) return false;
+    *ran = p->ran;
+    *shootdowns = p->shootdowns;
+    *targets = p->shootdown_targets;
+    return true;
 }
 
 void process_ps() {

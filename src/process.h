@@ -10,14 +10,15 @@
 #pragma once
 #include "arch.h"
 #include "config.h"
+#include "cpumask.h"
 #include "elf.h"
 #include "types.h"
 #include "uvm.h"
 
 struct Thread;
 
-/// Address ranges a process maps: its PT_LOAD segments and its stack.
-constexpr uint32_t PROC_REGIONS = ELF_MAX_SEGMENTS + 1;
+/// Address ranges a process maps: its PT_LOAD segments, a stack per thread, its mmap() areas.
+constexpr uint32_t PROC_REGIONS = ELF_MAX_SEGMENTS + PROC_THREADS_MAX + PROC_MMAPS;
 
 /// Where a process is in its life.
 enum class ProcState : uint8_t {
@@ -40,9 +41,21 @@ struct Process {
     uintptr_t entry = 0;                        ///< e_entry
     uintptr_t stack_top = 0;                    ///< the initial user stack pointer
     long arg = 0;                               ///< spawn()'s argument, main()'s first parameter
-    Thread* threads[PROC_THREADS_MAX] = {};     ///< its threads (joined when it is reaped)
+    Thread* threads[PROC_THREADS_MAX] = {};     ///< its threads, by tid (joined when it is reaped)
     uint32_t nthreads = 0;                      ///< entries in @ref threads
     uint32_t live = 0;                          ///< of those, not yet exited
+    /// Where a thread enters ring 3: what its kernel thread hands arch_enter_user().
+    struct Start {
+        uintptr_t ip, sp, a0, a1;  ///< entry, stack top, the two arguments
+        uintptr_t onfault;         ///< where its next page fault in ring 3 resumes (0: it kills)
+    } start[PROC_THREADS_MAX] = {};             ///< by tid
+    bool tdone[PROC_THREADS_MAX] = {};          ///< thread tid has exited
+    long tvalue[PROC_THREADS_MAX] = {};         ///< its thread_exit() value
+    CpuMask active;                             ///< CPUs whose CR3 holds @ref root now: the shootdown targets
+    CpuMask ran;                                ///< CPUs that ever ran one of its threads
+    uintptr_t mmap_next = 0;                    ///< where the next mmap() area goes
+    uint32_t shootdowns = 0;                    ///< munmap() shootdowns sent to other CPUs
+    uint32_t shootdown_targets = 0;             ///< CPUs they went to, summed
     uintptr_t lo[PROC_REGIONS] = {};            ///< start of each range it mapped (freed page by page)
     uintptr_t hi[PROC_REGIONS] = {};            ///< end of each range it mapped
     uint32_t nregions = 0;                      ///< ranges in lo and hi
@@ -70,6 +83,36 @@ Process* process_current();
 [[noreturn]] void process_exit(long status);
 /// Print the process table (the monitor's `ps`).
 void process_ps();
+/// Start a new thread in the calling thread's process, entering ring 3 at
+/// @p entry with @p a0, @p a1 as its two arguments, on a stack of its own.
+/// Its tid, or -EAGAIN at ::PROC_THREADS_MAX or ::USER_THREADS_MAX (a
+/// warning says which), -ENOMEM.
+long process_thread(uintptr_t entry, uintptr_t a0, uintptr_t a1);
+/// End the calling thread with @p value; the last thread ends its process
+/// (exit status @p value unless it was set already). Never returns.
+[[noreturn]] void process_thread_exit(long value);
+/// Wait for thread @p tid of the caller's process; its value. -ESRCH: no
+/// such thread, or the caller itself.
+long process_thread_join(long tid);
+/// The calling thread's next page fault in ring 3 resumes at @p ip with the
+/// faulting address as the system call's result register, instead of
+/// killing the process (one fault, then it is cleared): how a test reads a
+/// page that should be gone without dying. @p ip 0 clears it. 0, or -EFAULT.
+long process_onfault(uintptr_t ip);
+/// Map @p len bytes (rounded up to pages) of zeroed read-write memory in the
+/// caller's process; the address, or -EINVAL, -EAGAIN (::PROC_MMAPS), -ENOMEM.
+long process_mmap(size_t len);
+/// Unmap the whole pages of [@p addr, @p addr + @p len) in the caller's
+/// process; then shoot down the TLB entries on the CPUs that have its tables
+/// loaded now (Process::active), and only those, before the frames are
+/// freed. How many other CPUs it reached, or -EINVAL.
+long process_munmap(uintptr_t addr, size_t len);
+/// The scheduler, just before it switches to @p next on this CPU: load its
+/// page tables, and keep Process::active (and Process::ran) in step.
+void process_switch(const Thread* next);
+/// For the self-tests: the CPUs process @p pid ever ran on, its munmap()
+/// shootdowns and the CPUs they reached. False: no such process.
+bool process_ran_on(int pid, CpuMask* ran, uint32_t* shootdowns, uint32_t* targets);
 /// Processes not yet reaped, and user threads not yet joined.
 uint32_t process_count();
 /// The user threads alive now (created and not yet reaped).

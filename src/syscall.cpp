@@ -68,6 +68,12 @@ extern "C" void syscall_dispatch(TrapFrame* tf) {
     case SYS_wait: r = process_wait((int)tf_arg(tf, 0), process_current()->pid); break;
     case SYS_ncpus: r = cpu_online_mask.count(); break;
     case SYS_getname: r = sys_getname(tf_arg(tf, 0), tf_arg(tf, 1)); break;
+    case SYS_thread: r = process_thread(tf_arg(tf, 0), tf_arg(tf, 1), tf_arg(tf, 2)); break;
+    case SYS_thread_exit: process_thread_exit((long)tf_arg(tf, 0)); break;
+    case SYS_thread_join: r = process_thread_join((long)tf_arg(tf, 0)); break;
+    case SYS_mmap: r = process_mmap(tf_arg(tf, 0)); break;
+    case SYS_munmap: r = process_munmap(tf_arg(tf, 0), tf_arg(tf, 1)); break;
+    case SYS_onfault: r = process_onfault(tf_arg(tf, 0)); break;
     default: r = -ENOSYS; break;
     }
     tf_set_return(tf, (uintptr_t)r);

@@ -55,6 +55,10 @@ KTEST(user, -1, "user programs on every CPU: exit statuses, faults, bad pointers
     check(st == 0, "fault: each child killed with 128 + its vector", st, 0, failed);
     st = run("badptr");
     check(st == 0, "badptr: every bad pointer refused", st, 0, failed);
+    st = run("threads");
+    check(st == 0, "threads: one process on several cpus, exact total", st, 0, failed);
+    st = run("mmtest");
+    check(st == 0, "mmtest: munmap shot down only where needed, gone everywhere", st, 0, failed);
 
     // One ring-3 spinner per CPU; only the timer takes a CPU from it. Other
     // threads must still run everywhere: cpus must see every CPU again.

@@ -7,6 +7,9 @@
 #include "syscall_arch.h"
 #include "sysnum.h"
 
+/// crt0's entry of every thread but the first: calls fn(arg), then thread_exit.
+extern "C" __attribute__((visibility("hidden"))) void thread_entry();
+
 namespace sys {
 [[noreturn]] inline void exit(int status) {
     call(SYS_exit, status);
@@ -23,6 +26,16 @@ inline long spawn(const char* name, long arg = 0) { return call(SYS_spawn, long(
 inline long wait(long pid) { return call(SYS_wait, pid); }
 inline long ncpus() { return call(SYS_ncpus); }
 inline long getname(char* buf, unsigned long len) { return call(SYS_getname, long(buf), long(len)); }
+/// A new thread of this process running fn(arg) on its own stack; its tid.
+inline long thread(long (*fn)(long), long arg) { return call(SYS_thread, long(&thread_entry), long(fn), arg); }
+[[noreturn]] inline void thread_exit(long value) {
+    call(SYS_thread_exit, value);
+    for (;;) {
+    }
+}
+inline long thread_join(long tid) { return call(SYS_thread_join, tid); }
+inline void* mmap(unsigned long len) { return (void*)call(SYS_mmap, long(len)); }
+inline long munmap(void* addr, unsigned long len) { return call(SYS_munmap, long(addr), long(len)); }
 
 /// Length of a NUL-terminated string (no libc here).
 inline unsigned long strlen(const char* s) {

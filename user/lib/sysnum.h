@@ -16,6 +16,12 @@ enum SysNo : long {
     SYS_wait = 7,    ///< wait(pid): wait for child @p pid to end; its exit status
     SYS_ncpus = 8,   ///< ncpus(): how many CPUs are online
     SYS_getname = 9, ///< getname(buf, len): this process's program name, NUL-terminated, into buf; its length
+    SYS_thread = 10, ///< thread(entry, a0, a1): a new thread of this process entering at entry(a0, a1); its tid
+    SYS_thread_exit = 11,  ///< thread_exit(value): end the calling thread; the last one ends the process
+    SYS_thread_join = 12,  ///< thread_join(tid): wait for thread tid of this process to end; its value
+    SYS_mmap = 13,   ///< mmap(len): len bytes of fresh zeroed read-write memory; its address
+    SYS_munmap = 14, ///< munmap(addr, len): unmap whole pages; how many other CPUs the TLB shootdown went to
+    SYS_onfault = 15,  ///< onfault(ip): this thread's next page fault resumes at ip, with the address as the result (0: none)
     SYS_COUNT
 };
 

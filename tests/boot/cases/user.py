@@ -10,7 +10,7 @@ BOOT_PASSED = [r"ktest: boot \.\.\. PASS", r"ktest: 1 passed, 0 failed"]
 # Where each arch links its programs (src/arch/<arch>/user_arch.h, user/user.ld).
 BASE = {"i686": 0x40000000, "amd64": 0x8000000000}
 # The programs of user/, each a module on every ISO.
-PROGRAMS = ("badptr", "cpus", "fault", "hello", "spin")
+PROGRAMS = ("badptr", "cpus", "fault", "hello", "mmtest", "spin", "threads")
 REFUSED = r"user: module \S+: \d+ bytes, refused"
 
 
@@ -52,8 +52,10 @@ case("amd64.user.bad-modules", arch="amd64", cmdline="test=boot",
 # ring 3. Each case checks, from the log: getcpu() seen on every CPU (twice:
 # alone, and beside a ring-3 spinner on every CPU, which only the timer
 # takes the CPU from), each fault child killed with one report line and its
-# exact exit status, every bad pointer refused, the process limit refused
-# with a warning, and the free frames equal before and after. No -icount,
+# exact exit status, every bad pointer refused, threads of one process with
+# an exact total, munmap's shootdown reaching no CPU for a 1-thread process
+# and the page gone on every reader's CPU for a many-thread one, the process
+# limit refused with a warning, and the free frames equal before and after. No -icount,
 # and 8 vCPUs on a smaller host: the preemption must not depend on timing.
 FAULTS = [(1, r"#PF \(vector 14\)", r"0x100000", "0x5", 142),  # read of the kernel: present, user
           (2, r"#PF \(vector 14\)", r"0x8010000000", "0x4", 142),  # read of nothing: user
@@ -77,6 +79,13 @@ def user_run(arch, n, x2apic):
                  r"\] fault: 5 of 5 as expected$",
                  r"\] badptr: 0 of 21 calls answered otherwise; name badptr$",
                  r"user: free frames before and after: ok",
+                 # one address space on several CPUs: an exact total
+                 r"\] threads: (\d+) threads x 100000 = (\d+), counter \2, on cpus",
+                 # munmap: a 1-thread process shoots down no other CPU; with
+                 # readers on the other CPUs it reaches some, and the page is
+                 # gone on every reader's CPU
+                 rf"\] mmtest: alone: shootdown to 0 other cpus; with {min(n - 1, 7)} readers: "
+                 rf"to {'0' if n == 1 else '[1-9]'} other cpus, page gone on cpus 0x[0-9a-f]+; 0 wrong$",
                  r"ktest: user \.\.\. PASS"] + fault_lines + statuses,
          count={rf"\[pid \d+ cpu \d+\] cpus: saw {n} of {n} cpus \(mask 0x[0-9a-f]+\)": 2,
                 r"WARN: user: cpu \d+ pid \d+ \(\w+\): ": len(FAULTS)},

@@ -21,6 +21,22 @@ _start:
 .hang:
     jmp .hang               ; exit does not come back
 
+; A thread's entry (sys::thread): RDI = its function, RSI = its argument, RSP
+; the top of its own stack. Calls fn(arg) and passes the result to
+; thread_exit, which does not return.
+global thread_entry
+thread_entry:
+    xor ebp, ebp
+    and rsp, -16
+    mov rax, rdi
+    mov rdi, rsi
+    call rax                ; long fn(long arg)
+    mov rdi, rax
+    mov eax, 11             ; SYS_thread_exit (user/lib/sysnum.h)
+    syscall
+.hang:
+    jmp .hang
+
 section .bss
 alignb 8
 initial_sp: resb 8           ; also gives every program a data segment (user.ld)

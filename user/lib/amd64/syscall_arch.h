@@ -12,4 +12,27 @@ inline long call(long n, long a = 0, long b = 0, long c = 0) {
     asm volatile("syscall" : "=a"(r) : "a"(n), "D"(a), "S"(b), "d"(c) : "rcx", "r11", "memory");
     return r;
 }
+
+/// Read *@p p once: 0 when it could be read, 1 when it page-faulted (the
+/// thread's fault handler, SYS_onfault = 15, resumes past the load).
+inline long probe(const volatile void* p) {
+    long r;
+    asm volatile(
+        "lea 1f(%%rip), %%rdi\n\t"
+        "mov $15, %%eax\n\t"       // onfault(1f)
+        "syscall\n\t"
+        "mov (%[p]), %%rax\n\t"    // the probe
+        "xor %%edi, %%edi\n\t"
+        "mov $15, %%eax\n\t"       // onfault(0): no fault, take the handler back
+        "syscall\n\t"
+        "xor %%eax, %%eax\n\t"
+        "jmp 2f\n"
+        "1:\n\t"
+        "mov $1, %%eax\n"           // the kernel came here: the load faulted
+        "2:"
+        : "=&a"(r)
+        : [p] "r"(p)
+        : "rdi", "rcx", "r11", "memory");
+    return r;
+}
 }  // namespace sys

@@ -24,6 +24,22 @@ _start:
 .hang:
     jmp .hang               ; exit does not come back
 
+; A thread's entry (sys::thread): EAX = its function, EDX = its argument, ESP
+; the top of its own stack. Calls fn(arg) and passes the result to
+; thread_exit, which does not return.
+global thread_entry
+thread_entry:
+    xor ebp, ebp
+    and esp, -16
+    sub esp, 12             ; the push below keeps ESP 16-byte aligned at the call
+    push edx
+    call eax                ; long fn(long arg)
+    mov ebx, eax
+    mov eax, 11             ; SYS_thread_exit (user/lib/sysnum.h)
+    int 0x80
+.hang:
+    jmp .hang
+
 section .bss
 alignb 4
 initial_sp: resb 4           ; also gives every program a data segment (user.ld)

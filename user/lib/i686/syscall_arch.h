@@ -11,4 +11,27 @@ inline long call(long n, long a = 0, long b = 0, long c = 0) {
     asm volatile("int $0x80" : "=a"(r) : "a"(n), "b"(a), "c"(b), "d"(c) : "memory");
     return r;
 }
+
+/// Read *@p p once: 0 when it could be read, 1 when it page-faulted (the
+/// thread's fault handler, SYS_onfault = 15, resumes past the load).
+inline long probe(const volatile void* p) {
+    long r;
+    asm volatile(
+        "mov $1f, %%ebx\n\t"
+        "mov $15, %%eax\n\t"       // onfault(1f)
+        "int $0x80\n\t"
+        "mov (%[p]), %%eax\n\t"    // the probe
+        "xor %%ebx, %%ebx\n\t"
+        "mov $15, %%eax\n\t"       // onfault(0): no fault, take the handler back
+        "int $0x80\n\t"
+        "xor %%eax, %%eax\n\t"
+        "jmp 2f\n"
+        "1:\n\t"
+        "mov $1, %%eax\n"           // the kernel came here: the load faulted
+        "2:"
+        : "=&a"(r)
+        : [p] "c"(p)
+        : "ebx", "memory");
+    return r;
+}
 }  // namespace sys
