@@ -2,6 +2,8 @@
 from labgrade import edit, hole, mutant, patch, variant
 
 UE = "src/arch/amd64/uentry_arch.cpp"
+PROC = "src/process.cpp"
+TARGETS = "the shootdown's targets"
 LSTAR = "    wrmsr(MSR_LSTAR, (uint64_t)(uintptr_t)&syscall_entry);\n"
 STAR = "wrmsr(MSR_STAR, (uint64_t)SEL_UCODE32 << 48 | (uint64_t)SEL_KCODE << 32);"
 FMASK = "wrmsr(MSR_FMASK, RFLAGS_IF | RFLAGS_DF | RFLAGS_TF | RFLAGS_AC);"
@@ -42,6 +44,16 @@ mutant("no_swapgs_iret_to_user", breaks=["swapgs_both_ways"],
        edits=[patch("src/arch/amd64/trapentry.asm", "    add rsp, 16\n    swapgs\nuser_iretq:\n",
                     "    add rsp, 16\nuser_iretq:\n")])
 
+mutant("shootdown_to_every_cpu", breaks=["shootdown_targets"],
+       what="munmap shoots down every other online CPU: right, but it interrupts CPUs that never held the tables",
+       edits=[edit(PROC, "        CpuMask targets = p->active;\n", "        CpuMask targets = cpu_online_mask;\n")])
+mutant("shootdown_to_nobody", breaks=["munmap_gone_everywhere"],
+       what="only this CPU's TLB is flushed: the other threads' CPUs keep reading the freed page",
+       edits=[hole(PROC, TARGETS, "        CpuMask targets;\n")])
+mutant("shootdown_counts_itself", breaks=["shootdown_targets"],
+       what="this CPU left in the targets: a 1-thread process's munmap counts one remote CPU",
+       edits=[edit(PROC, "        targets.clear(cpu_number());\n", "")])
+
 variant("msrs_another_way", what="the MSRs in another order, STAR from the data selector minus 8, Linux's "
         "wider FMASK (TF, IF, DF, IOPL, AC, NT), EFER written last",
         edits=[hole(UE, "this CPU's SYSCALL entry", """\
@@ -56,4 +68,11 @@ variant("stacks_through_this_cpu", what="the SYSCALL slot first, then rsp0, each
         edits=[hole(UE, "the stacks ring 3 enters on", """\
     this_cpu()->entry_kstack = top;
     this_cpu()->arch.tss.rsp[0] = top;
+""")])
+variant("targets_cpu_by_cpu", what="the targets built CPU by CPU from the active mask, skipping this one",
+        edits=[hole(PROC, TARGETS, """\
+        CpuMask targets;
+        uint32_t self = cpu_number();
+        for_each_cpu(k, p->active)
+            if (k != self) targets.set(k);
 """)])
