@@ -21,6 +21,7 @@
 #include "panic.h"
 #include "proc.h"
 #include "process.h"
+#include "../user/lib/sysnum.h"
 #include "timer.h"
 #include "uart.h"
 #include "x86.h"
@@ -62,6 +63,9 @@ void cmd_help() {
     log_info("monitor: threads           every thread: id, name, state, CPU, switches");
     log_info("monitor: ps                every process: pid, parent, state, threads, CPU last run, program");
     log_info("monitor: run <prog> [n]    start a user program (a boot module) with argument n, wait, print its exit status");
+    log_info("monitor: start <prog> [n]  the same without waiting (its parent is the kernel: 'wait' reaps it)");
+    log_info("monitor: kill <pid>        end a process (exit status 256); 'wait <pid>' then reaps it");
+    log_info("monitor: wait <pid>        wait for a process started with 'start', print its exit status");
     log_info("monitor: ipi <cpu>         time a call-function round trip to a CPU");
     log_info("monitor: offline <cpu>     take a CPU offline: its threads move, it is parked with INIT");
     log_info("monitor: online <cpu>      bring a CPU (back) online with INIT-SIPI-SIPI");
@@ -147,20 +151,25 @@ void cmd_threads() {
         nullptr);
 }
 
-void cmd_run(const char* prog, const char* a) {
+void cmd_wait(long pid) {
+    long status = process_wait((int)pid, 0);
+    if (status == -ECHILD) log_info("monitor: no process %ld started from here (see 'ps')", pid);
+    else log_info("monitor: pid %ld exited with status %ld", pid, status);
+}
+
+void cmd_run(const char* prog, const char* a, bool wait) {
     if (!prog) {
-        log_info("monitor: run <program> [n]: the programs are the boot modules (see the boot log's 'user: module' lines)");
+        log_info("monitor: run|start <program> [n]: the programs are the boot modules (the boot log's 'user: module' lines)");
         return;
     }
     long arg = a ? number(a) : 0;
     int pid = process_spawn(prog, arg, 0);
     if (pid < 0) {
-        log_info("monitor: run %s: refused (%d)", prog, pid);
+        log_info("monitor: %s: refused (%d)", prog, pid);
         return;
     }
-    log_info("monitor: run %s: pid %d", prog, pid);
-    long status = process_wait(pid, 0);
-    log_info("monitor: pid %d (%s) exited with status %ld", pid, prog, status);
+    log_info("monitor: %s: pid %d", prog, pid);
+    if (wait) cmd_wait(pid);
 }
 
 void lapic_dump_fn(void*) { lapic_dump(); }
@@ -239,7 +248,12 @@ void execute(char* line) {
     else if (!strcmp(c, "ioapic")) ioapic_dump();
     else if (!strcmp(c, "threads")) cmd_threads();
     else if (!strcmp(c, "ps")) process_ps();
-    else if (!strcmp(c, "run")) cmd_run(argv[1], argv[2]);
+    else if (!strcmp(c, "run") || !strcmp(c, "start")) cmd_run(argv[1], argv[2], c[0] == 'r');
+    else if (!strcmp(c, "wait")) cmd_wait(argv[1] ? number(argv[1]) : -1);
+    else if (!strcmp(c, "kill")) {
+        long pid = argv[1] ? number(argv[1]) : -1;
+        log_info("monitor: kill %ld: %s", pid, process_kill((int)pid) ? "asked to exit" : "no such process");
+    }
     else if (!strcmp(c, "ipi")) cmd_ipi(argv[1]);
     else if (!strcmp(c, "offline") || !strcmp(c, "online")) cmd_hotplug(c, argv[1]);
     else if (!strcmp(c, "test") || !strcmp(c, "bench")) run_test(argv[1]);

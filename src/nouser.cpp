@@ -1,7 +1,7 @@
 /// @file nouser.cpp
 /// Stand-ins for an arch whose user-mode layer (uentry.h, uvm.h, its
 /// usercopy.asm and trapframe accessors) does not exist yet. CMake compiles
-/// this file instead of process.cpp, syscall.cpp, usercopy.cpp and the user
+/// this file instead of process.cpp, syscalls.cpp, usercopy.cpp and the user
 /// self-tests when `src/arch/<arch>/uentry_arch.cpp` is missing
 /// (cmake/kernel.cmake): that kernel builds and boots, with no ring 3.
 #include "log.h"

@@ -46,7 +46,10 @@ struct Process {
     uint32_t live = 0;                          ///< of those, not yet exited
     /// Where a thread enters ring 3: what its kernel thread hands arch_enter_user().
     struct Start {
-        uintptr_t ip, sp, a0, a1;  ///< entry, stack top, the two arguments
+        uintptr_t ip;              ///< entry point
+        uintptr_t sp;              ///< top of its user stack
+        uintptr_t a0;              ///< first argument
+        uintptr_t a1;              ///< second argument
         uintptr_t onfault;         ///< where its next page fault in ring 3 resumes (0: it kills)
     } start[PROC_THREADS_MAX] = {};             ///< by tid
     bool tdone[PROC_THREADS_MAX] = {};          ///< thread tid has exited

@@ -18,5 +18,5 @@ void arch_set_kernel_stack(uintptr_t top);
 /// register zero; @p arg0 and @p arg1 in the ABI's first two argument
 /// registers (amd64 RDI, RSI; i686 EAX, EDX, which crt0 pushes for main).
 [[noreturn]] void arch_enter_user(uintptr_t ip, uintptr_t sp, uintptr_t arg0, uintptr_t arg1);
-/// The portable system-call dispatcher (syscall.cpp): both arches' entries call it.
+/// The portable system-call dispatcher (syscalls.cpp): both arches' entries call it.
 extern "C" void syscall_dispatch(TrapFrame* tf);

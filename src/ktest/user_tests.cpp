@@ -9,7 +9,7 @@
 #include "mem.h"
 #include "proc.h"
 #include "process.h"
-#include "syscall.h"
+#include "syscalls.h"
 #include "../../user/lib/sysnum.h"
 
 namespace {
@@ -55,6 +55,8 @@ KTEST(user, -1, "user programs on every CPU: exit statuses, faults, bad pointers
     check(st == 0, "fault: each child killed with 128 + its vector", st, 0, failed);
     st = run("badptr");
     check(st == 0, "badptr: every bad pointer refused", st, 0, failed);
+    st = run("sysbench");
+    check(st == 0, "sysbench", st, 0, failed);
     st = run("threads");
     check(st == 0, "threads: one process on several cpus, exact total", st, 0, failed);
     st = run("mmtest");
@@ -72,12 +74,14 @@ KTEST(user, -1, "user programs on every CPU: exit statuses, faults, bad pointers
     check(st == 0, "hello beside the spinners", st, 0, failed);
 
     // The process limit: spawns past PROC_MAX are refused with -EAGAIN and
-    // a warning, never a panic.
+    // a warning, never a panic. These spinners sleep 300 ms first, so the
+    // spawns do not queue behind dozens of busy ones; killed meanwhile,
+    // they leave as their sleep returns.
     int extra[PROC_MAX];
     uint32_t nextra = 0;
     long refused = 0;
     for (uint32_t i = 0; i < PROC_MAX; ++i) {
-        int pid = process_spawn("spin", 0, 0);
+        int pid = process_spawn("spin", 300, 0);
         if (pid < 0) {
             refused = pid;
             break;
@@ -100,6 +104,12 @@ KTEST(user, -1, "user programs on every CPU: exit statuses, faults, bad pointers
         if (st != EXIT_KILLED) check(false, "spinner killed", st, EXIT_KILLED, failed);
     }
     log_info("user: %u spinners and %u more killed", nspin, nextra);
+
+    // An orphan: hello 1 starts a hello and does not wait for it; the
+    // reaper thread must reap the child once it ends.
+    st = run("hello", 1);
+    check(st == 0, "hello leaving an orphan", st, 0, failed);
+    for (int i = 0; i < 200 && process_count(); ++i) sleep_ms(10);
 
     size_t free1 = free_now();
     check(free1 == free0, "free frames before and after", (long)free1, (long)free0, failed);

@@ -1,7 +1,7 @@
-/// @file syscall.cpp
-/// The portable system-call table (syscall.h). Numbers, arguments and error
+/// @file syscalls.cpp
+/// The portable system-call table (syscalls.h). Numbers, arguments and error
 /// codes are user/lib/sysnum.h, shared with the user programs.
-#include "syscall.h"
+#include "syscalls.h"
 #include "cpu.h"
 #include "cpumask.h"
 #include "kstring.h"
