@@ -5,6 +5,7 @@
 #include "format.h"
 #include "ipi.h"
 #include "kstring.h"
+#include "labs.h"
 #include "log.h"
 #include "mem.h"
 #include "multiboot2.h"
@@ -485,8 +486,15 @@ long process_munmap(uintptr_t addr, size_t len) {
         // first one (still running a thread of p, so still holding the
         // tables) out of the targets and flush the wrong TLB.
         RunlevelGuard stay(Runlevel::Dispatch);
+        // LAB 09 BEGIN: the shootdown's targets: the CPUs whose CR3 holds p's tables now, this one left out
         CpuMask targets = p->active;
         targets.clear(cpu_number());
+        // LAB 09 STUB: lab_todo(9, "the shootdown's targets in process_munmap()");
+        // LAB 09 STUB: CpuMask targets;
+        // LAB 09 LATER: lab_later(9, "munmap shoots down every other online cpu, not only those holding the tables");
+        // LAB 09 LATER: CpuMask targets = cpu_online_mask;
+        // LAB 09 LATER: targets.clear(cpu_number());
+        // LAB 09 END
         reached = targets.count();
         if (reached) {
             // To those CPUs only, and this one (tlb_shootdown() flushes the caller too).

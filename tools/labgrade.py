@@ -141,6 +141,14 @@ def hole(path, what, code):
     return (path, None, code, what)
 
 
+def patch(path, old, new):
+    """Replace text @p old, found once in the whole file @p path (outside the holes too), by @p new.
+
+    For a mutant of code the lab gives, not a hole: the missing SWAPGS of lab
+    09 is an edit of the entry assembly students read but do not write."""
+    return (path, old, new, None, "file")
+
+
 def mutant(name, breaks, edits, what=""):
     """A plausible wrong solution: it must lose points in each test of @p breaks."""
     if isinstance(breaks, str):
