@@ -3,6 +3,7 @@
 #include "process.h"
 #include "cpu.h"
 #include "format.h"
+#include "futex.h"
 #include "ipi.h"
 #include "kstring.h"
 #include "log.h"
@@ -137,6 +138,7 @@ long reap(Process* p) {
     for (uint32_t i = 0; i < p->nthreads; ++i)
         if (p->threads[i]) thread_join(p->threads[i]);
     // Off their CPUs, and no CPU has its tables loaded (process_switch()).
+    if (uint32_t n = futex_waiters(p)) log_error("proc: pid %d reaped with %u futex waiter(s) left", p->pid, n);
     if (p->active.count()) log_error("proc: pid %d reaped while %u cpu(s) still have its tables", p->pid, p->active.count());
     free_memory(*p);
     IrqSpinGuard g(table_lock);
@@ -254,13 +256,20 @@ long process_wait(int pid, int parent) {
 }
 
 bool process_kill(int pid) {
-    IrqSpinGuard g(table_lock);
-    Process* p = find(pid);
-    if (!p || p->state != ProcState::Running) return false;
-    if (!p->killed) {
-        p->killed = true;
-        p->exit_status = EXIT_KILLED;
+    Process* p;
+    {
+        IrqSpinGuard g(table_lock);
+        p = find(pid);
+        if (!p || p->state != ProcState::Running) return false;
+        if (!p->killed) {
+            p->killed = true;
+            p->exit_status = EXIT_KILLED;
+        }
     }
+    // Its threads asleep in futex_wait() would never reach a kernel exit:
+    // wake them (after killed is set: one that queues later sees it first).
+    // The slot stays this process's until it is reaped, which needs them.
+    futex_wake_process(p);
     return true;
 }
 
@@ -296,6 +305,7 @@ uint32_t my_tid(const Process* p) { return (uint32_t)((const Process::Start*)cur
             p->state = ProcState::Zombie;
         }
     }
+    if (whole) futex_wake_process(p);  // the others leave too, even those asleep on a futex
     joins[slot_of(p)].wake_all();
     ended.wake_all();
     thread_exit(value);
@@ -369,6 +379,20 @@ long process_mmap(size_t len) {
     if (!map_region(*p, va, va + bytes, UVM_W, 0, nullptr, 0)) return -ENOMEM;
     p->mmap_next = va + bytes + PAGE;  // an unmapped page between areas
     return (long)va;
+}
+
+long process_load_u32(uintptr_t addr, uint32_t* value) {
+    Process* p = process_current();
+    if ((addr & 3) || !user_range_ok(addr, 4)) return -EFAULT;
+    // Under mm_lock the page cannot be unmapped (let alone its frame freed)
+    // between the look at the PTE and the load; the tables are this CPU's
+    // (the caller is a thread of p), so the load goes through the user
+    // address itself, aligned, hence one atomic 32-bit read (SDM Vol. 3A
+    // 8.1.1), which a byte copy would not be.
+    IrqSpinGuard g(mm_lock);
+    if (uvm_query(p->root, addr, nullptr) == ~0ull) return -EFAULT;
+    *value = __atomic_load_n((const volatile uint32_t*)addr, __ATOMIC_SEQ_CST);
+    return 0;
 }
 
 /// [munmap shootdown]
