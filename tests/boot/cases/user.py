@@ -10,7 +10,7 @@ BOOT_PASSED = [r"ktest: boot \.\.\. PASS", r"ktest: 1 passed, 0 failed"]
 # Where each arch links its programs (src/arch/<arch>/user_arch.h, user/user.ld).
 BASE = {"i686": 0x40000000, "amd64": 0x8000000000}
 # The programs of user/, each a module on every ISO.
-PROGRAMS = ("badptr", "cpus", "fault", "futex", "hello", "mmtest", "spin", "sysbench", "threads")
+PROGRAMS = ("badptr", "cpus", "fault", "futex", "hello", "mmbench", "mmtest", "spin", "sysbench", "threads")
 REFUSED = r"user: module \S+: \d+ bytes, refused"
 
 
