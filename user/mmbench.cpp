@@ -7,9 +7,11 @@
 // translation; then the first times munmap() with RDTSC and keeps its
 // result, the other CPUs it reached. The others spin in ring 3 all along
 // (their CPUs keep this address space loaded), touching the page only when
-// a new round starts. Exit status: 1 << 30 | (median cycles / 64) << 7 |
-// median targets, so a fault's status (128 + vector) cannot pass for one;
-// 1 when a thread could not start.
+// a new round starts. Exit status: 1 << 30 (so a fault's 128 + vector
+// cannot pass for a result) | scale << 29 | cycles << 7 | targets, the
+// medians, with 22 bits of cycles in units of 16 (scale 0) or of 65536
+// (scale 1: from 2^26 cycles on, which 64 spinning vCPUs reach); 1 when a
+// thread could not start.
 #include "syscall.h"
 
 namespace {
@@ -82,6 +84,8 @@ extern "C" int main(long nthreads) {
     long t = median(targets, ROUNDS), c = median(cycles, ROUNDS);
     sys::print("mmbench: %d threads, %d rounds: munmap reached %d other cpus (median; %d-%d), %d cycles (median)",
                nthreads, ROUNDS, t, tmin, tmax, c);
-    long ck = c / 64 > 0x7fffff ? 0x7fffff : c / 64;
-    return (int)(1l << 30 | ck << 7 | (t & 127));
+    long scale = c >= (1l << 26);
+    long ck = scale ? c / 65536 : c / 16;
+    if (ck > 0x3fffff) ck = 0x3fffff;
+    return (int)(1l << 30 | scale << 29 | ck << 7 | (t & 127));
 }
