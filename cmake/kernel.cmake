@@ -37,7 +37,7 @@ function(cohort_kernel arch)
   if(EXISTS ${archdir}/uentry_arch.cpp)
     list(FILTER common EXCLUDE REGEX "/src/nouser\\.cpp$")
   else()
-    list(FILTER common EXCLUDE REGEX "/src/(process|syscalls|usercopy)\\.cpp$|/src/ktest/(user|ufuzz)_tests\\.cpp$")
+    list(FILTER common EXCLUDE REGEX "/src/(process|syscalls|usercopy|futex)\.cpp$|/src/ktest/(user|ufuzz|futex)_tests\.cpp$")
   endif()
   file(GLOB binasm CONFIGURE_DEPENDS ${archdir}/*.bin.asm)
 

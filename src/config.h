@@ -19,8 +19,8 @@ constexpr unsigned DF_NMI_STACK = 4 * 1024;
 /// At most this many processes exist at once (running or not yet reaped);
 /// one more is refused with -EAGAIN and a warning.
 constexpr unsigned PROC_MAX = 32;
-/// At most this many threads per process.
-constexpr unsigned PROC_THREADS_MAX = 8;
+/// At most this many threads per process: one per CPU up to 64 CPUs (bench_munmap).
+constexpr unsigned PROC_THREADS_MAX = 64;
 /// At most this many user threads in the whole machine.
 constexpr unsigned USER_THREADS_MAX = 64;
 /// Pages of each user thread's stack (an unmapped guard page lies below it).

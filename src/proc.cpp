@@ -697,6 +697,29 @@ void sleep_cancel(Thread* t) {
     if (found) thread_wake(t);  // as wake_sleepers(): it may still be switching out
 }
 
+void sleep_arm(uint64_t wake_ns) {
+    Thread* t = current_thread();
+    t->wake_ns = wake_ns;
+    IrqSpinGuard g(sleep_lock);
+    Thread** pp = &sleepers;
+    while (*pp && (*pp)->wake_ns <= t->wake_ns) pp = &(*pp)->sleep_next;
+    t->sleep_next = *pp;
+    *pp = t;
+    publish_first_wake();
+}
+
+void sleep_disarm() {
+    Thread* t = current_thread();
+    IrqSpinGuard g(sleep_lock);
+    for (Thread** pp = &sleepers; *pp; pp = &(*pp)->sleep_next)
+        if (*pp == t) {
+            *pp = t->sleep_next;
+            t->sleep_next = nullptr;
+            publish_first_wake();
+            return;
+        }
+}
+
 void sched_lend_timer(bool on) {
     uintptr_t f = read_flags();
     cli();

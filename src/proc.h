@@ -100,6 +100,16 @@ void sched_block();
 /// Run the scheduler now (the caller is at runlevel Dispatch, interrupts off).
 void schedule();
 
+/// A deadline for the next sched_block(): put the calling thread on the
+/// sleepers' list until now_ns() reaches @p wake_ns. The caller set its
+/// state to Blocked first (under its waker's lock, as for sched_block()), so
+/// a deadline that passes at once still finds it Blocked and wakes it.
+/// Needs the LAPIC timer (which sleep_ms() does without): it runs the list.
+void sleep_arm(uint64_t wake_ns);
+/// After that sched_block() returned: take the calling thread off the
+/// sleepers' list if something else woke it before its deadline.
+void sleep_disarm();
+
 /// Lend the calling CPU's LAPIC timer to a self-test (@p on) or take it back:
 /// while lent, the scheduler neither arms nor stops it (no preemption there).
 void sched_lend_timer(bool on);

@@ -3,6 +3,7 @@
 #include "process.h"
 #include "cpu.h"
 #include "format.h"
+#include "futex.h"
 #include "ipi.h"
 #include "kstring.h"
 #include "labs.h"
@@ -211,6 +212,7 @@ long reap(Process* p) {
     CpuMask lazy = p->active;
     if (lazy.count() && !ipi_call(lazy, drop_lazy, p, true))
         log_error("proc: pid %d: a cpu lazily on its tables was not reached", p->pid);
+    if (uint32_t n = futex_waiters(p)) log_error("proc: pid %d reaped with %u futex waiter(s) left", p->pid, n);
     if (p->active.count()) log_error("proc: pid %d reaped while %u cpu(s) still have its tables", p->pid, p->active.count());
     free_memory(*p);
     IrqSpinGuard g(table_lock);
@@ -341,6 +343,9 @@ bool process_kill(int pid) {
         cancel_sleeps(p);
     }
     wake_killed(p);  // the slot stays p's: it is reaped only after these threads leave
+    // Its threads asleep in futex_wait() would never reach a kernel exit:
+    // wake them too (after killed is set: one that queues later sees it first).
+    futex_wake_process(p);
     return true;
 }
 
@@ -377,6 +382,7 @@ uint32_t my_tid(const Process* p) { return (uint32_t)((const Process::Start*)cur
             p->state = ProcState::Zombie;
         }
     }
+    if (whole) futex_wake_process(p);  // the others leave too, even those asleep on a futex
     joins[slot_of(p)].wake_all();
     ended.wake_all();
     thread_exit(value);
@@ -456,6 +462,20 @@ long process_mmap(size_t len) {
     }
     if (!map_zeroed(*p, va, va + bytes)) return -ENOMEM;  // outside the lock (map_zeroed())
     return (long)va;
+}
+
+long process_load_u32(uintptr_t addr, uint32_t* value) {
+    Process* p = process_current();
+    if ((addr & 3) || !user_range_ok(addr, 4)) return -EFAULT;
+    // Under mm_lock the page cannot be unmapped (let alone its frame freed)
+    // between the look at the PTE and the load; the tables are this CPU's
+    // (the caller is a thread of p), so the load goes through the user
+    // address itself, aligned, hence one atomic 32-bit read (SDM Vol. 3A
+    // 8.1.1), which a byte copy would not be.
+    IrqSpinGuard g(mm_lock);
+    if (uvm_query(p->root, addr, nullptr) == ~0ull) return -EFAULT;
+    *value = __atomic_load_n((const volatile uint32_t*)addr, __ATOMIC_SEQ_CST);
+    return 0;
 }
 
 /// [munmap shootdown]

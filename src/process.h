@@ -111,6 +111,10 @@ long process_mmap(size_t len);
 /// loaded now (Process::active), and only those, before the frames are
 /// freed. How many other CPUs it reached, or -EINVAL.
 long process_munmap(uintptr_t addr, size_t len);
+/// Read the aligned 32-bit word at user address @p addr of the caller's
+/// process in one atomic load, with no fault possible (futex_wait()): 0, or
+/// -EFAULT when it is misaligned, outside user space or not mapped.
+long process_load_u32(uintptr_t addr, uint32_t* value);
 /// The scheduler, just before it switches to @p next on this CPU: load its
 /// page tables, and keep Process::active (and Process::ran) in step.
 void process_switch(const Thread* next);

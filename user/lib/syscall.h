@@ -36,6 +36,12 @@ inline long thread(long (*fn)(long), long arg) { return call(SYS_thread, long(&t
 inline long thread_join(long tid) { return call(SYS_thread_join, tid); }
 inline void* mmap(unsigned long len) { return (void*)call(SYS_mmap, long(len)); }
 inline long munmap(void* addr, unsigned long len) { return call(SYS_munmap, long(addr), long(len)); }
+/// Sleep while the 32-bit word at @p addr holds @p expected (@p ms 0: no time limit); 0 when woken.
+inline long futex_wait(const volatile unsigned* addr, unsigned expected, long ms = 0) {
+    return call(SYS_futex_wait, long(addr), long(expected), ms);
+}
+/// Wake up to @p n threads sleeping on @p addr; how many.
+inline long futex_wake(const volatile unsigned* addr, long n) { return call(SYS_futex_wake, long(addr), n); }
 
 /// Length of a NUL-terminated string (no libc here).
 inline unsigned long strlen(const char* s) {

@@ -22,6 +22,8 @@ enum SysNo : long {
     SYS_mmap = 13,   ///< mmap(len): len bytes of fresh zeroed read-write memory; its address
     SYS_munmap = 14, ///< munmap(addr, len): unmap whole pages; how many other CPUs the TLB shootdown went to
     SYS_onfault = 15,  ///< onfault(ip): this thread's next page fault resumes at ip, with the address as the result (0: none)
+    SYS_futex_wait = 16,  ///< futex_wait(addr, expected, ms): sleep while the word at addr holds expected (ms 0: no limit); 0 when woken
+    SYS_futex_wake = 17,  ///< futex_wake(addr, n): wake up to n threads of this process sleeping on addr; how many
     SYS_COUNT
 };
 
@@ -37,6 +39,7 @@ constexpr long EFAULT = 14;   ///< a bad user pointer
 constexpr long EINVAL = 22;   ///< a bad argument
 constexpr long ENAMETOOLONG = 36;  ///< a string with no NUL within its limit
 constexpr long ENOSYS = 38;   ///< no such system call
+constexpr long ETIMEDOUT = 110;  ///< futex_wait()'s time ran out
 
 /// Exit status of a process killed by a fault in ring 3: 128 + the vector.
 constexpr long EXIT_FAULT_BASE = 128;
