@@ -479,25 +479,16 @@ long process_load_u32(uintptr_t addr, uint32_t* value) {
 }
 
 /// [munmap shootdown]
-long process_munmap(uintptr_t addr, size_t len) {
-    Process* p = process_current();
-    if ((addr & (PAGE - 1)) || !len || !user_range_ok(addr, len)) return -EINVAL;
-    constexpr uint32_t BATCH = 256;
-    uint64_t frames[BATCH];
-    uint32_t n = 0;
-    uintptr_t end = (addr + len + PAGE - 1) & ~(PAGE - 1);
-    if ((end - addr) / PAGE > BATCH) return -EINVAL;  // at most MMAP_MAX (1 MiB) at once
-    {
-        IrqSpinGuard g(mm_lock);
-        for (uintptr_t va = addr; va < end; va += PAGE) {
-            uint64_t f = uvm_unmap(p->root, va);
-            if (f != ~0ull) frames[n++] = f;
-        }
-    }
-    // The PTEs are clear; any CPU whose CR3 holds these tables may still
-    // have the old translations in its TLB. A CPU loading them from here on
-    // sets its bit in p->active first (process_switch()), then walks the
-    // cleared tables: read the mask only after the PTE stores are visible.
+namespace {
+/// After munmap() or mprotect() changed the PTEs of @p pages pages from
+/// @p addr in @p p's tables: flush them from this CPU's TLB and from those of
+/// the other CPUs that have the tables loaded now (Process::active), and only
+/// those. How many other CPUs that was; @p what names the call in a warning.
+uint32_t shoot_down(Process* p, uintptr_t addr, uint32_t pages, const char* what) {
+    // Any CPU whose CR3 holds these tables may still have the old
+    // translations in its TLB. A CPU loading them from here on sets its bit
+    // in p->active first (process_switch()), then walks the changed tables:
+    // read the mask only after the PTE stores are visible.
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
     uint32_t reached;
     {
@@ -518,14 +509,34 @@ long process_munmap(uintptr_t addr, size_t len) {
         reached = targets.count();
         if (reached) {
             // To those CPUs only, and this one (tlb_shootdown() flushes the caller too).
-            if (!tlb_shootdown(targets, addr, (end - addr) / PAGE))
-                log_warn("proc: pid %d: munmap shootdown not confirmed by every cpu", p->pid);
+            if (!tlb_shootdown(targets, addr, pages))
+                log_warn("proc: pid %d: %s shootdown not confirmed by every cpu", p->pid, what);
             __atomic_fetch_add(&p->shootdowns, 1u, __ATOMIC_RELAXED);
             __atomic_fetch_add(&p->shootdown_targets, reached, __ATOMIC_RELAXED);
         } else {
-            for (uintptr_t va = addr; va < end; va += PAGE) invlpg(va);  // only this CPU may hold them
+            for (uintptr_t va = addr; va < addr + pages * PAGE; va += PAGE) invlpg(va);  // only this CPU may hold them
         }
     }
+    return reached;
+}
+}  // namespace
+
+long process_munmap(uintptr_t addr, size_t len) {
+    Process* p = process_current();
+    if ((addr & (PAGE - 1)) || !len || !user_range_ok(addr, len)) return -EINVAL;
+    constexpr uint32_t BATCH = 256;
+    uint64_t frames[BATCH];
+    uint32_t n = 0;
+    uintptr_t end = (addr + len + PAGE - 1) & ~(PAGE - 1);
+    if ((end - addr) / PAGE > BATCH) return -EINVAL;  // at most MMAP_MAX (1 MiB) at once
+    {
+        IrqSpinGuard g(mm_lock);
+        for (uintptr_t va = addr; va < end; va += PAGE) {
+            uint64_t f = uvm_unmap(p->root, va);
+            if (f != ~0ull) frames[n++] = f;
+        }
+    }
+    uint32_t reached = shoot_down(p, addr, (uint32_t)((end - addr) / PAGE), "munmap");
     // Only now may the frames go back: until the last flush, another CPU
     // could still write through a stale translation into a reused frame.
     for (uint32_t i = 0; i < n; ++i) frame_free(frames[i]);
@@ -536,6 +547,33 @@ long process_munmap(uintptr_t addr, size_t len) {
     return reached;
 }
 /// [munmap shootdown]
+
+long process_mprotect(uintptr_t addr, size_t len, unsigned long rights) {
+    Process* p = process_current();
+    if ((addr & (PAGE - 1)) || !len || len > MMAP_MAX || !user_range_ok(addr, len)) return -EINVAL;
+    // Read (PROT_READ, 0) or read-write (PROT_WRITE): no execute right to
+    // give, so an area can never become writable and executable.
+    if (rights & ~(unsigned long)PROT_WRITE) return -EINVAL;
+    uintptr_t end = (addr + len + PAGE - 1) & ~(PAGE - 1);
+    {
+        IrqSpinGuard g(mm_lock);
+        // munmap()'s checks, and one more: the whole range inside one mmap()
+        // area (not a program segment, not a thread stack), every page of it
+        // still mapped, so nothing changes unless everything can.
+        bool inside = false;
+        for (uint32_t r = 0; r < p->nregions && !inside; ++r)
+            inside = p->lo[r] >= MMAP_BASE && p->lo[r] < p->mmap_next && addr >= p->lo[r] && end <= p->hi[r];
+        if (!inside) return -EINVAL;
+        for (uintptr_t va = addr; va < end; va += PAGE)
+            if (uvm_query(p->root, va, nullptr) == ~0ull) return -EINVAL;
+        for (uintptr_t va = addr; va < end; va += PAGE) uvm_protect(p->root, va, rights & PROT_WRITE ? UVM_W : 0);
+    }
+    // Taking the write right away needs the same shootdown as an unmap: a
+    // CPU with the writable translation cached would go on writing. Giving
+    // it needs one too: a stale read-only entry gives a "spurious" #PF on a
+    // write (SDM Vol. 3A 4.10.4.3), and user_trap() would kill the process.
+    return shoot_down(p, addr, (uint32_t)((end - addr) / PAGE), "mprotect");
+}
 
 /// [process switch]
 void process_switch(const Thread* next) {

@@ -111,6 +111,11 @@ long process_mmap(size_t len);
 /// loaded now (Process::active), and only those, before the frames are
 /// freed. How many other CPUs it reached, or -EINVAL.
 long process_munmap(uintptr_t addr, size_t len);
+/// Make the whole pages of [@p addr, @p addr + @p len), all mapped and inside
+/// one mmap() area of the caller's process, read-only (@p rights
+/// PROT_READ) or read-write (PROT_WRITE); then the same shootdown as
+/// process_munmap(). How many other CPUs it reached, or -EINVAL.
+long process_mprotect(uintptr_t addr, size_t len, unsigned long rights);
 /// Read the aligned 32-bit word at user address @p addr of the caller's
 /// process in one atomic load, with no fault possible (futex_wait()): 0, or
 /// -EFAULT when it is misaligned, outside user space or not mapped.

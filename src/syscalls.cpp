@@ -83,6 +83,7 @@ extern "C" void syscall_dispatch(TrapFrame* tf) {
     case SYS_onfault: r = process_onfault(tf_arg(tf, 0)); break;
     case SYS_futex_wait: r = futex_wait(tf_arg(tf, 0), (uint32_t)tf_arg(tf, 1), tf_arg(tf, 2)); break;
     case SYS_futex_wake: r = futex_wake(tf_arg(tf, 0), tf_arg(tf, 1)); break;
+    case SYS_mprotect: r = process_mprotect(tf_arg(tf, 0), tf_arg(tf, 1), tf_arg(tf, 2)); break;
     default: r = -ENOSYS; break;
     }
     tf_set_return(tf, (uintptr_t)r);

@@ -31,6 +31,10 @@ void uvm_free(PtRoot root);
 bool uvm_map(PtRoot root, uintptr_t va, uint64_t phys, unsigned rights);
 /// Clear the PTE of @p va: the frame it held, or ~0ull. No TLB flush.
 uint64_t uvm_unmap(PtRoot root, uintptr_t va);
+/// Give the mapped page @p va the write right of @p rights (UVM_W set or
+/// not), in one store of its PTE; the frame and the execute right stay.
+/// False when @p va is not mapped. No TLB flush.
+bool uvm_protect(PtRoot root, uintptr_t va, unsigned rights);
 /// The frame plus offset @p va maps to (and its rights), or ~0ull when not mapped.
 uint64_t uvm_query(PtRoot root, uintptr_t va, unsigned* rights);
 /// Load CR3 on this CPU (0: the kernel's boot tables).

@@ -36,6 +36,11 @@ inline long thread(long (*fn)(long), long arg) { return call(SYS_thread, long(&t
 inline long thread_join(long tid) { return call(SYS_thread_join, tid); }
 inline void* mmap(unsigned long len) { return (void*)call(SYS_mmap, long(len)); }
 inline long munmap(void* addr, unsigned long len) { return call(SYS_munmap, long(addr), long(len)); }
+/// Make the whole pages of [addr, addr + len) of one mmap area read-only
+/// (PROT_READ) or read-write (PROT_WRITE); how many other CPUs the shootdown reached.
+inline long mprotect(void* addr, unsigned long len, long rights) {
+    return call(SYS_mprotect, long(addr), long(len), rights);
+}
 /// Sleep while the 32-bit word at @p addr holds @p expected (@p ms 0: no time limit); 0 when woken.
 inline long futex_wait(const volatile unsigned* addr, unsigned expected, long ms = 0) {
     return call(SYS_futex_wait, long(addr), long(expected), ms);

@@ -24,8 +24,14 @@ enum SysNo : long {
     SYS_onfault = 15,  ///< onfault(ip): this thread's next page fault resumes at ip, with the address as the result (0: none)
     SYS_futex_wait = 16,  ///< futex_wait(addr, expected, ms): sleep while the word at addr holds expected (ms 0: no limit); 0 when woken
     SYS_futex_wake = 17,  ///< futex_wake(addr, n): wake up to n threads of this process sleeping on addr; how many
+    SYS_mprotect = 18,  ///< mprotect(addr, len, rights): make whole pages of one mmap area PROT_READ or PROT_WRITE; how many other CPUs the TLB shootdown went to
     SYS_COUNT
 };
+
+/// mprotect()'s rights: read-only, or read-write. Reading is always allowed,
+/// and an mmap area is never executable: no other bit is taken (-EINVAL).
+constexpr long PROT_READ = 0;
+constexpr long PROT_WRITE = 1;
 
 /// Error codes, returned negated (-EFAULT). The values are Linux's.
 constexpr long ENOENT = 2;    ///< no boot module by that name

@@ -95,6 +95,17 @@ uint64_t uvm_unmap(PtRoot root, uintptr_t va) {
     return f;
 }
 
+bool uvm_protect(PtRoot root, uintptr_t va, unsigned rights) {
+    if ((va & 0xFFF) || !user_va(va)) return false;
+    uint64_t* pte = walk(root, va, false);
+    if (!pte || !(*pte & P)) return false;
+    // One store of the whole entry: a walker on another CPU sees the old
+    // entry or the new one, never a cleared one (which would fault).
+    uint64_t e = (rights & UVM_W) ? (*pte | RW) : (*pte & ~RW);
+    __atomic_store_n(pte, e, __ATOMIC_RELAXED);
+    return true;
+}
+
 uint64_t uvm_query(PtRoot root, uintptr_t va, unsigned* rights) {
     if (!user_va(va)) return ~0ull;
     uint64_t* pte = walk(root, va, false);

@@ -133,6 +133,17 @@ uint64_t uvm_unmap(PtRoot root, uintptr_t va) {
     return old & ~0xFFFu;
 }
 
+bool uvm_protect(PtRoot root, uintptr_t va, unsigned rights) {
+    if (!root || (va & 0xFFF) || !user_va(va)) return false;
+    uint32_t* pte = pte_of(root, va, false);
+    if (!pte || !(*pte & P)) return false;
+    // One store of the whole entry: a walker on another CPU sees the old
+    // entry or the new one, never a cleared one (which would fault).
+    uint32_t e = (rights & UVM_W) ? (*pte | RW) : (*pte & ~RW);
+    __atomic_store_n(pte, e, __ATOMIC_RELAXED);
+    return true;
+}
+
 uint64_t uvm_query(PtRoot root, uintptr_t va, unsigned* rights) {
     if (!root || va < PD_USER_FIRST * 0x400000u || va >= PD_USER_END * 0x400000u) return ~0ull;
     uint32_t* pte = pte_of(root, va & ~0xFFFu, false);

@@ -57,7 +57,8 @@ case("amd64.user.bad-modules", arch="amd64", cmdline="test=boot",
 # takes the CPU from), each fault child killed with one report line and its
 # exact exit status, every bad pointer refused, threads of one process with
 # an exact total, munmap's shootdown reaching no CPU for a 1-thread process
-# and the page gone on every reader's CPU for a many-thread one, the process
+# and the page gone on every reader's CPU for a many-thread one, the same
+# for mprotect to read-only (a write faults on every writer's CPU), the process
 # limit refused with a warning, and the free frames equal before and after. No -icount,
 # and 8 vCPUs on a smaller host: the preemption must not depend on timing.
 FAULTS = [(1, r"#PF \(vector 14\)", r"0x100000", "0x5", 142),  # read of the kernel: present, user
@@ -92,6 +93,10 @@ def user_run(arch, n, x2apic):
                  # gone on every reader's CPU
                  rf"\] mmtest: alone: shootdown to 0 other cpus; with {min(n - 1, 7)} readers: "
                  rf"to {'0' if n == 1 else '[1-9]'} other cpus, page gone on cpus 0x[0-9a-f]+; 0 wrong$",
+                 # mprotect to read-only: the same rule, and a write faults
+                 # from every writer's CPU and the first thread's
+                 rf"\] mmtest: mprotect read-only alone: shootdown to 0 other cpus; with {min(n - 1, 7)} writers: "
+                 rf"to {'0' if n == 1 else '[1-9]'} other cpus, write faulted on cpus 0x[0-9a-f]+; 0 wrong$",
                  r"ktest: user \.\.\. PASS"] + fault_lines + statuses,
          count={rf"\[pid \d+ cpu \d+\] cpus: saw {n} of {n} cpus \(mask 0x[0-9a-f]+\)": 2,
                 r"WARN: user: cpu \d+ pid \d+ \(\w+\): ": len(FAULTS)},

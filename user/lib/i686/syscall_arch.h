@@ -12,26 +12,38 @@ inline long call(long n, long a = 0, long b = 0, long c = 0) {
     return r;
 }
 
-/// Read *@p p once: 0 when it could be read, 1 when it page-faulted (the
-/// thread's fault handler, SYS_onfault = 15, resumes past the load).
+// The probes below: ACCESS once, with this thread's fault handler
+// (SYS_onfault = 15) set to resume past it; r is 1 when it page-faulted.
+#define SYS_PROBE(ACCESS)                                                       \
+    asm volatile(                                                               \
+        "mov $1f, %%ebx\n\t"                                                    \
+        "mov $15, %%eax\n\t"  /* onfault(1f) */                                 \
+        "int $0x80\n\t"                                                         \
+        ACCESS "\n\t"  /* the probe */                                          \
+        "xor %%ebx, %%ebx\n\t"                                                  \
+        "mov $15, %%eax\n\t"  /* onfault(0): no fault, take the handler back */ \
+        "int $0x80\n\t"                                                         \
+        "xor %%eax, %%eax\n\t"                                                  \
+        "jmp 2f\n"                                                              \
+        "1:\n\t"                                                                \
+        "mov $1, %%eax\n"  /* the kernel came here: the access faulted */       \
+        "2:"                                                                    \
+        : "=&a"(r)                                                              \
+        : [p] "c"(p)                                                            \
+        : "ebx", "memory");
+
+/// Read *@p p once: 0 when it could be read, 1 when it page-faulted.
 inline long probe(const volatile void* p) {
     long r;
-    asm volatile(
-        "mov $1f, %%ebx\n\t"
-        "mov $15, %%eax\n\t"       // onfault(1f)
-        "int $0x80\n\t"
-        "mov (%[p]), %%eax\n\t"    // the probe
-        "xor %%ebx, %%ebx\n\t"
-        "mov $15, %%eax\n\t"       // onfault(0): no fault, take the handler back
-        "int $0x80\n\t"
-        "xor %%eax, %%eax\n\t"
-        "jmp 2f\n"
-        "1:\n\t"
-        "mov $1, %%eax\n"           // the kernel came here: the load faulted
-        "2:"
-        : "=&a"(r)
-        : [p] "c"(p)
-        : "ebx", "memory");
+    SYS_PROBE("mov (%[p]), %%eax");
+    return r;
+}
+
+/// Write the byte at @p p once, leaving its value (OR with 0): 0 when it
+/// could be written, 1 when it page-faulted (read-only: mprotect()).
+inline long probe_write(volatile void* p) {
+    long r;
+    SYS_PROBE("orb $0, (%[p])");
     return r;
 }
 }  // namespace sys
