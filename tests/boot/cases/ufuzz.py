@@ -4,9 +4,10 @@ boot in all. The kernel must not panic or fault (the common forbidden lines),
 every fuzzer must end normally, every CPU must have run one, and the free
 frames, processes and user threads must be the same before and after.
 
-Two machines per arch: 4 CPUs under -icount (one host thread runs every vCPU
-in turn, in virtual time), and 8 vCPUs without it on a smaller host, where
-vCPUs really run at once and are descheduled at any instruction."""
+Four machines per arch: 1 CPU (10^5 calls in a row, no -icount), 4 CPUs
+under -icount (one host thread runs every vCPU in turn, in virtual time), 8 vCPUs without it on a smaller host,
+where vCPUs really run at once and are descheduled at any instruction, and 4
+vCPUs in x2APIC mode (which QEMU cannot combine with -icount)."""
 from bootcase import case
 
 ICOUNT = ["-icount", "shift=auto"]
@@ -17,9 +18,10 @@ CALLS = 100000
 CONTROL = r"[\x00-\x08\x0b-\x1f\x7f]"
 
 
-def ufuzz(arch, n, icount):
-    name = f"{arch}.ufuzz.run{n}" + ("-icount" if icount else "")
+def ufuzz(arch, n, icount, x2apic=False):
+    name = f"{arch}.ufuzz.run{n}" + ("-icount" if icount else "") + ("-x2apic" if x2apic else "")
     case(name, arch=arch, smp=str(n), cmdline="test=ufuzz", qemu_args=ICOUNT if icount else [],
+         cpu="qemu64,+x2apic" if x2apic else None, needs_x2apic=x2apic,
          expect=[rf"\] fuzz: {n} fuzzers of {CALLS // n} calls: {n} ended normally, 0 not; "
                  rf"cpus seen 0x{(1 << n) - 1:x} of 0x{(1 << n) - 1:x}$",
                  r"ufuzz: every fuzzer ended normally, on every cpu: ok",
@@ -29,9 +31,11 @@ def ufuzz(arch, n, icount):
                  r"ufuzz: user threads before and after: ok",
                  r"ktest: ufuzz \.\.\. PASS"],
          count={rf"\] fuzz: pid \d+ seed \d+: {CALLS // n} calls: ": n},
-         forbid=[r"WRONG", r"fuzz: child \d+ \(pid \d+\) ended with status", CONTROL], timeout=60)
+         forbid=[r"WRONG", r"fuzz: child \d+ \(pid \d+\) ended with status", CONTROL], timeout=120)
 
 
 for arch in ("i686", "amd64"):
+    ufuzz(arch, 1, False)
     ufuzz(arch, 4, True)
     ufuzz(arch, 8, False)
+    ufuzz(arch, 4, False, x2apic=True)
