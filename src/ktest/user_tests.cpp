@@ -48,20 +48,21 @@ KTEST(user, -1, "user programs on every CPU: exit statuses, faults, bad pointers
     size_t free0 = free_now();
     uint64_t calls0 = syscall_count();
 
-    long st = run("hello");
-    check(st == 0, "hello", st, 0, failed);
-    st = run("cpus");
-    check(st == 0, "cpus: getcpu saw every online cpu", st, 0, failed);
-    st = run("fault");
-    check(st == 0, "fault: each child killed with 128 + its vector", st, 0, failed);
-    st = run("badptr");
-    check(st == 0, "badptr: every bad pointer refused", st, 0, failed);
-    st = run("sysbench");
-    check(st == 0, "sysbench", st, 0, failed);
-    st = run("threads");
-    check(st == 0, "threads: one process on several cpus, exact total", st, 0, failed);
-    st = run("mmtest");
-    check(st == 0, "mmtest: munmap shot down only where needed, gone everywhere", st, 0, failed);
+    // Each program checks itself and exits 0 when all was as it should be.
+    static const struct { const char* program; const char* what; } programs[] = {
+        {"hello", "hello"},
+        {"cpus", "cpus: getcpu saw every online cpu"},
+        {"fault", "fault: each child killed with 128 + its vector"},
+        {"badptr", "badptr: every bad pointer refused"},
+        {"sysbench", "sysbench"},
+        {"threads", "threads: one process on several cpus, exact total"},
+        {"mmtest", "mmtest: munmap shot down only where needed, gone everywhere"},
+    };
+    long st;
+    for (const auto& p : programs) {
+        st = run(p.program);
+        check(st == 0, p.what, st, 0, failed);
+    }
 
     // Lazy TLB: the same program with a switch to a kernel thread (idle
     // included) loading the kernel's tables, then keeping the process's.
