@@ -17,9 +17,7 @@
 namespace {
 
 bool check(bool ok, const char* what, long got, long want, uint32_t& failed) {
-    log_info("futex: %s: %s (got %ld, want %ld)", what, ok ? "ok" : "WRONG", got, want);
-    if (!ok) ++failed;
-    return ok;
+    return ktest_check("futex", ok, what, got, want, failed);
 }
 
 /// Wait up to 2 s until @p n threads sleep in the futex table; how many do.

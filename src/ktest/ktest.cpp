@@ -27,6 +27,12 @@ bool run_one(const KTest& t) {
 }
 }  // namespace
 
+bool ktest_check(const char* prefix, bool ok, const char* what, long got, long want, uint32_t& failed) {
+    log_info("%s: %s: %s (got %ld, want %ld)", prefix, what, ok ? "ok" : "WRONG", got, want);
+    if (!ok) ++failed;
+    return ok;
+}
+
 void ktest_detail(const char* fmt, ...) {
     va_list ap;
     va_start(ap, fmt);

@@ -26,6 +26,11 @@ struct KTest {
 /// Add a printf-style detail to the current test's result line.
 void ktest_detail(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/// One check of a test that makes many: logs `<prefix>: <what>: ok|WRONG
+/// (got G, want W)` either way, counts it in @p failed when @p ok is false,
+/// and returns @p ok.
+bool ktest_check(const char* prefix, bool ok, const char* what, long got, long want, uint32_t& failed);
+
 /// Run every test that @p names (`all` included) and return the number that failed.
 /// Unknown names are reported and count as failures.
 uint32_t ktest_run(const char (*names)[32], uint32_t count, const char* token);

@@ -43,9 +43,7 @@ void settle(uint32_t procs) {
 }
 
 bool check(bool ok, const char* what, long got, long want, uint32_t& failed) {
-    log_info("ufuzz: %s: %s (got %ld, want %ld)", what, ok ? "ok" : "WRONG", got, want);
-    if (!ok) ++failed;
-    return ok;
+    return ktest_check("ufuzz", ok, what, got, want, failed);
 }
 
 }  // namespace

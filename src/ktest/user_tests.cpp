@@ -27,11 +27,8 @@ long run(const char* prog, long arg = 0) {
     return st;
 }
 
-/// One check: logged either way, counted when it fails.
 bool check(bool ok, const char* what, long got, long want, uint32_t& failed) {
-    log_info("user: %s: %s (got %ld, want %ld)", what, ok ? "ok" : "WRONG", got, want);
-    if (!ok) ++failed;
-    return ok;
+    return ktest_check("user", ok, what, got, want, failed);
 }
 
 }  // namespace
