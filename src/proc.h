@@ -53,6 +53,7 @@ struct Thread {
     uint64_t migrations = 0;         ///< times it ran on another CPU than the time before
     PtRoot uvm_root = 0;             ///< the page tables it runs on (0: the kernel's); loaded on each switch
     void* process = nullptr;         ///< a user thread's Process (process.h); null for a kernel thread
+    volatile int32_t syscall = -1;   ///< the system call it is in (user/lib/sysnum.h); -1: none (the monitor's `ps`)
 };
 
 /// Per-CPU scheduler statistics (the monitor's `cpus`).

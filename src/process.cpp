@@ -13,6 +13,7 @@
 #include "proc.h"
 #include "runlevel.h"
 #include "sync.h"
+#include "syscalls.h"
 #include "trap.h"
 #include "uentry.h"
 #include "user.h"
@@ -664,7 +665,27 @@ void process_ps() {
         else ksnprintf(c, sizeof c, "%u", cpu);
         log_info("  %3d %6d %-8s %7u %3s %s%s", p.pid, p.parent, state_name(p.state), p.live, c, p.name,
                  p.killed ? " (exiting)" : "");
+        // Where its threads wait: a process that never ends shows its call.
+        for (uint32_t tid = 0; tid < p.nthreads; ++tid) {
+            const Thread* th = p.threads[tid];
+            int32_t call = th && !p.tdone[tid] ? th->syscall : -1;
+            if (call >= 0) log_info("        pid %d tid %u: in %s, last on cpu %d", p.pid, tid, syscall_name(call),
+                                    (int)th->last_cpu);
+        }
     }
+}
+
+uint32_t process_kill_all() {
+    int pids[PROC_MAX];
+    uint32_t n = 0;
+    {
+        IrqSpinGuard g(table_lock);
+        for (Process& p : table)
+            if (p.state == ProcState::Running) pids[n++] = p.pid;
+    }
+    uint32_t killed = 0;
+    for (uint32_t i = 0; i < n; ++i) killed += process_kill(pids[i]);
+    return killed;
 }
 
 bool process_lazy_tlb = true;

@@ -85,8 +85,11 @@ Process* process_current();
 /// End the calling user thread's process with @p status (the first status
 /// given wins). Never returns.
 [[noreturn]] void process_exit(long status);
-/// Print the process table (the monitor's `ps`).
+/// Print the process table (the monitor's `ps`), and for each thread in a
+/// system call, which one.
 void process_ps();
+/// process_kill() every running process (a self-test's watchdog); how many.
+uint32_t process_kill_all();
 /// Start a new thread in the calling thread's process, entering ring 3 at
 /// @p entry with @p a0, @p a1 as its two arguments, on a stack of its own.
 /// Its tid, or -EAGAIN at ::PROC_THREADS_MAX or ::USER_THREADS_MAX (a

@@ -57,6 +57,8 @@ long sys_spawn(uintptr_t uname, long arg) {
 extern "C" void syscall_dispatch(TrapFrame* tf) {
     __atomic_fetch_add(&calls, 1, __ATOMIC_RELAXED);
     long r;
+    Thread* self = current_thread();
+    self->syscall = tf_sysno(tf) < (uintptr_t)SYS_COUNT ? (int32_t)tf_sysno(tf) : -1;  // for `ps`
     switch (tf_sysno(tf)) {
     case SYS_exit: process_exit((long)tf_arg(tf, 0)); break;
     case SYS_write: r = sys_write(tf_arg(tf, 0), tf_arg(tf, 1)); break;
@@ -87,9 +89,19 @@ extern "C" void syscall_dispatch(TrapFrame* tf) {
     default: r = -ENOSYS; break;
     }
     tf_set_return(tf, (uintptr_t)r);
+    self->syscall = -1;
     // Killed meanwhile (a fault of another thread, process_kill()): leave now.
     user_trap_return(tf);
 }
 /// [syscall_dispatch]
 
 uint64_t syscall_count() { return calls; }
+
+const char* syscall_name(long n) {
+    static const char* const names[SYS_COUNT] = {
+        "exit",   "write",   "getpid", "getcpu",      "yield",       "sleep",      "spawn",
+        "wait",   "ncpus",   "getname", "thread",     "thread_exit", "thread_join", "mmap",
+        "munmap", "onfault", "futex_wait", "futex_wake", "mprotect"};
+    static_assert(sizeof names / sizeof *names == SYS_COUNT, "a name for every system call");
+    return n >= 0 && n < SYS_COUNT ? names[n] : "?";
+}

@@ -10,3 +10,5 @@
 
 /// Calls served since boot, all CPUs (for the self-tests).
 uint64_t syscall_count();
+/// The name of system call @p n (user/lib/sysnum.h without SYS_), or "?".
+const char* syscall_name(long n);

@@ -24,15 +24,31 @@ constexpr long UFUZZ_CALLS = 100000;
 constexpr long FUZZ_PARENT = 1l << 28;
 constexpr int FUZZ_SEED_SHIFT = 20;
 
+/// How long a run may take: about 3 s at 8 vCPUs on 2 host cores, 10 s
+/// under -icount; the rest is room for a busy host.
+constexpr uint64_t UFUZZ_LIMIT_MS = 60000;
+/// The exit status run_fuzz() gives a run that did not end in time.
+constexpr long UFUZZ_STUCK = -1000;
+
 /// Run user/fuzz.cpp as a parent of one fuzzer per CPU for @p calls in all;
-/// its exit status (0: every fuzzer ended normally, every CPU seen).
+/// its exit status (0: every fuzzer ended normally, every CPU seen). A run
+/// that has not ended after ::UFUZZ_LIMIT_MS is reported with the process
+/// table (which call each thread waits in), killed, and ::UFUZZ_STUCK.
 long run_fuzz(long calls, long seed) {
     int pid = process_spawn("fuzz", FUZZ_PARENT | (seed << FUZZ_SEED_SHIFT) | calls, 0);
     if (pid < 0) {
         log_info("ufuzz: spawn fuzz: %d", pid);
         return pid;
     }
-    return process_wait(pid, 0);
+    uint64_t end = now_ns() + UFUZZ_LIMIT_MS * 1000000;
+    while (!process_zombie(pid) && now_ns() < end) sleep_ms(10);
+    if (process_zombie(pid)) return process_wait(pid, 0);
+    log_error("ufuzz: fuzz (pid %d) has not ended after %llu ms; the processes left:", pid,
+              (unsigned long long)UFUZZ_LIMIT_MS);
+    process_ps();
+    log_error("ufuzz: killed %u process(es)", process_kill_all());
+    process_wait(pid, 0);
+    return UFUZZ_STUCK;
 }
 
 /// Wait up to 2 s for the reaper to take the orphans a fuzzer left (a
@@ -59,6 +75,7 @@ KTEST(ufuzz, -1, "10^5 random system calls from one fuzzer per CPU: no panic, al
     long st = run_fuzz(ncpu * 50, seed ^ 0x5A);
     // Bit 1 (not every CPU seen) is no failure here: 50 calls are few.
     check(st >= 0 && !(st & ~2l), "warm-up run", st, 0, failed);
+    if (st == UFUZZ_STUCK) return false;  // the real run would hang the same way
     auto free_now = [] { return frames_free_count() + stack_cache_frames(); };
     settle(0);
     uint32_t procs0 = process_count(), threads0 = process_user_threads();
