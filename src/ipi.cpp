@@ -13,11 +13,17 @@
 #include "timer.h"
 #include "trap.h"
 #include "wait.h"
+#include <new>  // placement new
 #include "x86.h"
 
 namespace {
 
-CallQueue mailboxes[COHORT_MAX_CPUS];
+/// Each CPU's mailbox, in zeroed storage (.bss): as CallQueue objects
+/// with their constructor's sequence numbers they were 1.3 MB of .data in
+/// the kernel image, read from the ISO by GRUB at every boot. ipi_init()
+/// builds each one in place before any CPU posts.
+alignas(CallQueue) unsigned char mailbox_store[COHORT_MAX_CPUS][sizeof(CallQueue)];
+CallQueue* const mailboxes = reinterpret_cast<CallQueue*>(mailbox_store);
 volatile uint32_t halt_requested = 0;
 
 /// [posting]
@@ -277,7 +283,10 @@ CpuMask other_cpus() {
 }
 
 void ipi_init() {
-    for (uint32_t k = 0; k < COHORT_MAX_CPUS; ++k) callq_init(mailboxes[k], k);
+    for (uint32_t k = 0; k < COHORT_MAX_CPUS; ++k) {
+        new (&mailboxes[k]) CallQueue(k);
+        callq_init(mailboxes[k], k);
+    }
     trap_set_handler(vec::call_function, on_call);
     trap_set_handler(vec::tlb_shootdown, on_call);
     trap_set_handler(vec::reschedule, on_reschedule);
