@@ -89,7 +89,6 @@ void topology_init_bsp() {
         ksnprintf(machine.note, sizeof machine.note, "the %s table %s", cpu_source_name(cpu_table.source), why);
         log_warn("topology: %s; every CPU is taken as its own package", machine.note);
     }
-    topology_print(machine, "topology: ");
     c.topo = topology_ids(machine, c.apic_id);
 }
 /// [bsp]
@@ -122,6 +121,7 @@ StealLevel cpu_steal_level(uint32_t thief, uint32_t victim) {
 }
 
 void topology_log_summary() {
+    topology_print(machine, "topology: ");
     Counts n = count_online();
     if (n.cores == 0) return;
     char dies[32] = "";

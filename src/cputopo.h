@@ -24,14 +24,16 @@ struct Cpu;
 const Topology& machine_topology();
 
 /// The BSP, after discover_cpus(): decode its CPUID, check the layout against
-/// ::cpu_table, store its own ids. Logs the levels (`topology: level ...`).
+/// ::cpu_table, store its own ids. Logs only problems: the levels are
+/// printed by topology_log_summary(), after the bring-up.
 void topology_init_bsp();
 
 /// An AP, before it sets its online bit: decode its own CPUID, store its ids
 /// in @p c, warn once (for all APs) if its layout differs from the machine's.
 void topology_init_ap(Cpu& c);
 
-/// After bring-up: the summary line, counted over the online CPUs.
+/// After bring-up: the levels the BSP's CPUID gave (`topology: level ...`)
+/// and the summary line, counted over the online CPUs.
 void topology_log_summary();
 
 /// The monitor's views: the package > die > core > thread tree of the online

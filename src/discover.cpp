@@ -53,30 +53,18 @@ void discover_cpus(const BootOptions& opts, const Mb2Info& mb, uint32_t bsp_apic
     cpu_table_build(&cpu_table, have_madt ? &madt : nullptr, have_mp ? &mp : nullptr,
                     opts.acpi_off, opts.maxcpus == BootOptions::kAllCpus ? CPU_LIMIT_NONE : opts.maxcpus,
                     bsp_apic, package_cpus);
-    cpu_table_log(cpu_table);
 
     // The NUMA nodes of the CPUs just numbered, and of memory (ACPI 6.5
     // 5.2.16-17); the frame allocator asks for them from here on.
     bool have_rsdp = rsdp.rsdt != 0 || rsdp.xsdt != 0;
     numa_discover(mem, have_rsdp ? &rsdp : nullptr, cpu_table, &srat, &slit, &numa_info);
-    numa_log(numa_info, cpu_table);
 
     // The ACPI PM timer: a clock with its own crystal, for the timer
     // self-tests to check the PIT-calibrated clocks against; and the SCI's
     // registers, for the `sci` self-test (fadt.h).
     AcpiTableRef fref{};
-    if (have_rsdp && acpi_find_table(mem, rsdp, "FACP", &fref) && fadt_parse(mem.map(fref.phys, fref.len), fref.len, &fadt)) {
+    if (have_rsdp && acpi_find_table(mem, rsdp, "FACP", &fref) && fadt_parse(mem.map(fref.phys, fref.len), fref.len, &fadt))
         pm_timer_set(fadt.pm_timer, fadt.pm_timer_32);
-        if (fadt.pm_timer)
-            log_info("acpi: FADT revision %u: PM timer at port 0x%x (%u bits%s), SCI irq %u", fadt.revision,
-                     fadt.pm_timer, fadt.pm_timer_32 ? 32 : 24, fadt.pm_from_x ? ", X_PM_TMR_BLK" : "", fadt.sci_irq);
-        else
-            log_info("acpi: FADT revision %u names no usable PM timer", fadt.revision);
-        if (fadt.sci)
-            log_info("acpi: SCI irq %u: SMI_CMD 0x%x ACPI_ENABLE 0x%x, PM1a_EVT_BLK 0x%x (%u bytes), "
-                     "PM1a_CNT_BLK 0x%x", fadt.sci_irq, fadt.smi_cmd, fadt.acpi_enable, fadt.pm1a_evt,
-                     fadt.pm1_evt_len, fadt.pm1a_cnt);
-    }
 
     // LINT pins wired to NMI for every processor (MADT types 4/0xA; MP local
     // interrupt entries of type NMI, MP spec 1.4 4.3.4, destination 0xFF = all).
@@ -101,3 +89,20 @@ void discover_cpus(const BootOptions& opts, const Mb2Info& mb, uint32_t bsp_apic
         }
     }
 }
+
+/// [discover log]
+void discover_log() {
+    cpu_table_log(cpu_table);
+    numa_log(numa_info, cpu_table);
+    if (!fadt.found) return;
+    if (fadt.pm_timer)
+        log_info("acpi: FADT revision %u: PM timer at port 0x%x (%u bits%s), SCI irq %u", fadt.revision,
+                 fadt.pm_timer, fadt.pm_timer_32 ? 32 : 24, fadt.pm_from_x ? ", X_PM_TMR_BLK" : "", fadt.sci_irq);
+    else
+        log_info("acpi: FADT revision %u names no usable PM timer", fadt.revision);
+    if (fadt.sci)
+        log_info("acpi: SCI irq %u: SMI_CMD 0x%x ACPI_ENABLE 0x%x, PM1a_EVT_BLK 0x%x (%u bytes), "
+                 "PM1a_CNT_BLK 0x%x", fadt.sci_irq, fadt.smi_cmd, fadt.acpi_enable, fadt.pm1a_evt,
+                 fadt.pm1_evt_len, fadt.pm1a_cnt);
+}
+/// [discover log]

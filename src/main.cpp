@@ -43,6 +43,25 @@ void cpu_probe_features(Cpu& c);
 namespace {
 Mb2Info mb2;
 BootOptions opts;
+
+/// Every option's effective value, and the help if asked for.
+void log_options() {
+    char line[1024];
+    format_options(opts, line, sizeof line);
+    // A log line holds about 300 characters: the options go out in pieces cut between words.
+    for (char* p = line; *p;) {
+        size_t n = strlen(p);
+        if (n > 240) {
+            n = 240;
+            while (n && p[n] != ' ') --n;
+            if (!n) n = 240;
+        }
+        log_info("options: %.*s", (int)n, p);
+        p += n;
+        while (*p == ' ') ++p;
+    }
+    if (opts.help) log_cmdline_help();
+}
 }  // namespace
 
 /// The effective boot options (valid after kmain parsed the command line).
@@ -80,33 +99,13 @@ extern "C" [[noreturn]] void kmain(uint32_t magic, uintptr_t info) {
     logsink_configure(opts.e9, vga, (int)opts.loglevel);
     if (opts.vga && bios && !vga) log_info("console: no VGA card (its CRTC does not answer); the log goes to serial only");
     log_info("cmdline: \"%s\"", mb2.cmdline ? mb2.cmdline : "");
-    char line[1024];
-    format_options(opts, line, sizeof line);
-    // A log line holds about 300 characters: the options go out in pieces cut between words.
-    for (char* p = line; *p;) {
-        size_t n = strlen(p);
-        if (n > 240) {
-            n = 240;
-            while (n && p[n] != ' ') --n;
-            if (!n) n = 240;
-        }
-        log_info("options: %.*s", (int)n, p);
-        p += n;
-        while (*p == ' ') ++p;
-    }
-    if (opts.help) log_cmdline_help();
     spinlock_set_timeout_ms(opts.spin_timeout_ms);
 
     // Requires: the memory map and what GRUB loaded (kept out of the free frames).
     mem_init(mb2, info, total);
 
-    // Requires: the modules' frames held back (mem_init). The user programs
-    // GRUB loaded are checked now, and a bad one is skipped, never fatal.
-    user_check_modules(mb2);
-
     // Requires: nothing. The BSP's own features decide the APIC mode later.
     cpu_probe_features(*this_cpu());
-    cpuid_print(this_cpu()->features, 0);
     const CpuFeatures& f = this_cpu()->features;
     timer_check_cpuid(f);
 
@@ -118,9 +117,6 @@ extern "C" [[noreturn]] void kmain(uint32_t magic, uintptr_t info) {
     // must be taken the same way on all CPUs. Under a hypervisor a vCPU may
     // have no host core; a FIFO lock would then wait for it (docs/logging.md).
     bool tas = spinlock_set_policy(opts.spinlock, cpu_has(f, CpuFlag::Hypervisor));
-    log_info("spinlock: %s locks (spinlock=%s, hypervisor bit %s)", tas ? "test-and-set" : "ticket",
-             opts.spinlock == SpinPolicy::Auto ? "auto" : opts.spinlock == SpinPolicy::Tas ? "tas" : "ticket",
-             cpu_has(f, CpuFlag::Hypervisor) ? "set" : "clear");
 
     // Requires: CPUID. The BSP's APIC id, which the tables list it by: the
     // xAPIC ID register where the machine stays in xAPIC mode (firmware may
@@ -132,7 +128,7 @@ extern "C" [[noreturn]] void kmain(uint32_t magic, uintptr_t info) {
     this_cpu()->apic_id = bid.id;
 
     // Requires: the BSP's APIC id. The CPUs, then their NUMA nodes: frames
-    // come node-first from here on.
+    // come node-first from here on. Its summary is printed after the bring-up.
     discover_cpus(opts, mb2, this_cpu()->apic_id, f.logical_per_package());
     timer_calibrate_pm();  // only when neither the PIT nor CPUID gave the TSC rate
 
@@ -152,16 +148,13 @@ extern "C" [[noreturn]] void kmain(uint32_t magic, uintptr_t info) {
         log_error("lapic: cpu 0's LAPIC says apic id %u after its mode switch, the tables were read with %u",
                   lapic_id(), this_cpu()->apic_id);
     lapic_init();
-    log_info("lapic: cpu 0 apic id %u mode %s", this_cpu()->apic_id, apic_mode_name(this_cpu()->apic_mode));
 
     // Requires: this CPU's LAPIC. Every CPU's timer counts the same clock: measure it once.
     lapic_timer_calibrate();
 
     // Requires: the IOAPICs and overrides from the tables, the BSP's APIC id.
-    // Every entry masked; the serial console's input routed to the BSP.
+    // Every entry masked before any AP can take an interrupt.
     ioapic_init();
-    uart_start_rx(0);
-    if (bios) kbd_start(0);  // a screen and a keyboard: the monitor takes keys too
 
     // Requires: IDT and LAPIC ready on the BSP: it is online.
     cpu_checkins[0] = CpuCheckin{cpu_number(), lapic_id()};
@@ -179,7 +172,29 @@ extern "C" [[noreturn]] void kmain(uint32_t magic, uintptr_t info) {
     process_init();  // the reaper of orphaned processes: a thread
 
     // Requires: the CPU table, memory for stacks, a calibrated delay. The APs.
+    // Everything above is what they need (mpmain() in smpboot.cpp), and under
+    // an emulator each log line costs a fraction of a millisecond: what is
+    // only told, and what only the BSP uses, comes after.
     smp_boot(opts);
+
+    // Requires: nothing more. What the steps above found, said now.
+    log_options();
+    cpuid_print(f, 0);
+    log_info("spinlock: %s locks (spinlock=%s, hypervisor bit %s)", tas ? "test-and-set" : "ticket",
+             opts.spinlock == SpinPolicy::Auto ? "auto" : opts.spinlock == SpinPolicy::Tas ? "tas" : "ticket",
+             cpu_has(f, CpuFlag::Hypervisor) ? "set" : "clear");
+    discover_log();
+    log_info("lapic: cpu 0 apic id %u mode %s", this_cpu()->apic_id, apic_mode_name(this_cpu()->apic_mode));
+
+    // Requires: the IOAPIC masked (ioapic_init). The serial console's input
+    // routed to the BSP, for the monitor and for tests that type.
+    uart_start_rx(0);
+    if (bios) kbd_start(0);  // a screen and a keyboard: the monitor takes keys too
+
+    // Requires: the modules' frames held back (mem_init). The user programs
+    // GRUB loaded are checked before anything runs one, and a bad one is
+    // skipped, never fatal.
+    user_check_modules(mb2);
 
     // Requires: bring-up over: each online CPU stored its own ids.
     topology_log_summary();
