@@ -205,8 +205,9 @@ def boot_once(case, build_dir, log_path, verbose):
 
 
 def host_cpus(case):
-    """How many host CPUs a run keeps busy: TCG runs one thread per vCPU, Bochs one in all."""
-    if case.emulator == "bochs":
+    """How many host CPUs a run keeps busy: TCG runs one thread per vCPU, Bochs one in all,
+    and so does QEMU under -icount (its vCPUs take turns on one thread)."""
+    if case.emulator == "bochs" or "-icount" in case.qemu_args:
         return 1
     m = re.match(r"\d+", case.smp)
     return 1 if m and int(m.group()) == 1 else 2

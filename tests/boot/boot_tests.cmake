@@ -35,8 +35,9 @@ foreach(line IN LISTS cohort_boot_lines)
   math(EXPR ctest_timeout "${timeout} + 60")  # the ISO build and QEMU's start are not in the case's timeout
   add_test(NAME boot.${name}
     COMMAND ${PYTHON3} ${COHORT_BOOT_DIR}/boot.py --build-dir ${CMAKE_BINARY_DIR} --case ${name})
-  # PROCESSORS: ctest -j2 runs at most two single-CPU boots at once, and a
-  # multi-CPU boot (TCG runs a thread per vCPU) alone.
+  # PROCESSORS: the host threads a boot keeps busy (boot.py host_cpus()): 2
+  # for a multi-CPU boot without -icount (TCG runs a thread per vCPU), else 1
+  # (a single CPU, Bochs, or -icount, whose vCPUs take turns on one thread).
   set_tests_properties(boot.${name} PROPERTIES LABELS "${labels}" TIMEOUT ${ctest_timeout}
     PROCESSORS ${cpus} FIXTURES_REQUIRED cohort_kernels)
 endforeach()
