@@ -114,10 +114,13 @@ case("amd64.user.monitor", arch="amd64", smp="2", token=False,
      script=[(r"cohort> ", "run hello\r"), (r"monitor: pid 1 exited with status 0", "run fault\r"),
              (r"monitor: pid 2 exited with status 0", "start spin\r"), (r"monitor: spin: pid \d+", "ps\r"),
              (r"\s+8\s+0 running\s+1\s+\d spin$", "kill 8\r"), (r"kill 8: asked to exit", "wait 8\r"),
-             (r"monitor: pid 8 exited with status 256", "ps\r"), (r"pid parent state", "halt\r")],
+             (r"monitor: pid 8 exited with status 256", "ps\r"), (r"pid parent state", "start blocker\r"),
+             (r"blocker: child \d+, threads 1 and 2; waiting", "ps\r"), (r"pid \d+ tid 2: in thread_join", "halt\r")],
      expect=[r"\[pid 1 cpu \d\] hello from user space", r"monitor: pid 2 exited with status 0",
              r"cpu\d:\s+8\s+0 running\s+1\s+\d spin$", r"monitor: pid 8 exited with status 256",
-             r"monitor: halting every cpu"],
+             # ps names the call each blocked thread waits in: blocker's main in wait, its threads in sleep and thread_join
+             r"pid \d+ tid 0: in wait, last on cpu \d", r"pid \d+ tid 1: in sleep, last on cpu \d",
+             r"pid \d+ tid 2: in thread_join, last on cpu \d", r"monitor: halting every cpu"],
      exit="pass", timeout=60)
 
 
