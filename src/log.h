@@ -43,6 +43,11 @@ inline COHORT_PRINTF(1, 2) void log_warn(const char* fmt, ...) {
 inline COHORT_PRINTF(1, 2) void log_info(const char* fmt, ...) {
     va_list ap; va_start(ap, fmt); log_vwrite(LogLevel::Info, fmt, ap); va_end(ap);
 }
+/// Log at level @p lv, chosen at run time (e.g. one line that is Info on a
+/// small machine and Debug on a large one).
+inline COHORT_PRINTF(2, 3) void log_at(LogLevel lv, const char* fmt, ...) {
+    va_list ap; va_start(ap, fmt); log_vwrite(lv, fmt, ap); va_end(ap);
+}
 /// Log at Debug level: details shown with `loglevel=3`.
 inline COHORT_PRINTF(1, 2) void log_debug(const char* fmt, ...) {
     va_list ap; va_start(ap, fmt); log_vwrite(LogLevel::Debug, fmt, ap); va_end(ap);

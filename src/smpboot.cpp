@@ -37,6 +37,9 @@ StartBlock* sb = nullptr;
 uint8_t vector_page = 0;
 bool init_deassert = false;
 const BootOptions* options = nullptr;
+/// More than ONLINE_LINES_MAX APs are starting: each AP's online line is a
+/// Debug line, and the boot CPU prints them folded (log_online_runs()).
+bool fold_online = false;
 volatile uint32_t bringup_waiter = 0;  // the CPU waiting in wait_online(), woken by the AP's check-in
 
 constexpr uint32_t TRAMP_MAGIC = 0x52544843;  // "CHTR", as in smpboot.inc
@@ -203,6 +206,34 @@ bool wait_online(Cpu& c, uint64_t deadline) {
 
 uint64_t ms_to_tsc(uint64_t ms) { return ms * tsc_khz(); }
 
+/// The folded online lines: one per run of APs in @p t (in kernel-id order)
+/// whose kernel ids and APIC ids both go up by one, in one APIC mode, with
+/// the range of their SIPI -> online times. A run of one reads as the AP's
+/// own line would.
+void log_online_runs(Cpu* const* t, uint32_t n) {
+    for (uint32_t i = 0; i < n;) {
+        if (!t[i]->online) { ++i; continue; }
+        uint32_t j = i + 1;
+        uint64_t lo = t[i]->online_tsc - t[i]->sipi_tsc, hi = lo;
+        while (j < n && t[j]->online && t[j]->id == t[j - 1]->id + 1 && t[j]->apic_id == t[j - 1]->apic_id + 1 &&
+               t[j]->apic_mode == t[i]->apic_mode) {
+            uint64_t d = t[j]->online_tsc - t[j]->sipi_tsc;
+            lo = d < lo ? d : lo;
+            hi = d > hi ? d : hi;
+            ++j;
+        }
+        const Cpu& a = *t[i];
+        const Cpu& b = *t[j - 1];
+        unsigned long long lous = tsc_to_ns(lo) / 1000, hius = tsc_to_ns(hi) / 1000;
+        if (j - i == 1)
+            log_info("cpu %u: online (apic %u, %s) after %llu us", a.id, a.apic_id, apic_mode_name(a.apic_mode), lous);
+        else
+            log_info("cpus %u-%u: online (apic %u-%u, %s) after %llu-%llu us", a.id, b.id, a.apic_id, b.apic_id,
+                     apic_mode_name(a.apic_mode), lous, hius);
+        i = j;
+    }
+}
+
 }  // namespace
 
 void smp_boot(const BootOptions& opts) {
@@ -291,6 +322,9 @@ void smp_boot(const BootOptions& opts) {
         lapic_read_esr();
     }
 
+    // Hundreds of APs print their online lines folded (smpboot.h).
+    fold_online = started > ONLINE_LINES_MAX;
+
     /// [start aps]
     if (started && opts.smpboot == SmpBoot::Sequential) {
         for (uint32_t i = 0; i < started; ++i) {
@@ -330,6 +364,10 @@ void smp_boot(const BootOptions& opts) {
             if (!wait_online(*targets[i], deadline)) (void)give_up(*targets[i]);
     }
     /// [start aps]
+    if (fold_online) {
+        log_online_runs(targets, started);
+        fold_online = false;
+    }
 
     if (sb) {
         uint32_t esr = lapic_read_esr();
@@ -466,8 +504,8 @@ extern "C" [[noreturn]] void mpmain(Cpu* c) {
     // once the BSP sees every bit it may report, run its tests and end the
     // run, and a line still waiting for the logger's lock would be lost.
     c->online_tsc = rdtsc();
-    log_info("cpu %u: online (apic %u, %s) after %llu us", c->id, c->apic_id,
-             apic_mode_name(c->apic_mode), (unsigned long long)(tsc_to_ns(c->online_tsc - c->sipi_tsc) / 1000));
+    log_at(fold_online ? LogLevel::Debug : LogLevel::Info, "cpu %u: online (apic %u, %s) after %llu us", c->id,
+           c->apic_id, apic_mode_name(c->apic_mode), (unsigned long long)(tsc_to_ns(c->online_tsc - c->sipi_tsc) / 1000));
 
     // LAB 05 BEGIN: check in (kernel id, LAPIC id), then the mask bit and the stage, the online flag last
     cpu_checkins[c->id] = CpuCheckin{cpu_number(), lapic_id()};

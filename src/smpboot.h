@@ -62,6 +62,16 @@ static_assert(sizeof(StartEntry) == 0x10 && __builtin_offsetof(StartEntry, cpu) 
 /// parallel as @p opts says, and wait for each with a timeout. Prints one
 /// `cpu <kid>: online (apic <id>, <mode>) after <us> us` line per AP (from
 /// the AP) and `smp: <online>/<usable> cpus online in <ms> ms` at the end.
+/// When more than ONLINE_LINES_MAX APs start, their lines go to the Debug
+/// level (`loglevel=3` shows them) and the boot CPU folds them instead:
+/// `cpus <a>-<b>: online (apic <x>-<y>, <mode>) after <min>-<max> us`, one
+/// line per run of CPUs with consecutive ids and APIC ids. Under QEMU every
+/// byte written to the emulated UART costs time in proportion to the number
+/// of vCPUs (docs/bench.md, "What a log line costs at 512 vCPUs").
+void smp_boot(const BootOptions& opts);
+
+/// APs whose online lines are printed one by one; above it they are folded.
+constexpr uint32_t ONLINE_LINES_MAX = 64;
 void smp_boot(const BootOptions& opts);
 
 /// Start AP @p k alone, after boot (hotplug.cpp): the same trampoline, the
