@@ -149,6 +149,12 @@ extern "C" [[noreturn]] void kmain(uint32_t magic, uintptr_t info) {
                   lapic_id(), this_cpu()->apic_id);
     lapic_init();
 
+    // Requires: this CPU's LAPIC, the CPU table, memory for stacks, a
+    // calibrated delay. The bring-up's first half: in a parallel bring-up
+    // every AP gets its INIT here, and the steps below, up to smp_boot(), run
+    // during the 10 ms the APs need to take it (SDM Vol. 3A 8.4.4.1).
+    smp_boot_begin(opts);
+
     // Requires: this CPU's LAPIC. Every CPU's timer counts the same clock: measure it once.
     lapic_timer_calibrate();
 
@@ -171,8 +177,9 @@ extern "C" [[noreturn]] void kmain(uint32_t magic, uintptr_t info) {
     sched_init();
     process_init();  // the reaper of orphaned processes: a thread
 
-    // Requires: the CPU table, memory for stacks, a calibrated delay. The APs.
-    // Everything above is what they need (mpmain() in smpboot.cpp), and under
+    // Requires: smp_boot_begin(). The APs: what is left of the INIT wait,
+    // the SIPIs, the wait for each check-in. Everything above is what the
+    // APs need (mpmain() in smpboot.cpp), and under
     // an emulator each log line costs a fraction of a millisecond: what is
     // only told, and what only the BSP uses, comes after.
     smp_boot(opts);

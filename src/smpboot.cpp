@@ -37,6 +37,9 @@ StartBlock* sb = nullptr;
 uint8_t vector_page = 0;
 bool init_deassert = false;
 const BootOptions* options = nullptr;
+Cpu* targets[COHORT_MAX_CPUS];  ///< the APs smp_boot_begin() prepared, in kernel-id order
+uint32_t started = 0;           ///< how many of them
+uint64_t t0 = 0;                ///< TSC at smp_boot_begin(): the bring-up's start
 /// More than ONLINE_LINES_MAX APs are starting: each AP's online line is a
 /// Debug line, and the boot CPU prints them folded (log_online_runs()).
 bool fold_online = false;
@@ -236,18 +239,11 @@ void log_online_runs(Cpu* const* t, uint32_t n) {
 
 }  // namespace
 
-void smp_boot(const BootOptions& opts) {
+void smp_boot_begin(const BootOptions& opts) {
     options = &opts;
-    // Interrupts on for the bring-up, so that its waits (the INIT and SIPI
-    // delays, wait_online()) halt instead of spinning: under TCG a spinning
-    // BSP takes host time from the very vCPUs it waits for. Nothing here
-    // depends on them being off: lapic_send() masks them around its two ICR
-    // writes, and the handlers that may run (the bound timer, the wake-up
-    // IPI, a key) touch nothing the bring-up uses.
-    uintptr_t flags = read_flags();
-    sti();
-    uint64_t t0 = rdtsc();
+    t0 = rdtsc();
     sb = nullptr;
+    started = 0;
     uint32_t wanted = 0;
     for (uint32_t k = 1; k < cpu_table.usable; ++k) wanted += cpu_table.cpus[k].will_start;
 
@@ -265,8 +261,6 @@ void smp_boot(const BootOptions& opts) {
     if (wanted && !layout_matches(trampoline_start)) panic("smp: trampoline and kernel disagree on the start block");
     /// [reserve trampoline]
 
-    uint32_t started = 0;
-    Cpu* targets[COHORT_MAX_CPUS];
     if (wanted) {
         // LAB 05 BEGIN: copy the trampoline to its low page; fill the start block (CR0/CR3/CR4, EFER, APIC id leaf, table, entry, IDT)
         memcpy((void*)(uintptr_t)tramp, trampoline_start, tsize);
@@ -322,6 +316,32 @@ void smp_boot(const BootOptions& opts) {
         lapic_read_esr();
     }
 
+    /// [send inits]
+    // Parallel: every INIT goes out now. Their wait is idle time, so kmain()
+    // calibrates the LAPIC timer and sets up the IOAPIC, IPIs and scheduler
+    // during it; smp_boot() waits only for what is left of it.
+    if (started && opts.smpboot == SmpBoot::Parallel) {
+        // LAB 05 BEGIN: INIT to every target (smp_boot() counts their wait from the last one)
+        for (uint32_t i = 0; i < started; ++i) send_init(*targets[i]);
+        // LAB 05 STUB: lab_todo(5, "INIT to every target in smp_boot_begin() (smpboot=parallel)");
+        // LAB 05 STUB: (void)send_init;
+        // LAB 05 LATER: started = 0; (void)send_init;
+        // LAB 05 END
+    }
+    /// [send inits]
+}
+
+void smp_boot(const BootOptions& opts) {
+    options = &opts;
+    // Interrupts on for the bring-up, so that its waits (the INIT and SIPI
+    // delays, wait_online()) halt instead of spinning: under TCG a spinning
+    // BSP takes host time from the very vCPUs it waits for. Nothing here
+    // depends on them being off: lapic_send() masks them around its two ICR
+    // writes, and the handlers that may run (the bound timer, the wake-up
+    // IPI, a key) touch nothing the bring-up uses.
+    uintptr_t flags = read_flags();
+    sti();
+
     // Hundreds of APs print their online lines folded (smpboot.h).
     fold_online = started > ONLINE_LINES_MAX;
 
@@ -345,19 +365,19 @@ void smp_boot(const BootOptions& opts) {
             if (!wait_online(c, rdtsc() + ms_to_tsc(opts.ap_timeout_ms))) (void)give_up(c);
         }
     } else if (started) {
-        // Parallel (as Zircon and Linux 6.5): INIT to all, one wait, SIPI to all.
-        // LAB 05 BEGIN: INIT to every target, one wait, SIPI to every target, one wait, a second SIPI to those not started
-        for (uint32_t i = 0; i < started; ++i) send_init(*targets[i]);
-        udelay(opts.init_delay_us);
+        // Parallel (as Zircon and Linux 6.5): INIT to all (smp_boot_begin()),
+        // one wait, SIPI to all.
+        // LAB 05 BEGIN: what is left of the INIT wait, SIPI to every target, one wait, a second SIPI to those not started
+        udelay_since(targets[started - 1]->init_tsc, opts.init_delay_us);
         for (uint32_t i = 0; i < started; ++i) send_sipi(*targets[i]);
         udelay(opts.sipi_delay_us);
         uint32_t resent = 0;
         for (uint32_t i = 0; i < started; ++i)
             if (targets[i]->boot_stage == StageNotStarted) { send_sipi(*targets[i]); ++resent; }
         if (resent) udelay(opts.sipi_delay_us);
-        // LAB 05 STUB: lab_todo(5, "INIT to all, SIPI to all, a second SIPI where needed in smp_boot() (smpboot=parallel)");
-        // LAB 05 STUB: (void)send_init; (void)send_sipi;
-        // LAB 05 LATER: started = 0; (void)send_init; (void)send_sipi;
+        // LAB 05 STUB: lab_todo(5, "the rest of the INIT wait, SIPI to all, a second SIPI where needed in smp_boot() (smpboot=parallel)");
+        // LAB 05 STUB: (void)send_sipi;
+        // LAB 05 LATER: (void)send_sipi;
         // LAB 05 END
         uint64_t deadline = rdtsc() + ms_to_tsc(opts.ap_timeout_ms);
         for (uint32_t i = 0; i < started; ++i)

@@ -58,8 +58,15 @@ struct StartEntry {
 };
 static_assert(sizeof(StartEntry) == 0x10 && __builtin_offsetof(StartEntry, cpu) == 8, "TE_* in smpboot.inc");
 
-/// Start every AP that cpu_table marks "will start", sequentially or in
-/// parallel as @p opts says, and wait for each with a timeout. Prints one
+/// The bring-up's first half, as soon as this CPU's LAPIC is set up: reserve
+/// the trampoline's page and fill its start block, prepare every AP that
+/// cpu_table marks "will start" (stacks, GDT, start-table entry), and in a
+/// parallel bring-up send each of them INIT. The INIT wait (10 ms by default)
+/// is then spent on the boot CPU's own set-up (main.cpp) instead of idling.
+void smp_boot_begin(const BootOptions& opts);
+
+/// The second half: start the APs smp_boot_begin() prepared, sequentially
+/// or in parallel as @p opts says, and wait for each with a timeout. Prints one
 /// `cpu <kid>: online (apic <id>, <mode>) after <us> us` line per AP (from
 /// the AP) and `smp: <online>/<usable> cpus online in <ms> ms` at the end.
 /// When more than ONLINE_LINES_MAX APs start, their lines go to the Debug

@@ -167,6 +167,12 @@ void udelay(uint64_t us) {
     while (rdtsc() < end) cpu_relax();
 }
 
+void udelay_since(uint64_t since, uint64_t us) {
+    if (!khz) return udelay(us);  // no TSC rate: the whole wait, on the PIT
+    uint64_t done = tsc_to_ns(rdtsc() - since) / 1000;
+    if (done < us) udelay(us - done);
+}
+
 void mdelay(uint64_t ms) { udelay(ms * 1000); }
 
 // ---- The LAPIC timer --------------------------------------------------------

@@ -32,6 +32,11 @@ constexpr uint64_t halt_delay_min_us = 50;
 /// halt_delay_min_us on, and where wait_may_halt() allows, it halts between
 /// looks and so gives the host core away; otherwise it spins.
 void udelay(uint64_t us);
+/// Wait until @p us microseconds have passed since TSC value @p since (a
+/// udelay() of what is left of them; none if they have passed). For a wait
+/// that began earlier, with other work done in it: the INIT wait of the
+/// parallel bring-up (smpboot.cpp).
+void udelay_since(uint64_t since, uint64_t us);
 /// udelay() in milliseconds.
 void mdelay(uint64_t ms);
 /// @name The ACPI PM timer (fadt.h): a clock with its own crystal

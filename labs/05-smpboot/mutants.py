@@ -4,8 +4,9 @@ from labgrade import edit, hole, mutant, variant
 SMP = "src/smpboot.cpp"
 
 mutant("parallel_one_by_one", breaks=["parallel_order"],
-       what="\"parallel\" that runs INIT, wait, SIPI, wait for one AP after the other",
-       edits=[hole(SMP, "INIT to every target", """\
+       what="\"parallel\" that runs INIT, wait, SIPI, wait for one AP after the other, all in smp_boot()",
+       edits=[hole(SMP, "INIT to every target", ""),
+              hole(SMP, "what is left of the INIT wait", """\
         for (uint32_t i = 0; i < started; ++i) {
             send_init(*targets[i]);
             udelay(opts.init_delay_us);
@@ -20,9 +21,8 @@ mutant("parallel_one_by_one", breaks=["parallel_order"],
 
 mutant("parallel_waits_each", breaks=["parallel_order"],
        what="INIT to all, one wait, then each SIPI waits for that AP to come online",
-       edits=[hole(SMP, "INIT to every target", """\
-        for (uint32_t i = 0; i < started; ++i) send_init(*targets[i]);
-        udelay(opts.init_delay_us);
+       edits=[hole(SMP, "what is left of the INIT wait", """\
+        udelay_since(targets[started - 1]->init_tsc, opts.init_delay_us);
         for (uint32_t i = 0; i < started; ++i) {
             send_sipi(*targets[i]);
             udelay(opts.sipi_delay_us);
@@ -32,11 +32,24 @@ mutant("parallel_waits_each", breaks=["parallel_order"],
 """)])
 
 mutant("no_init_wait", breaks=["init_wait", "sequential_4cpus"],
-       what="SIPI right after INIT, without the INIT wait (QEMU does not mind; a real CPU may)",
-       edits=[edit(SMP, """        for (uint32_t i = 0; i < started; ++i) send_init(*targets[i]);
-        udelay(opts.init_delay_us);""", """        for (uint32_t i = 0; i < started; ++i) send_init(*targets[i]);"""),
+       what="SIPI right after INIT, or right after the set-up between the halves, without the INIT wait "
+            "(QEMU does not mind; a real CPU may)",
+       edits=[edit(SMP, """        udelay_since(targets[started - 1]->init_tsc, opts.init_delay_us);
+""", ""),
               edit(SMP, """            send_init(c);
             udelay(opts.init_delay_us);""", """            send_init(c);""")])
+
+mutant("init_twice", breaks=["second_sipi"],
+       what="INIT to every target in smp_boot_begin(), and again in smp_boot() before the wait",
+       edits=[hole(SMP, "what is left of the INIT wait", """\
+        for (uint32_t i = 0; i < started; ++i) send_init(*targets[i]);
+        udelay(opts.init_delay_us);
+        for (uint32_t i = 0; i < started; ++i) send_sipi(*targets[i]);
+        udelay(opts.sipi_delay_us);
+        for (uint32_t i = 0; i < started; ++i)
+            if (targets[i]->boot_stage == StageNotStarted) send_sipi(*targets[i]);
+        udelay(opts.sipi_delay_us);
+""")])
 
 mutant("second_sipi_always", breaks=["second_sipi", "sequential_4cpus"],
        what="the second SIPI sent to every AP, started or not",
@@ -113,10 +126,15 @@ variant("setup_tables_first", what="TSS and features first, then the APIC mode, 
     lapic_init();
 """)])
 
-variant("parallel_one_pass", what="a parallel loop that re-sends, then waits, in one pass with a flag",
+variant("parallel_one_pass", what="a parallel loop that re-sends, then waits, in one pass with a flag; "
+        "the wait counted from the latest INIT it finds",
         edits=[hole(SMP, "INIT to every target", """\
         for (Cpu** t = targets; t != targets + started; ++t) send_init(**t);
-        udelay(opts.init_delay_us);
+"""),
+               hole(SMP, "what is left of the INIT wait", """\
+        uint64_t last = 0;
+        for (Cpu** t = targets; t != targets + started; ++t) last = (*t)->init_tsc > last ? (*t)->init_tsc : last;
+        udelay_since(last, opts.init_delay_us);
         for (Cpu** t = targets; t != targets + started; ++t) send_sipi(**t);
         udelay(opts.sipi_delay_us);
         bool again = false;
@@ -127,6 +145,10 @@ variant("parallel_one_pass", what="a parallel loop that re-sends, then waits, in
         }
         if (again) udelay(opts.sipi_delay_us);
 """)])
+
+variant("full_init_wait", what="the whole INIT wait again in smp_boot(), not only what is left of it (slower, right)",
+        edits=[edit(SMP, "        udelay_since(targets[started - 1]->init_tsc, opts.init_delay_us);",
+                    "        udelay(opts.init_delay_us);")])
 
 variant("checkin_mask_first", what="check-in through a local, the mask bit, the stage, then the online flag",
         edits=[hole(SMP, "check in (kernel id", """\

@@ -21,6 +21,14 @@ for arch in ("i686", "amd64"):
          expect=[online(8), r"sequential bring-up of 7 AP", r"bench: bringup mode=sequential cpus=8"] + PASSED)
     case(f"{arch}.smp.parallel8", arch=arch, smp="8", cmdline="smpboot=parallel " + SMP_TESTS,
          expect=[online(8), r"parallel bring-up of 7 AP", r"bench: bringup mode=parallel cpus=8"] + PASSED)
+    # The parallel INITs go out before the LAPIC timer's calibration and the
+    # set-up after it (smp_boot_begin()); smp_boot() waits only for the rest.
+    # A 500 ms INIT wait is longer than that set-up: without its wait each
+    # AP's SIPI would come too soon after its INIT.
+    case(f"{arch}.smp.init-wait", arch=arch, smp="4",
+         cmdline="init_delay_us=500000 test=cpu_number,bringup_order,bringup_init_wait,bringup_sipis",
+         expect=[online(4), r"ktest: bringup_order \.\.\. PASS parallel", r"ktest: bringup_init_wait \.\.\. PASS",
+                 r"ktest: cpu_number \.\.\. PASS"])
     # AP 3 stalls 200 ms right after raising its online flag (checkin_gap):
     # the flag must be the check-in's last step, or the count misses it.
     case(f"{arch}.smp.checkin-gap", arch=arch, smp="4", cmdline="checkin_gap=3 test=cpu_number,smp",
