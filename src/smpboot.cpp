@@ -39,7 +39,7 @@ bool init_deassert = false;
 const BootOptions* options = nullptr;
 Cpu* targets[COHORT_MAX_CPUS];  ///< the APs smp_boot_begin() prepared, in kernel-id order
 uint32_t started = 0;           ///< how many of them
-uint64_t t0 = 0;                ///< TSC at smp_boot_begin(): the bring-up's start
+uint64_t t0 = 0;                ///< TSC at the first INIT: the bring-up's start
 /// More than ONLINE_LINES_MAX APs are starting: each AP's online line is a
 /// Debug line, and the boot CPU prints them folded (log_online_runs()).
 bool fold_online = false;
@@ -241,7 +241,6 @@ void log_online_runs(Cpu* const* t, uint32_t n) {
 
 void smp_boot_begin(const BootOptions& opts) {
     options = &opts;
-    t0 = rdtsc();
     sb = nullptr;
     started = 0;
     uint32_t wanted = 0;
@@ -321,6 +320,7 @@ void smp_boot_begin(const BootOptions& opts) {
     // calibrates the LAPIC timer and sets up the IOAPIC, IPIs and scheduler
     // during it; smp_boot() waits only for what is left of it.
     if (started && opts.smpboot == SmpBoot::Parallel) {
+        t0 = rdtsc();  // the bring-up starts with the first INIT
         // LAB 05 BEGIN: INIT to every target (smp_boot() counts their wait from the last one)
         for (uint32_t i = 0; i < started; ++i) send_init(*targets[i]);
         // LAB 05 STUB: lab_todo(5, "INIT to every target in smp_boot_begin() (smpboot=parallel)");
@@ -344,6 +344,9 @@ void smp_boot(const BootOptions& opts) {
 
     // Hundreds of APs print their online lines folded (smpboot.h).
     fold_online = started > ONLINE_LINES_MAX;
+    // A sequential bring-up starts here, with its first INIT; with no AP
+    // to start, the line below says how long it took to find that out.
+    if (!started || opts.smpboot == SmpBoot::Sequential) t0 = rdtsc();
 
     /// [start aps]
     if (started && opts.smpboot == SmpBoot::Sequential) {

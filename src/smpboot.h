@@ -113,7 +113,8 @@ struct BringupRecord {
 extern BringupRecord bringup_records[];
 
 ///@{
-/// TSC at the start and the end of smp_boot() (the bring-up alone).
+/// TSC at the bring-up's first INIT (smp_boot_begin() in a parallel bring-up,
+/// smp_boot() in a sequential one or with no AP) and at the end of smp_boot().
 extern uint64_t bringup_start_tsc, bringup_end_tsc;
 ///@}
 /// True when the last bring-up was parallel.

@@ -24,11 +24,13 @@ for arch in ("i686", "amd64"):
     # The parallel INITs go out before the LAPIC timer's calibration and the
     # set-up after it (smp_boot_begin()); smp_boot() waits only for the rest.
     # A 500 ms INIT wait is longer than that set-up: without its wait each
-    # AP's SIPI would come too soon after its INIT.
+    # AP's SIPI would come too soon after its INIT. No -icount, so only what
+    # the BSP's own notes decide is checked: bringup_order and bringup_sipis
+    # need the vCPUs to take turns (a preempted BSP may send its last SIPI
+    # after the first AP is online).
     case(f"{arch}.smp.init-wait", arch=arch, smp="4",
-         cmdline="init_delay_us=500000 test=cpu_number,bringup_order,bringup_init_wait,bringup_sipis",
-         expect=[online(4), r"ktest: bringup_order \.\.\. PASS parallel", r"ktest: bringup_init_wait \.\.\. PASS",
-                 r"ktest: cpu_number \.\.\. PASS"])
+         cmdline="init_delay_us=500000 test=cpu_number,bringup_init_wait",
+         expect=[online(4), r"ktest: bringup_init_wait \.\.\. PASS", r"ktest: cpu_number \.\.\. PASS"])
     # AP 3 stalls 200 ms right after raising its online flag (checkin_gap):
     # the flag must be the check-in's last step, or the count misses it.
     case(f"{arch}.smp.checkin-gap", arch=arch, smp="4", cmdline="checkin_gap=3 test=cpu_number,smp",
