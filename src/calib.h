@@ -38,6 +38,41 @@ constexpr uint32_t pit_error_ppm(uint32_t window_us, uint32_t read_ns) {
     return window_us ? (uint32_t)(((uint64_t)1000000000 / PIT_HZ + 1 + read_ns) * 1000 / window_us) : 0;
 }
 
+/// @name The early window: the PIT counts while the kernel boots
+/// timer_calibrate_begin() loads PIT channel 2 with the full count at kernel
+/// entry; timer_calibrate_end() reads how far it got once the memory map and
+/// the CPU's features are known. The boot's own work is the window.
+//@{
+/// The count the early window starts from: 65535 periods, 54.9 ms.
+constexpr uint32_t EARLY_COUNT = 0xFFFF;
+/// The shortest early window, in microseconds: a boot quicker than this waits
+/// for the rest (on hardware the steps take far less; under QEMU about 4 ms).
+constexpr uint32_t EARLY_WINDOW_MIN_US = 4000;
+/// How many times the window's end is read: the read with the narrowest
+/// bracket of TSC reads wins (a preempted vCPU widens a bracket).
+constexpr uint32_t EARLY_END_READS = 5;
+
+/// PIT periods since the load, from a latched count of a mode-0 counter
+/// loaded with @p loaded: it counts down to 0 and then wraps, so the count
+/// says the time only while the output is still low (@p out_high false).
+/// 0 when it has wrapped (the window ran past 54.9 ms: unusable).
+constexpr uint32_t pit_elapsed(uint32_t loaded, uint32_t latched, bool out_high) {
+    return out_high || latched > loaded ? 0 : loaded - latched;
+}
+
+/// The worst error, in ppm, of a rate taken over an early window of
+/// @p periods PIT periods whose two ends were each read between two TSC
+/// reads @p slack_ns apart in all (both brackets together). Each end is
+/// taken at its bracket's middle, so half of each bracket is its error; the
+/// count moves in whole periods, one at the load and one at the read (838 ns
+/// each).
+constexpr uint32_t early_error_ppm(uint32_t periods, uint64_t slack_ns) {
+    uint64_t window_ns = (uint64_t)periods * 1000000000ull / PIT_HZ;
+    uint64_t error_ns = slack_ns / 2 + 2 * (1000000000ull / PIT_HZ + 1);
+    return window_ns ? (uint32_t)(error_ns * 1000000 / window_ns) : 0;
+}
+//@}
+
 /// Ticks per millisecond of a counter that advanced @p ticks while the TSC,
 /// running at @p tsc_khz, advanced @p tsc_ticks: how the LAPIC timer is
 /// measured once the TSC is known.

@@ -75,14 +75,15 @@ extern "C" [[noreturn]] void kmain(uint32_t magic, uintptr_t info) {
     // everything after this line can log.
     uart_init();
     run_global_constructors();
+    // Requires: the PIT (always present on a PC), nothing else using it. The
+    // TSC's calibration window opens; the steps below, up to
+    // timer_calibrate_tsc(), are its length: no time is spent waiting on it.
+    timer_calibrate_begin();
     log_info("Cohort kernel %s booting", COHORT_ARCH);
 
     // Requires: nothing more. Exceptions must be reportable before anything can fault.
     idt_init();
     cpu_init_bsp();
-
-    // Requires: the PIT (always present on a PC). The log gets real timestamps from here.
-    timer_calibrate_tsc();
 
     // Requires: GRUB's information still intact (nothing allocated yet).
     if (!mb2_magic_ok(magic)) panic("not booted by a Multiboot2 loader (magic 0x%x)", magic);
@@ -107,6 +108,10 @@ extern "C" [[noreturn]] void kmain(uint32_t magic, uintptr_t info) {
     // Requires: nothing. The BSP's own features decide the APIC mode later.
     cpu_probe_features(*this_cpu());
     const CpuFeatures& f = this_cpu()->features;
+
+    // Requires: timer_calibrate_begin(). The window closes: the log gets real
+    // timestamps from here. Then the rate CPUID states, if it states one.
+    timer_calibrate_tsc();
     timer_check_cpuid(f);
 
     // Requires: the BSP's features (NX). Its system-call entry: every AP

@@ -23,6 +23,25 @@ namespace {
 constexpr uint32_t kPitReadBound = 10000000;
 uint16_t pm_port = 0;
 bool pm_wide = false;
+
+// The early window (timer_calibrate_begin()): channel 2 counts down from
+// EARLY_COUNT, loaded between two TSC reads that were early_slack apart.
+bool early_open = false;     // loaded, and its output went low
+bool early_spoiled = false;  // pit_wait_us() reloaded channel 2 meanwhile
+uint64_t early_tsc = 0, early_slack = 0;
+uint8_t early_p61 = 0;
+/// Latched reads before a slow boot's window is given up (each is four port
+/// accesses: a few seconds at most, and only when the PIT stopped counting).
+constexpr uint32_t kEarlyPollBound = 200000;
+
+/// Channel 2's count, latched (SC=10 RW=00) so that both bytes are of one moment.
+uint32_t pit2_latched() {
+    outb(0x43, 0x80);
+    uint32_t lo = inb(0x42);
+    return lo | (uint32_t)inb(0x42) << 8;
+}
+/// Channel 2's output (port 0x61 bit 5): in mode 0 high from terminal count on.
+bool pit2_out() { return inb(0x61) & 0x20; }
 }  // namespace
 
 void pm_timer_set(uint32_t port, bool wide) {
@@ -36,6 +55,7 @@ bool pm_timer_wide() { return pm_wide; }
 /// [pit wait]
 uint64_t pit_wait_us(uint32_t us) {
     IrqSpinGuard g(legacy_lock);  // the PIT is a legacy device (legacy.h)
+    early_spoiled |= early_open;  // reloading channel 2 ends the early window
     // Channel 2, mode 0 (OUT goes high at terminal count), gated through port
     // 0x61 bit 0 with the speaker (bit 1) off; OUT2 is readable at bit 5.
     uint32_t count = pit_count_for_us(us);
@@ -61,8 +81,77 @@ uint64_t pit_wait_us(uint32_t us) {
 }
 /// [pit wait]
 
+/// [early window]
+void timer_calibrate_begin() {
+    // Channel 2 in mode 0 with the full count, gate high, speaker off. The
+    // write of the count's high byte is the load: the TSC is read around it.
+    early_p61 = inb(0x61);
+    outb(0x61, (uint8_t)((early_p61 & ~0x02) | 0x01));
+    outb(0x43, 0xB0);
+    outb(0x42, (uint8_t)EARLY_COUNT);
+    uint64_t a = rdtsc();
+    outb(0x42, (uint8_t)(EARLY_COUNT >> 8));
+    uint64_t b = rdtsc();
+    early_tsc = a + (b - a) / 2;
+    early_slack = b - a;
+    // High at once: no PIT behind the port (as in pit_wait_us()).
+    early_open = !pit2_out();
+}
+
+namespace {
+/// The TSC rate from the early window, or 0 (and why, in @p why) when the
+/// window is unusable: it ran past 54.9 ms, or the PIT was used meanwhile.
+uint64_t early_window_khz(uint32_t& ppm, uint32_t& us, const char*& why) {
+    why = !early_open ? "the PIT did not start" : early_spoiled ? "the PIT was used meanwhile" : nullptr;
+    if (why) return 0;
+    early_open = false;
+    // A boot quicker than the shortest window waits for the rest.
+    uint32_t min_periods = pit_count_for_us(EARLY_WINDOW_MIN_US);
+    for (uint32_t i = 0; i < kEarlyPollBound; ++i) {
+        uint32_t c = pit2_latched();
+        if (pit2_out() || pit_elapsed(EARLY_COUNT, c, false) >= min_periods) break;
+    }
+    // The end: the read with the narrowest bracket wins. The output is looked
+    // at after the latch: low then means it was low when the count was latched.
+    uint64_t best_slack = ~0ull, best_mid = 0;
+    uint32_t best_periods = 0;
+    for (uint32_t i = 0; i < EARLY_END_READS; ++i) {
+        uint64_t a = rdtsc();
+        uint32_t c = pit2_latched();
+        uint64_t b = rdtsc();
+        uint32_t periods = pit_elapsed(EARLY_COUNT, c, pit2_out());
+        if (periods >= min_periods && b - a < best_slack) {
+            best_slack = b - a;
+            best_mid = a + (b - a) / 2;
+            best_periods = periods;
+        }
+    }
+    outb(0x61, early_p61);
+    if (!best_periods) {
+        why = "the boot's first steps outlasted the PIT's 54.9 ms count";
+        return 0;
+    }
+    uint64_t k = khz_from_pit(best_mid - early_tsc, best_periods);
+    ppm = early_error_ppm(best_periods, ticks_to_ns(best_slack + early_slack, k));
+    us = (uint32_t)((uint64_t)best_periods * 1000000 / PIT_HZ);
+    return k;
+}
+}  // namespace
+/// [early window]
+
 /// [tsc calibrate]
 void timer_calibrate_tsc() {
+    uint32_t ppm = 0, us = 0;
+    const char* why = nullptr;
+    bool started = early_open;
+    khz = early_window_khz(ppm, us, why);
+    if (khz) {
+        log_info("timer: tsc %llu.%03llu MHz (PIT channel 2 across the boot's first %u.%u ms: within %u ppm)",
+                 (unsigned long long)(khz / 1000), (unsigned long long)(khz % 1000), us / 1000, us % 1000 / 100,
+                 ppm);
+        return;
+    }
+    if (started) log_info("timer: no early figure (%s); measuring on the PIT now", why);
     uintptr_t f = read_flags();
     cli();
     // Best of three 2 ms windows: the smallest count had the least disturbance.

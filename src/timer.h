@@ -7,8 +7,14 @@
 /// TSC value at the BSP's first kernel instruction (boot.asm): time zero.
 extern "C" uint64_t boot_tsc;
 
-/// Measure the TSC frequency against PIT channel 2 (interrupts off, best of
-/// several runs) and start the monotonic clock. Logs the figure and method.
+/// Start PIT channel 2 counting down its full 54.9 ms, the TSC read around
+/// the load: the boot's first steps are the calibration's window. At kernel
+/// entry, interrupts off, before anything else uses the PIT.
+void timer_calibrate_begin();
+/// Measure the TSC frequency and start the monotonic clock: from the window
+/// timer_calibrate_begin() opened (at least EARLY_WINDOW_MIN_US long), else,
+/// when that ran past the count or the PIT was used meanwhile, against PIT
+/// channel 2 (interrupts off, best of several runs). Logs the figure and method.
 void timer_calibrate_tsc();
 struct CpuFeatures;
 /// Compare the PIT figure with CPUID leaf 0x15 (or 0x16) and use the CPUID

@@ -32,6 +32,27 @@ BOOST_AUTO_TEST_CASE(pit_window_error) {
     BOOST_TEST(pit_error_ppm(0, 1000) == 0u);
 }
 
+BOOST_AUTO_TEST_CASE(early_window) {
+    // A mode-0 count read while the output is low: periods since the load.
+    BOOST_TEST(pit_elapsed(EARLY_COUNT, EARLY_COUNT, false) == 0u);
+    BOOST_TEST(pit_elapsed(EARLY_COUNT, EARLY_COUNT - 4772, false) == 4772u);
+    BOOST_TEST(pit_elapsed(EARLY_COUNT, 0, false) == 0xFFFFu);
+    // Output high: the counter reached 0 and wrapped; its count says nothing.
+    BOOST_TEST(pit_elapsed(EARLY_COUNT, 0xFFF0, true) == 0u);
+    BOOST_TEST(pit_elapsed(EARLY_COUNT, 100, true) == 0u);
+    // A count above the loaded one cannot come from this load.
+    BOOST_TEST(pit_elapsed(1000, 2000, false) == 0u);
+    // The shortest window, 4772 periods (3.999 ms), read with 2 us of brackets
+    // in all: 1 us of half-brackets and two 839 ns periods, 669 ppm.
+    uint32_t shortest = pit_count_for_us(EARLY_WINDOW_MIN_US);
+    BOOST_TEST(shortest == 4772u);
+    BOOST_TEST(early_error_ppm(shortest, 2000) == 669u);
+    // Without brackets a 10 ms window is within 167 ppm; longer brackets only add.
+    BOOST_TEST(early_error_ppm(11931, 0) == 167u);
+    BOOST_TEST(early_error_ppm(11931, 10000) > early_error_ppm(11931, 0));
+    BOOST_TEST(early_error_ppm(0, 2000) == 0u);
+}
+
 BOOST_AUTO_TEST_CASE(rates_from_the_tsc) {
     // QEMU's LAPIC timer at divide 16 (62.5 MHz) against a 2.4 GHz TSC over 1 ms.
     BOOST_TEST(khz_from_tsc(62500, 2400000, 2400000) == 62500u);
