@@ -83,6 +83,10 @@ struct BootOptions {
     /// its online flag, as if its vCPU lost its host core there (a self-test
     /// that the flag is the check-in's last step).
     uint32_t checkin_gap = kNoCpu;
+    /// `ap_fault=N`: kernel id of an AP that executes `ud2` right after its
+    /// set-up in mpmain(), before it checks in: the exception goes through the
+    /// IDT the start block gave it and must be reported, not reset the machine.
+    uint32_t ap_fault = kNoCpu;
     /// `bsp_id_rewrite=N`: write N into the boot CPU's xAPIC ID register
     /// before the tables are read, as firmware may (a self-test that the
     /// kernel goes by the register, not by CPUID).

@@ -270,16 +270,15 @@ void smp_boot_begin(const BootOptions& opts) {
         sb->cr3 = (uint32_t)read_cr3();
         sb->cr4 = (uint32_t)read_cr4();
 #if UINTPTR_MAX > 0xFFFFFFFFu
-        sb->efer = (uint32_t)rdmsr(0xC0000080) & ((1u << 8) | (1u << 11) | 1u);  // LME, NXE, SCE
+        sb->efer = (uint32_t)(rdmsr(MSR_EFER) & (EFER_LME | EFER_NXE | EFER_SCE));
 #endif
         sb->apic_leaf = this_cpu()->features.has_x2apic_id ? 0xB : 1;
         sb->table = (uint64_t)(uintptr_t)table;
         sb->entry = (uint64_t)(uintptr_t)&mpmain;
-        struct COHORT_PACKED { uint16_t limit; uintptr_t base; } idtr;
-        asm volatile("sidt %0" : "=m"(idtr));
+        IdtPointer idtr = read_idtr();
         sb->idt_limit = idtr.limit;
         sb->idt_base = idtr.base;
-        // LAB 05 STUB: lab_todo(5, "copy the trampoline and fill its start block in smp_boot()");
+        // LAB 05 STUB: lab_todo(5, "copy the trampoline and fill its start block in smp_boot_begin()");
         // LAB 05 LATER: lab_later(5, "no trampoline is copied and no AP is started: the boot CPU runs alone");
         // LAB 05 LATER: (void)tsize;
         // LAB 05 END
@@ -493,6 +492,11 @@ extern "C" [[noreturn]] void mpmain(Cpu* c) {
     // LAB 05 LATER: lab_later(5, "an AP woke without lab 05's bring-up; it stops here");
     // LAB 05 LATER: halt_forever();
     // LAB 05 END
+
+    // ap_fault=N: an exception on purpose, taken through the IDT the start
+    // block gave this CPU: reported by name (and a panic), never a silent
+    // triple fault that resets the machine.
+    if (options->ap_fault == c->id) asm volatile("ud2");
 
     // Requires: our GDT (the user selectors STAR names) and our features.
     // The system-call MSRs are this CPU's own: the BSP's values do not reach

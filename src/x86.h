@@ -28,6 +28,24 @@ inline uint64_t rdmsr(uint32_t msr) {
 inline void wrmsr(uint32_t msr, uint64_t v) {
     asm volatile("wrmsr" ::"c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)) : "memory");
 }
+/// IA32_EFER (SDM Vol. 4, Table 2-2) and the bits the kernel uses: SYSCALL
+/// enable, long mode enable, no-execute enable (bit 63 of an entry means
+/// no-execute only with NXE, Vol. 3A 4.5.4).
+constexpr uint32_t MSR_EFER = 0xC0000080;
+constexpr uint64_t EFER_SCE = 1u << 0, EFER_LME = 1u << 8, EFER_NXE = 1u << 11;
+
+/// The IDT register's pseudo-descriptor, as SIDT stores it and LIDT loads it:
+/// a 16-bit limit, then the base (4 bytes on i686, 8 on amd64).
+struct COHORT_PACKED IdtPointer {
+    uint16_t limit;
+    uintptr_t base;
+};
+/// This CPU's IDT register (SIDT).
+inline IdtPointer read_idtr() {
+    IdtPointer p;
+    asm volatile("sidt %0" : "=m"(p));
+    return p;
+}
 /// Order every earlier load and store before a following WRMSR that signals
 /// another CPU (the x2APIC ICR): such a WRMSR is not serializing, so stores
 /// before it could still be in flight when the IPI lands (SDM Vol. 3A 10.12.3).

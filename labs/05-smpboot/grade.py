@@ -53,6 +53,10 @@ noanswer = boot("amd64-ap-noanswer", arch="amd64", smp="4",
 # if its vCPU lost its host core there: whatever the check-in does after the
 # flag is missing when the boot CPU counts.
 gap = boot("amd64-checkin-gap", arch="amd64", smp="4", cmdline="checkin_gap=3 " + ICOUNT_TIMEOUT + T, icount=True)
+# AP 2 raises #UD on purpose right after its set-up (ap_fault=2): nothing else
+# interrupts an AP in this tree, so only this shows that the start block gave
+# it an IDT. Without one the AP triple-faults and the machine resets silently.
+fault = boot("amd64-ap-fault", arch="amd64", smp="4", cmdline="ap_fault=2 " + ICOUNT_TIMEOUT + "test=smp", icount=True)
 maxcpus = boot("amd64-maxcpus-2", arch="amd64", smp="4", cmdline="maxcpus=2 " + ICOUNT_TIMEOUT + T, icount=True)
 
 # Signs of a bring-up that went wrong even when every CPU came up.
@@ -69,7 +73,7 @@ def up(n, apics=None, extra=()):
                 forbid=BAD)
 
 
-test("parallel_4cpus", par4, 10, what="INIT to all, SIPI to all: 4 CPUs online, each knows who it is", **up(4))
+test("parallel_4cpus", par4, 5, what="INIT to all, SIPI to all: 4 CPUs online, each knows who it is", **up(4))
 test("parallel_order", par4, 10, what="parallel: every INIT before the first SIPI, every SIPI before the first AP online",
      expect=[r"ktest: bringup_order \.\.\. PASS parallel: 3 AP\(s\)"])
 test("init_wait", par4, 10, what="each AP's first SIPI at least init_delay_us after its INIT",
@@ -98,3 +102,6 @@ test("online_last", gap, 5, what="the online flag is the check-in's last step: a
 test("maxcpus", maxcpus, 5, what="maxcpus=2: one AP started, the others left alone",
      expect=[r"smp: 2/4 cpus online", r"ktest: smp \.\.\. PASS 2 of 2 online", passed("cpu_number"),
              r"cpu1: cpu 1: online "], forbid=BAD + [r"cpu [23]: online"])
+test("ap_idt", fault, 5, what="an exception on an AP (ap_fault=2) goes through the start block's IDT: reported, not a reset",
+     expect=[r"cpu2: EXCEPTION #UD invalid opcode \(vector 6\) on cpu 2", r"cpu2: PANIC: cpu2: unhandled exception #UD"],
+     exit="panic", token=False, panic=True, allow=[r"ERROR: panic: stopped"])

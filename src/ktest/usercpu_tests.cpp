@@ -18,7 +18,7 @@ extern "C" void syscall_entry();
 
 namespace {
 
-constexpr uint32_t MSR_EFER = 0xC0000080, MSR_STAR = 0xC0000081, MSR_LSTAR = 0xC0000082, MSR_FMASK = 0xC0000084;
+constexpr uint32_t MSR_STAR = 0xC0000081, MSR_LSTAR = 0xC0000082, MSR_FMASK = 0xC0000084;
 constexpr uint32_t SWITCHES = 40;  ///< yields per thread; each one a switch to its partner
 
 /// What one CPU showed: its registers, and its stack slots after each switch.

@@ -11,11 +11,9 @@ extern "C" void syscall_entry();
 extern "C" [[noreturn]] void enter_user_iret(uintptr_t ip, uintptr_t sp, uintptr_t arg0, uintptr_t arg1);
 
 namespace {
-constexpr uint32_t MSR_EFER = 0xC0000080;
 constexpr uint32_t MSR_STAR = 0xC0000081;
 constexpr uint32_t MSR_LSTAR = 0xC0000082;
 constexpr uint32_t MSR_FMASK = 0xC0000084;
-constexpr uint64_t EFER_SCE = 1u << 0, EFER_NXE = 1u << 11;
 /// RFLAGS bits (SDM Vol. 1 3.4.3): trap, interrupt enable, direction, nested task, alignment check.
 constexpr uint64_t RFLAGS_TF = 1u << 8, RFLAGS_IF = 1u << 9, RFLAGS_DF = 1u << 10, RFLAGS_NT = 1u << 14,
                    RFLAGS_AC = 1u << 18;

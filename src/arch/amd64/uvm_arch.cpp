@@ -17,7 +17,6 @@ extern "C" uint64_t boot_pml4[512];
 namespace {
 constexpr uint64_t P = 1, RW = 2, US = 4, NX = 1ull << 63;
 constexpr uint64_t ADDR = 0x000FFFFFFFFFF000ull;
-constexpr uint32_t MSR_EFER = 0xC0000080;
 
 uint64_t* table(uint64_t phys) { return (uint64_t*)(uintptr_t)phys; }  // identity map: frames below 4 GiB
 
@@ -49,7 +48,7 @@ uint64_t* walk(PtRoot root, uintptr_t va, bool create) {
     return &t[(va >> 12) & 511];
 }
 
-bool nx_on() { return rdmsr(MSR_EFER) & (1u << 11); }
+bool nx_on() { return rdmsr(MSR_EFER) & EFER_NXE; }
 
 /// Free the tables under entry @p e of a table at @p level (3: a PDPT entry's
 /// PD, ... 1: a PD entry's PT, whose entries are leaves the caller freed).

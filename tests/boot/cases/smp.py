@@ -35,6 +35,14 @@ for arch in ("i686", "amd64"):
     # the flag must be the check-in's last step, or the count misses it.
     case(f"{arch}.smp.checkin-gap", arch=arch, smp="4", cmdline="checkin_gap=3 test=cpu_number,smp",
          expect=[online(4), r"cpu 3: online \(apic 3, xapic\)"] + PASSED)
+    # AP 2 raises #UD on purpose after its set-up (ap_fault): it runs on the
+    # IDT the trampoline's start block gave it, so the exception is reported
+    # by name, on that CPU, with a backtrace into mpmain(), and the panic
+    # ends the run. An AP without an IDT would triple-fault: a reset, no line.
+    case(f"{arch}.smp.ap-fault", arch=arch, smp="4", cmdline="ap_fault=2 test=smp",
+         expect=[r"cpu2: EXCEPTION #UD invalid opcode \(vector 6\) on cpu 2", r"cpu2: .*#0 0x[0-9a-f]+ mpmain\+",
+                 r"cpu2: PANIC: cpu2: unhandled exception #UD"],
+         count={r"PANIC:": 1}, exit="panic", token=False, allow=[r"ERROR: panic: stopped"])
     # AP 2 is told to stay silent: the BSP names it and its stage, parks it, goes on.
     case(f"{arch}.smp.noanswer", arch=arch, smp="4", cmdline="ap_noanswer=2 ap_timeout_ms=500 test=cpu_number",
          expect=[r"ERROR: cpu 2: apic 2 did not come online within 500 ms \(last stage 3: .*\); parked with INIT",
