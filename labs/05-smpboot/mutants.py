@@ -164,6 +164,7 @@ variant("checkin_mask_first", what="check-in through a local, the mask bit, the 
 mutant("no_idt", breaks=["ap_idt"],
        what="the start block's IDT left empty (limit and base 0): nothing interrupts an AP in this tree until "
             "its first exception, which then resets the machine",
-       edits=[edit(SMP, """        sb->idt_limit = idtr.limit;
+       edits=[edit(SMP, """        IdtPointer idtr = read_idtr();
+        sb->idt_limit = idtr.limit;
         sb->idt_base = idtr.base;
 """, "")])
