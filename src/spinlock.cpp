@@ -10,12 +10,14 @@
 
 namespace {
 constexpr uint32_t NO_CPU = 0xFFFFFFFF;
-uint64_t timeout_ticks = 0;  // 0 until calibrated: no bound before the TSC is known
+uint32_t timeout_ms = 0;  // spin_timeout_ms; 0: no bound
 }  // namespace
 
-void spinlock_set_timeout_ms(uint32_t ms) { timeout_ticks = tsc_khz() * ms; }
+void spinlock_set_timeout_ms(uint32_t ms) { timeout_ms = ms; }
 
-uint64_t spinlock_timeout_ticks() { return timeout_ticks; }
+// In ticks when asked, not when set: the option is read before the TSC's
+// rate is known, and the rate may still change (CPUID, the PM timer).
+uint64_t spinlock_timeout_ticks() { return tsc_khz() * timeout_ms; }
 
 bool spinlock_set_policy(SpinPolicy policy, bool hypervisor) {
     spin_tas_chosen = spin_policy_uses_tas(policy, hypervisor);
@@ -36,7 +38,7 @@ void SpinLock::lock() {
     uint32_t me = cpu_number();
     if (owner_ == me)
         panic("spinlock %s: cpu %u takes it again (already taken at %p)", name_, me, (void*)owner_ra_);
-    uint64_t start = 0;
+    uint64_t start = 0, timeout_ticks = spinlock_timeout_ticks();
     uint32_t looks = 0;
     policy_acquire(l_, [&](uint32_t) {
         cpu_relax();

@@ -79,7 +79,7 @@ private:
     uintptr_t flags_;
 };
 
-/// Set the spin bound (milliseconds) once the TSC is calibrated.
+/// Set the spin bound (milliseconds); it counts once the TSC is calibrated.
 void spinlock_set_timeout_ms(uint32_t ms);
 
 /// The bound of one spinlock wait in TSC ticks (spin_timeout_ms), 0 before
