@@ -28,17 +28,21 @@ inline uint64_t rdmsr(uint32_t msr) {
 inline void wrmsr(uint32_t msr, uint64_t v) {
     asm volatile("wrmsr" ::"c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)) : "memory");
 }
-/// IA32_EFER (SDM Vol. 4, Table 2-2) and the bits the kernel uses: SYSCALL
-/// enable, long mode enable, no-execute enable (bit 63 of an entry means
-/// no-execute only with NXE, Vol. 3A 4.5.4).
+/// IA32_EFER, the extended feature enable register (SDM Vol. 4, Table 2-2).
 constexpr uint32_t MSR_EFER = 0xC0000080;
-constexpr uint64_t EFER_SCE = 1u << 0, EFER_LME = 1u << 8, EFER_NXE = 1u << 11;
+/// EFER.SCE: SYSCALL and SYSRET enabled.
+constexpr uint64_t EFER_SCE = 1u << 0;
+/// EFER.LME: long mode enabled (active once paging is turned on).
+constexpr uint64_t EFER_LME = 1u << 8;
+/// EFER.NXE: bit 63 of a paging entry means no-execute (without NXE it is
+/// reserved, SDM Vol. 3A 4.5.4).
+constexpr uint64_t EFER_NXE = 1u << 11;
 
 /// The IDT register's pseudo-descriptor, as SIDT stores it and LIDT loads it:
 /// a 16-bit limit, then the base (4 bytes on i686, 8 on amd64).
 struct COHORT_PACKED IdtPointer {
-    uint16_t limit;
-    uintptr_t base;
+    uint16_t limit;  ///< the IDT's size in bytes, minus 1
+    uintptr_t base;  ///< the IDT's linear address
 };
 /// This CPU's IDT register (SIDT).
 inline IdtPointer read_idtr() {
