@@ -85,8 +85,7 @@ mutant("no_cr4", breaks=["parallel_4cpus"],
 
 mutant("no_efer", breaks=["parallel_4cpus", "sequential_4cpus"],
        what="the start block without EFER: the amd64 AP never enters long mode",
-       edits=[edit(SMP, "        sb->efer = (uint32_t)rdmsr(0xC0000080) & ((1u << 8) | (1u << 11) | 1u);  // LME, NXE, SCE\n",
-                   "")])
+       edits=[edit(SMP, "        sb->efer = (uint32_t)(rdmsr(MSR_EFER) & (EFER_LME | EFER_NXE | EFER_SCE));\n", "")])
 
 mutant("sipi_vector_address", breaks=["parallel_4cpus", "apic_gaps_i686"],
        what="the SIPI vector from the wrong bits of the trampoline address",
