@@ -64,6 +64,7 @@ struct alignas(64) Cpu {
     uint64_t init_tsc;            ///< TSC when the BSP sent this CPU its INIT
     uint64_t sipi_tsc;            ///< TSC when the BSP sent this CPU its first SIPI
     uint64_t online_tsc;          ///< TSC when this CPU reported online, just before its check-in
+    uint32_t stage_at_switch;     ///< boot_stage as lapic_enable_mode() began: below StageLapic on an AP
     void* current;                ///< the running thread (proc.cpp), or null
     CpuFeatures features;         ///< this CPU's CPUID probe (cpuid.h)
     TopoIds topo;                 ///< package/die/core/SMT ids, set as it comes online (cputopo.h)

@@ -92,6 +92,9 @@ bool lapic_id_reachable(uint32_t apic) {
 bool lapic_available() { return machine_mode != ApicMode::None; }
 
 void lapic_enable_mode() {
+    // What the bring-up's stage said as the switch began: an AP whose stage
+    // already says "LAPIC mode enabled" marked it too soon (mpmain() looks).
+    this_cpu()->stage_at_switch = this_cpu()->boot_stage;
     if (machine_mode == ApicMode::None) return;
     // IA32_APIC_BASE transitions (SDM Vol. 3A 10.12.5, Figure 10-27):
     // disabled -> xAPIC -> x2APIC; x2APIC -> xAPIC only through disabled.

@@ -493,6 +493,12 @@ extern "C" [[noreturn]] void mpmain(Cpu* c) {
     // LAB 05 LATER: halt_forever();
     // LAB 05 END
 
+    // The stage is a promise to the BSP's timeout report: stage 3 says the
+    // mode switch is done, so it may be marked only after it.
+    if (c->stage_at_switch >= StageLapic)
+        log_error("cpu %u: its boot stage said %u (LAPIC mode enabled) before its mode switch began", c->id,
+                  c->stage_at_switch);
+
     // ap_fault=N: an exception on purpose, taken through the IDT the start
     // block gave this CPU: reported by name (and a panic), never a silent
     // triple fault that resets the machine.

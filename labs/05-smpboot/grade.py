@@ -62,7 +62,7 @@ maxcpus = boot("amd64-maxcpus-2", arch="amd64", smp="4", cmdline="maxcpus=2 " + 
 # Signs of a bring-up that went wrong even when every CPU came up.
 BAD = [r"WARN: smp: APIC errors during bring-up", r"woke with an APIC id missing from the table",
        r"its LAPIC says apic id", r"did not come online", r"checking in with its LAPIC not set up",
-       r"its online flag came before its bit"]
+       r"its online flag came before its bit", r"before its mode switch began"]
 
 
 def up(n, apics=None, extra=()):

@@ -167,3 +167,11 @@ mutant("no_idt", breaks=["ap_idt"],
         sb->idt_limit = idtr.limit;
         sb->idt_base = idtr.base;
 """, "")])
+
+mutant("stage_before_mode", breaks=["parallel_4cpus", "sequential_4cpus"],
+       what="boot_stage = StageLapic before lapic_enable_mode(): an AP stopped in the switch is reported as past it",
+       edits=[edit(SMP, """    lapic_enable_mode();
+    c->boot_stage = StageLapic;
+""", """    c->boot_stage = StageLapic;
+    lapic_enable_mode();
+""")])

@@ -19,6 +19,8 @@ struct Cpu {
     uint32_t apic_id = 0;
     uint8_t runlevel = 0;
     ApicMode apic_mode = ApicMode::None;
+    volatile uint32_t boot_stage = 0;
+    uint32_t stage_at_switch = 0;
 };
 
 /// The fake CPU the code under test runs on.
