@@ -74,6 +74,8 @@ const Row kRows[] = {
      "kernel id of an AP that stalls 200 ms right after raising its online flag (self-test)"},
     {"ap_fault", Kind::Number, FIELD(ap_fault), 1, kMax - 1, "none", false,
      "kernel id of an AP that raises #UD after its set-up: the report must name it (self-test)"},
+    {"apic_id_mismatch", Kind::Number, FIELD(apic_id_mismatch), 1, kMax - 1, "none", false,
+     "kernel id of an AP whose table id disagrees with its LAPIC: its check must warn (self-test)"},
     {"bsp_id_rewrite", Kind::Number, FIELD(bsp_id_rewrite), 0, 254, "none", false,
      "write this id into the boot CPU's xAPIC ID register first, as firmware may (self-test)"},
     {"late_bound_us", Kind::Number, FIELD(late_bound_us), 1, 10000000, "none", false,

@@ -87,6 +87,11 @@ struct BootOptions {
     /// set-up in mpmain(), before it checks in: the exception goes through the
     /// IDT the start block gave it and must be reported, not reset the machine.
     uint32_t ap_fault = kNoCpu;
+    /// `apic_id_mismatch=N`: kernel id of an AP whose Cpu block says an APIC
+    /// id 1000 too high as it begins its set-up, as if its table entry and
+    /// its LAPIC disagreed: mpmain()'s check must say so (lapic_init() then
+    /// takes the LAPIC's id, and the boot goes on).
+    uint32_t apic_id_mismatch = kNoCpu;
     /// `bsp_id_rewrite=N`: write N into the boot CPU's xAPIC ID register
     /// before the tables are read, as firmware may (a self-test that the
     /// kernel goes by the register, not by CPUID).

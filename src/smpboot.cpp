@@ -470,6 +470,8 @@ extern "C" [[noreturn]] void mpmain(Cpu* c) {
     // ap_noanswer with ap_stop_stage=2: stop here, in the kernel but before
     // the first LAPIC access (a self-test of the BSP's timeout report).
     if (options->ap_noanswer == c->id && options->ap_stop_stage == StageEntered) halt_forever();
+    // apic_id_mismatch=N: the table's id made to disagree with this LAPIC's.
+    if (options->apic_id_mismatch == c->id) c->apic_id += 1000;
     // Requires: the trampoline gave us our stack, our GDT, GS = c, and the IDT.
     // This CPU's first APIC access is the mode switch: before it, no code may
     // touch the LAPIC (the per-CPU mode is still None, and lapic_read() refuses).

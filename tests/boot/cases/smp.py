@@ -43,6 +43,13 @@ for arch in ("i686", "amd64"):
          expect=[r"cpu2: EXCEPTION #UD invalid opcode \(vector 6\) on cpu 2", r"cpu2: .*#0 0x[0-9a-f]+ mpmain\+",
                  r"cpu2: PANIC: cpu2: unhandled exception #UD"],
          count={r"PANIC:": 1}, exit="panic", token=False, allow=[r"ERROR: panic: stopped"])
+    # AP 2's block says apic id 1002 as it begins its set-up (apic_id_mismatch):
+    # its check against its LAPIC warns once, lapic_init() takes the LAPIC's
+    # id, and every CPU comes online and knows who it is.
+    case(f"{arch}.smp.apic-id-mismatch", arch=arch, smp="4", cmdline="apic_id_mismatch=2 test=cpu_number,smp",
+         expect=[r"cpu2: WARN: cpu 2: its LAPIC says apic id 2, the table says 1002", online(4),
+                 r"cpu 2: online \(apic 2, xapic\)"] + PASSED,
+         count={r"its LAPIC says apic id": 1}, allow=[r"its LAPIC says apic id"])
     # AP 2 is told to stay silent: the BSP names it and its stage, parks it, goes on.
     case(f"{arch}.smp.noanswer", arch=arch, smp="4", cmdline="ap_noanswer=2 ap_timeout_ms=500 test=cpu_number",
          expect=[r"ERROR: cpu 2: apic 2 did not come online within 500 ms \(last stage 3: .*\); parked with INIT",
