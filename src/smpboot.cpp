@@ -444,6 +444,13 @@ void smp_park_cpu(uint32_t k) {
 }
 
 namespace {
+/// The id check's report (mpmain()): AP @p c's LAPIC says @p lapic_says, its
+/// block (the table) says c.apic_id. Firmware can make them differ by
+/// rewriting an xAPIC ID register; apic_id_mismatch=N does it on purpose.
+[[maybe_unused]] void report_id_mismatch(const Cpu& c, uint32_t lapic_says) {
+    log_warn("cpu %u: its LAPIC says apic id %u, the table says %u", c.id, lapic_says, c.apic_id);
+}
+
 /// The check-in's last step: raise AP @p c's online flag (release: the BSP
 /// that sees it sees every store before it), then wake the BSP, which may be
 /// halted in wait_online(). checkin_gap=N makes CPU N stall here for 200 ms,
@@ -481,8 +488,7 @@ extern "C" [[noreturn]] void mpmain(Cpu* c) {
 
     // Requires: our LAPIC mode. Our own id, read from our own LAPIC.
     uint32_t id = lapic_id();
-    if (id != c->apic_id)
-        log_warn("cpu %u: its LAPIC says apic id %u, the table says %u", c->id, id, c->apic_id);
+    if (id != c->apic_id) report_id_mismatch(*c, id);
 
     // Requires: nothing more. Our TSS (its double-fault stack) and our features.
     arch_cpu_load(*c);
@@ -491,6 +497,7 @@ extern "C" [[noreturn]] void mpmain(Cpu* c) {
     // Requires: our mode. Spurious and error vectors, LINTs, TPR from our runlevel.
     lapic_init();
     // LAB 05 STUB: lab_todo(5, "the AP's set-up steps, in order, in mpmain()");
+    // LAB 05 STUB: (void)report_id_mismatch;
     // LAB 05 LATER: lab_later(5, "an AP woke without lab 05's bring-up; it stops here");
     // LAB 05 LATER: halt_forever();
     // LAB 05 END

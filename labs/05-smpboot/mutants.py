@@ -179,19 +179,16 @@ mutant("stage_before_mode", breaks=["parallel_4cpus", "sequential_4cpus"],
 mutant("no_id_check", breaks=["apic_id_check"],
        what="no check of the LAPIC's id against the table: a disagreement goes unsaid",
        edits=[edit(SMP, """    uint32_t id = lapic_id();
-    if (id != c->apic_id)
-        log_warn("cpu %u: its LAPIC says apic id %u, the table says %u", c->id, id, c->apic_id);
+    if (id != c->apic_id) report_id_mismatch(*c, id);
 """, "")])
 
 mutant("id_check_after_init", breaks=["apic_id_check"],
        what="the id check after lapic_init(), which has stored lapic_id() in c->apic_id: it compares the id with itself",
        edits=[edit(SMP, """    uint32_t id = lapic_id();
-    if (id != c->apic_id)
-        log_warn("cpu %u: its LAPIC says apic id %u, the table says %u", c->id, id, c->apic_id);
+    if (id != c->apic_id) report_id_mismatch(*c, id);
 """, ""),
               edit(SMP, """    lapic_init();
-    // LAB 05 STUB: lab_todo(5, "the AP's set-up steps, in order, in mpmain()");""", """    lapic_init();
+""", """    lapic_init();
     uint32_t id = lapic_id();
-    if (id != c->apic_id)
-        log_warn("cpu %u: its LAPIC says apic id %u, the table says %u", c->id, id, c->apic_id);
-    // LAB 05 STUB: lab_todo(5, "the AP's set-up steps, in order, in mpmain()");""")])
+    if (id != c->apic_id) report_id_mismatch(*c, id);
+""")])
