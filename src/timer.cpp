@@ -13,6 +13,7 @@ uint64_t boot_tsc = 0;  // declared extern "C" in timer.h: boot.asm writes it
 
 namespace {
 uint64_t khz = 0;
+uint32_t khz_ppm = 0;  // the error the figure's line stated (tsc_error_ppm())
 }  // namespace
 
 SpinLock legacy_lock("legacy-drivers");
@@ -145,6 +146,7 @@ void timer_calibrate_tsc() {
     const char* why = nullptr;
     bool started = early_open;
     khz = early_window_khz(ppm, us, why);
+    khz_ppm = ppm;
     if (khz) {
         log_info("timer: tsc %llu.%03llu MHz (PIT channel 2 across the boot's first %u.%u ms: within %u ppm)",
                  (unsigned long long)(khz / 1000), (unsigned long long)(khz % 1000), us / 1000, us % 1000 / 100,
@@ -163,6 +165,7 @@ void timer_calibrate_tsc() {
     }
     write_flags(f);
     khz = khz_from_pit(best, pit_count_for_us(PIT_WINDOW_US));
+    khz_ppm = pit_error_ppm(PIT_WINDOW_US, PORT_READ_NS);
     if (khz == 0) {
         // A clock-gated 8254, or none (QEMU's `-machine pit=off`): the rate
         // comes from CPUID (timer_check_cpuid()) or the ACPI PM timer
@@ -186,6 +189,7 @@ void timer_check_cpuid(const CpuFeatures& f) {
     if (!khz) {  // no PIT figure to compare with
         if (cpuid) log_info("timer: tsc %llu kHz from %s (no PIT figure)", (unsigned long long)cpuid, which);
         khz = cpuid;
+        khz_ppm = 0;
         return;
     }
     if (!cpuid) {
@@ -194,6 +198,7 @@ void timer_check_cpuid(const CpuFeatures& f) {
         log_info("timer: tsc %llu kHz from %s (the PIT measured %llu kHz): using %s", (unsigned long long)cpuid,
                  which, (unsigned long long)khz, which);
         khz = cpuid;
+        khz_ppm = 0;
     } else {
         log_warn("timer: %s says %llu kHz but the PIT measured %llu kHz; keeping the PIT figure", which,
                  (unsigned long long)cpuid, (unsigned long long)khz);
@@ -227,12 +232,16 @@ void timer_calibrate_pm() {
         return;
     }
     khz = best * pm_timer_hz / window / 1000;
+    // Not in its line: one PM period at each end of a 2 ms window (280 ppm)
+    // and the port reads, rounded up.
+    khz_ppm = 1000;
     log_info("timer: tsc %llu.%03llu MHz (ACPI PM timer, best of %u x 2 ms)", (unsigned long long)(khz / 1000),
              (unsigned long long)(khz % 1000), PIT_WINDOWS);
 }
 
 bool time_ready() { return khz != 0; }
 uint64_t tsc_khz() { return khz; }
+uint32_t tsc_error_ppm() { return khz_ppm; }
 
 uint64_t tsc_to_ns(uint64_t t) { return ticks_to_ns(t, khz); }
 

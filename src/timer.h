@@ -28,6 +28,8 @@ void timer_calibrate_pm();
 bool time_ready();
 /// TSC ticks per millisecond (kHz), 0 before calibration.
 uint64_t tsc_khz();
+/// The error, in ppm, that the TSC figure's line stated (0 when CPUID gave the rate).
+uint32_t tsc_error_ppm();
 /// Nanoseconds since time zero.
 uint64_t now_ns();
 /// Convert a TSC difference to nanoseconds.
