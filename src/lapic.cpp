@@ -145,6 +145,18 @@ uint32_t lapic_id() {
 
 void lapic_eoi() { lapic_write(LapicReg::Eoi, 0); }
 
+uint32_t lapic_end_in_service() {
+    uint32_t ended = 0;
+    for (; ended < 256; ++ended) {  // each EOI clears the highest bit in service (SDM 10.8.5)
+        bool any = false;
+        for (uint32_t w = 0; w < 8 && !any; ++w)
+            any = lapic_read(lapic_vector_reg(LapicReg::IsrBase, (uint8_t)(w * 32))) != 0;
+        if (!any) break;
+        lapic_eoi();
+    }
+    return ended;
+}
+
 uint32_t lapic_read_esr() {
     lapic_write(LapicReg::Esr, 0);  // the write latches the errors into the register
     return lapic_read(LapicReg::Esr);

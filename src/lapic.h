@@ -50,6 +50,9 @@ void lapic_write(LapicReg r, uint32_t v);
 uint32_t lapic_id();
 /// Signal end of interrupt.
 void lapic_eoi();
+/// End every interrupt in service on this CPU (one EOI each, highest first);
+/// how many there were. For an interrupt whose handler never ran.
+uint32_t lapic_end_in_service();
 /// Read and clear the error status register (SDM Vol. 3A 10.5.3).
 uint32_t lapic_read_esr();
 /// Send an IPI. xAPIC: two writes, then poll delivery status with a timeout;

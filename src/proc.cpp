@@ -28,6 +28,7 @@
 
 extern "C" void switch_context(uintptr_t* save_sp, uintptr_t new_sp);
 extern "C" void thread_trampoline();
+volatile uint32_t user_nostack_cpu = 0xFFFFFFFF;
 namespace {
 
 constexpr uint32_t NO_CPU = 0xFFFFFFFF;
@@ -507,6 +508,7 @@ void schedule() {
     if (next->kstack_top) arch_set_kernel_stack(next->kstack_top);
     process_switch(next);
     /// [switch to user thread]
+    if (next->kstack_top && user_nostack_cpu == cpu_number()) arch_set_kernel_stack(0);  // user_tests.cpp
     switch_context(&prev->sp, next->sp);
     finish_switch();  // back on prev's stack: maybe much later, maybe on another CPU
     write_flags(f);

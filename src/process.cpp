@@ -7,6 +7,7 @@
 #include "ipi.h"
 #include "kstring.h"
 #include "labs.h"
+#include "lapic.h"
 #include "log.h"
 #include "mem.h"
 #include "multiboot2.h"
@@ -625,11 +626,21 @@ bool user_trap(TrapFrame* tf) {
             return true;
         }
     }
+    // A fault in delivering an interrupt that came in ring 3: a #DF (no stack
+    // to enter the kernel on), or a #TS, #NP, #SS or #GP whose error code has
+    // EXT set (SDM Vol. 3A 6.13). That interrupt's handler never ran, so its
+    // in-service bit stays set, and would hold back its priority class and
+    // every lower one on this CPU for good, the scheduler's clock among them.
+    // Ring 3 runs with nothing in service (every handler ends its interrupt
+    // before it may switch threads), so every bit set now is that interrupt's.
+    bool ext = v == 8 || (v >= 10 && v <= 13 && (tf->error & 1));
+    uint32_t ended = ext && lapic_available() ? lapic_end_in_service() : 0;
     // One line: where, who, what (SDM Vol. 3A 6.15: CR2 holds a page fault's address).
     uintptr_t addr = v == 14 ? read_cr2() : (uintptr_t)tf->ip;
-    log_warn("user: cpu %u pid %d (%s): %s (vector %u)%s at ip %p, address %p, error code 0x%llx; killed", cpu_number(),
-             p->pid, p->name, exception_mnemonic(v), v, on_return ? " returning to ring 3" : "", (void*)(uintptr_t)tf->ip,
-             (void*)addr, (unsigned long long)tf->error);
+    log_warn("user: cpu %u pid %d (%s): %s (vector %u)%s at ip %p, address %p, error code 0x%llx%s; killed",
+             cpu_number(), p->pid, p->name, exception_mnemonic(v), v, on_return ? " returning to ring 3" : "",
+             (void*)(uintptr_t)tf->ip, (void*)addr, (unsigned long long)tf->error,
+             ended ? ", the interrupt it was delivering ended" : "");
     sti();
     process_exit(EXIT_FAULT_BASE + v);
 }

@@ -14,6 +14,10 @@ void arch_user_cpu_init();
 /// the CPU switches to when ring 3 is interrupted. The scheduler calls it on
 /// every switch to a thread with a kernel stack.
 void arch_set_kernel_stack(uintptr_t top);
+/// A self-test's switch (test=user_nostack): while it names a CPU, the
+/// scheduler gives ring 3 on that CPU no kernel stack (top 0), as in a tree
+/// whose lab 09 is not done. ~0u: none (proc.cpp).
+extern volatile uint32_t user_nostack_cpu;
 /// IRET to ring 3 at @p ip with stack @p sp, interrupts on, every other
 /// register zero; @p arg0 and @p arg1 in the ABI's first two argument
 /// registers (amd64 RDI, RSI; i686 EAX, EDX, which crt0 pushes for main).

@@ -5,12 +5,15 @@
 #include "cpu.h"
 #include "cpumask.h"
 #include "ktest.h"
+#include "lapic.h"
+#include "apicregs.h"
 #include "log.h"
 #include "mem.h"
 #include "proc.h"
 #include "process.h"
 #include "syscalls.h"
 #include "timer.h"
+#include "uentry.h"
 #include "../../user/lib/sysnum.h"
 
 namespace {
@@ -154,3 +157,42 @@ KTEST(user, -1, "user programs on every CPU: exit statuses, faults, bad pointers
                  (unsigned long long)(syscall_count() - calls0), free1);
     return failed == 0;
 }
+
+/// Ring 3 with no kernel stack to enter on (TSS rsp0 0, as in a tree whose
+/// lab 09 is not done), on this CPU only. The spinner makes no system call,
+/// so the first interrupt that comes in ring 3, the clock's, cannot be
+/// delivered: a #PF pushing its frame, then a #DF on the IST stack, which
+/// kills the program. That interrupt's handler never ran: unless the kill
+/// ends it, its in-service bit holds back the clock's priority class on this
+/// CPU for good, and every wait that halts for the clock never returns.
+/// amd64 only: on i686 a top of 0 wraps to the top of the address space,
+/// where the handler would run on a stack in the BIOS's ROM.
+#if COHORT_ARCH_amd64
+KTEST(user_nostack, -1, "a program entered with no kernel stack dies of a #DF, and its CPU still hears its clock (by name, maxcpus=1)") {
+    // With other CPUs the spinner could be stolen by one that has its stack.
+    if (uint32_t n = cpu_online_mask.count(); n > 1) {
+        ktest_detail("needs maxcpus=1: the spinner must run on this cpu, %u are online", n);
+        return false;
+    }
+    uint32_t me = cpu_number();
+    user_nostack_cpu = me;
+    int pid = process_spawn("spin", 0, 0);
+    long st = pid < 0 ? pid : process_wait(pid, 0);
+    user_nostack_cpu = ~0u;
+    // What is still in service on this CPU (nothing should be: this thread runs no handler).
+    int stuck = -1;
+    for (int v = 255; v >= 32 && stuck < 0; --v)
+        if (lapic_read(lapic_vector_reg(LapicReg::IsrBase, (uint8_t)v)) & lapic_vector_bit((uint8_t)v)) stuck = v;
+    // The clock: a 20 ms sleep returns only if this CPU's timer still interrupts it.
+    uint64_t t0 = now_ns();
+    if (stuck < 0) sleep_ms(20);
+    uint64_t slept_ms = (now_ns() - t0) / 1000000;
+    if (stuck < 0)
+        ktest_detail("cpu %u: spin (pid %d) exited with status %ld (want %ld, a #DF); nothing in service; slept %llu ms",
+                      me, pid, st, EXIT_FAULT_BASE + 8, (unsigned long long)slept_ms);
+    else
+        ktest_detail("cpu %u: spin (pid %d) exited with status %ld (want %ld, a #DF); vector 0x%x still in service",
+                     me, pid, st, EXIT_FAULT_BASE + 8, (unsigned)stuck);
+    return st == EXIT_FAULT_BASE + 8 && stuck < 0 && slept_ms >= 20;
+}
+#endif

@@ -108,6 +108,21 @@ for n in (1, 4, 8):
         user_run("amd64", n, x2apic)
 
 
+# Ring 3 with no kernel stack on one CPU (test=user_nostack, as in a tree
+# whose lab 09 is not done): the clock's interrupt cannot be delivered, a #DF
+# kills the spinner, and the interrupt it was delivering must be ended, or
+# the CPU never hears its clock again and the boot hangs. Once under -icount,
+# once without it (maxcpus=1: the spinner must run on the CPU with no stack).
+NOSTACK = [r"WARN: user: cpu \d+ pid \d+ \(spin\): #DF \(vector 8\) at ip 0x[0-9a-f]+, address 0x[0-9a-f]+, "
+           r"error code 0x0, the interrupt it was delivering ended; killed$",
+           r"ktest: user_nostack \.\.\. PASS cpu \d+: spin \(pid \d+\) exited with status 136 \(want 136, a #DF\); "
+           r"nothing in service; slept \d+ ms"]
+case("amd64.user.nostack", arch="amd64", smp="1", cmdline="test=user_nostack", qemu_args=["-icount", "shift=auto"],
+     expect=NOSTACK)
+case("amd64.user.nostack-tcg", arch="amd64", smp="4", cmdline="maxcpus=1 test=user_nostack", online="1/4",
+     expect=NOSTACK)
+
+
 # The monitor's process commands: run waits and prints the exit status;
 # start leaves a spinner running, ps lists it with its CPU, kill and wait end it.
 case("amd64.user.monitor", arch="amd64", smp="2", token=False,
