@@ -12,9 +12,11 @@
 #include "mem.h"
 #include "multiboot2.h"
 #include "proc.h"
+#include "ratelimit.h"
 #include "runlevel.h"
 #include "sync.h"
 #include "syscalls.h"
+#include "timer.h"
 #include "trap.h"
 #include "uentry.h"
 #include "user.h"
@@ -39,6 +41,18 @@ SpinLock table_lock("processes");
 Process table[PROC_MAX];
 int next_pid = 1;
 uint32_t user_threads = 0;  // under table_lock
+// Refused spawns and threads, which a program can cause in a loop: at most
+// REFUSALS_BURST warnings per 10 s (ratelimit.h), under table_lock.
+RateLimit refusals;
+constexpr uint32_t REFUSALS_BURST = 5;
+constexpr uint64_t REFUSALS_WINDOW_NS = 10000000000ull;
+/// " (N more not shown)" after a warning that follows N left out, else "". Under table_lock.
+const char* refused_note(uint32_t skipped) {
+    static char note[48];
+    if (!skipped) return "";
+    ksnprintf(note, sizeof note, " (%u more since, not shown)", skipped);
+    return note;
+}
 WaitQueue ended;            // woken whenever a process becomes a zombie
 WaitQueue joins[PROC_MAX];  // by slot: woken whenever one of its threads exits
 // Guards every process's page tables and region lists: two threads of one
@@ -264,14 +278,19 @@ int process_spawn(const char* name, long arg, int parent) {
     Process* p = nullptr;
     {
         IrqSpinGuard g(table_lock);
+        uint32_t skipped = 0;
         if (user_threads >= USER_THREADS_MAX) {
-            log_warn("proc: %u user threads, the limit (USER_THREADS_MAX): spawn of %s refused", user_threads, name);
+            if (refusals.allow(now_ns(), REFUSALS_BURST, REFUSALS_WINDOW_NS, &skipped))
+                log_warn("proc: %u user threads, the limit (USER_THREADS_MAX): spawn of %s refused%s", user_threads,
+                         name, refused_note(skipped));
             return -EAGAIN;
         }
         for (Process& q : table)
             if (q.state == ProcState::Free) { p = &q; break; }
         if (!p) {
-            log_warn("proc: %u processes, the limit (PROC_MAX): spawn of %s refused", PROC_MAX, name);
+            if (refusals.allow(now_ns(), REFUSALS_BURST, REFUSALS_WINDOW_NS, &skipped))
+                log_warn("proc: %u processes, the limit (PROC_MAX): spawn of %s refused%s", PROC_MAX, name,
+                         refused_note(skipped));
             return -EAGAIN;
         }
         *p = Process{};
@@ -411,9 +430,12 @@ long process_thread(uintptr_t entry, uintptr_t a0, uintptr_t a1) {
     {
         IrqSpinGuard g(table_lock);
         if (p->nthreads >= PROC_THREADS_MAX || user_threads >= USER_THREADS_MAX) {
-            log_warn("proc: pid %d: %s: thread refused", p->pid,
-                     p->nthreads >= PROC_THREADS_MAX ? "PROC_THREADS_MAX threads in this process"
-                                                      : "USER_THREADS_MAX user threads in all");
+            uint32_t skipped = 0;
+            if (refusals.allow(now_ns(), REFUSALS_BURST, REFUSALS_WINDOW_NS, &skipped))
+                log_warn("proc: pid %d: %s: thread refused%s", p->pid,
+                         p->nthreads >= PROC_THREADS_MAX ? "PROC_THREADS_MAX threads in this process"
+                                                          : "USER_THREADS_MAX user threads in all",
+                         refused_note(skipped));
             return -EAGAIN;
         }
         tid = p->nthreads++;  // its slot stays taken even if the start fails: tids are never reused

@@ -98,7 +98,9 @@ def user_run(arch, n, x2apic):
                  rf"\] mmtest: mprotect read-only alone: shootdown to 0 other cpus; with {min(n - 1, 7)} writers: "
                  rf"to {'0' if n == 1 else '[1-9]'} other cpus, write faulted on cpus 0x[0-9a-f]+; 0 wrong$",
                  r"ktest: user \.\.\. PASS"] + fault_lines + statuses,
+         # 21 spawns refused at the limit, 5 of them said (ratelimit.h)
          count={rf"\[pid \d+ cpu \d+\] cpus: saw {n} of {n} cpus \(mask 0x[0-9a-f]+\)": 2,
+                r"WARN: proc: \d+ processes, the limit \(PROC_MAX\): spawn of spin refused$": 5,
                 r"WARN: user: cpu \d+ pid \d+ \(\w+\): ": len(FAULTS)},
          forbid=[r"WRONG", r"reaped while \d+ cpu"], timeout=60)
 
