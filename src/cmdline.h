@@ -96,10 +96,11 @@ struct BootOptions {
     /// before the tables are read, as firmware may (a self-test that the
     /// kernel goes by the register, not by CPUID).
     uint32_t bsp_id_rewrite = kNoCpu;
-    /// `late_bound_us=N`: the timing self-tests (`sleep`) fail when a timer
-    /// wake-up comes more than N microseconds late. None by default: under
-    /// TCG a loaded host may leave a vCPU without a core for any time; under
-    /// `-icount` time follows instructions, and the boot cases set a bound.
+    /// `late_bound_us=N`: the timing self-tests (`sleep`, `oneshot`) fail when a
+    /// timer wake-up comes more than N microseconds late. None by default
+    /// (`oneshot` then allows 1 s): under TCG a loaded host may leave a vCPU
+    /// without a core for any time; under `-icount` time follows
+    /// instructions, and the boot cases set a bound.
     uint32_t late_bound_us = UINT32_MAX;
     /// `help`: list every option with its values in the boot log (log_cmdline_help()).
     bool help = false;

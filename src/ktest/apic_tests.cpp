@@ -186,7 +186,10 @@ KTEST(tsc_rate, -2, "the TSC's figure agrees with the ACPI PM timer over 50 ms, 
 /// One-shot mode: one interrupt, and no second one; not early (the count
 /// converts microseconds by the calibrated rate), and, when the boot sets
 /// `late_bound_us=` (under -icount), not late either: a count scaled wrong
-/// would still fire once within the 30 ms window.
+/// would still fire once. The first interrupt may take up to 2 s: without
+/// -icount QEMU's timers run on a host thread of their own, which a loaded
+/// host with many busy vCPU threads left without a core for over 30 ms. Any
+/// second one must come within 30 ms of it.
 KTEST(oneshot, 11, "a one-shot LAPIC timer fires exactly once, after the time asked (and within late_bound_us)") {
     constexpr uint64_t kAskUs = 2000;
     ticks = 0;
@@ -194,18 +197,21 @@ KTEST(oneshot, 11, "a one-shot LAPIC timer fires exactly once, after the time as
     trap_set_handler(vec::test, on_tick);
     uint64_t armed = rdtsc();
     lapic_timer_oneshot(kAskUs, vec::test);
-    wait_ticks(2, 30);
+    if (wait_ticks(1, 2000)) wait_ticks(2, 30);
     lapic_timer_stop();
     trap_set_handler(vec::test, nullptr);
     sched_lend_timer(false);
     uint64_t after_us = ticks ? tsc_to_ns(first_tick_tsc - armed) / 1000 : 0;
-    uint32_t bound = boot_options().late_bound_us;
+    // Without late_bound_us=, a second is "late": a count off by a factor
+    // of 500, microseconds taken for milliseconds, still fails.
+    uint32_t bound = boot_options().late_bound_us != UINT32_MAX ? boot_options().late_bound_us : 1000000;
     // 5% early is allowed: the LAPIC and TSC rates are each calibrated within 0.1%.
     bool early = ticks && after_us < kAskUs * 95 / 100;
-    bool late = ticks && bound != UINT32_MAX && after_us > kAskUs + bound;
-    ktest_detail("%u interrupt(s) in 30 ms, the first %llu us after arming for %llu us%s%s", ticks,
+    bool late = ticks && after_us > kAskUs + bound;
+    ktest_detail("%u interrupt(s) (the first within 2 s, any second within 30 ms of it), the first %llu us after "
+                 "arming for %llu us%s%s", ticks,
                  (unsigned long long)after_us, (unsigned long long)kAskUs, early ? " (early)" : "",
-                 late ? " (more than late_bound_us late)" : "");
+                 late ? " (late: more than late_bound_us, or 1 s without it)" : "");
     return ticks == 1 && !early && !late;
 }
 
