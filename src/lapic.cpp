@@ -145,15 +145,17 @@ uint32_t lapic_id() {
 
 void lapic_eoi() { lapic_write(LapicReg::Eoi, 0); }
 
+int lapic_highest_in_service() {
+    for (int w = 7; w >= 0; --w)
+        if (uint32_t bits = lapic_read(lapic_vector_reg(LapicReg::IsrBase, (uint8_t)(w * 32))))
+            return w * 32 + 31 - __builtin_clz(bits);
+    return -1;
+}
+
 uint32_t lapic_end_in_service() {
     uint32_t ended = 0;
-    for (; ended < 256; ++ended) {  // each EOI clears the highest bit in service (SDM 10.8.5)
-        bool any = false;
-        for (uint32_t w = 0; w < 8 && !any; ++w)
-            any = lapic_read(lapic_vector_reg(LapicReg::IsrBase, (uint8_t)(w * 32))) != 0;
-        if (!any) break;
-        lapic_eoi();
-    }
+    // Each EOI clears the highest bit in service (SDM Vol. 3A 10.8.5).
+    for (; ended < 256 && lapic_highest_in_service() >= 0; ++ended) lapic_eoi();
     return ended;
 }
 

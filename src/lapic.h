@@ -50,6 +50,8 @@ void lapic_write(LapicReg r, uint32_t v);
 uint32_t lapic_id();
 /// Signal end of interrupt.
 void lapic_eoi();
+/// The highest vector in service on this CPU (its ISR), or -1 when none is.
+int lapic_highest_in_service();
 /// End every interrupt in service on this CPU (one EOI each, highest first);
 /// how many there were. For an interrupt whose handler never ran.
 uint32_t lapic_end_in_service();

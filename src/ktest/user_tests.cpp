@@ -6,7 +6,6 @@
 #include "cpumask.h"
 #include "ktest.h"
 #include "lapic.h"
-#include "apicregs.h"
 #include "log.h"
 #include "mem.h"
 #include "proc.h"
@@ -185,9 +184,7 @@ KTEST(user_nostack, -1, "a program entered with no kernel stack dies of a #DF, a
     long st = pid < 0 ? pid : process_wait(pid, 0);
     user_nostack_cpu = ~0u;
     // What is still in service on this CPU (nothing should be: this thread runs no handler).
-    int stuck = -1;
-    for (int v = 255; v >= 32 && stuck < 0; --v)
-        if (lapic_read(lapic_vector_reg(LapicReg::IsrBase, (uint8_t)v)) & lapic_vector_bit((uint8_t)v)) stuck = v;
+    int stuck = lapic_highest_in_service();
     // The clock: a 20 ms sleep returns only if this CPU's timer still interrupts it.
     uint64_t t0 = now_ns();
     if (stuck < 0) sleep_ms(20);
