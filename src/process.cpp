@@ -46,9 +46,12 @@ uint32_t user_threads = 0;  // under table_lock
 RateLimit refusals;
 constexpr uint32_t REFUSALS_BURST = 5;
 constexpr uint64_t REFUSALS_WINDOW_NS = 10000000000ull;
-/// " (N more not shown)" after a warning that follows N left out, else "". Under table_lock.
-const char* refused_note(uint32_t skipped) {
+/// Whether a refusal is said now: nullptr when it is left out, else the end
+/// of its line: "", or " (N more since, not shown)" after N left out. Under table_lock.
+const char* refusal_note() {
     static char note[48];
+    uint32_t skipped = 0;
+    if (!refusals.allow(now_ns(), REFUSALS_BURST, REFUSALS_WINDOW_NS, &skipped)) return nullptr;
     if (!skipped) return "";
     ksnprintf(note, sizeof note, " (%u more since, not shown)", skipped);
     return note;
@@ -278,19 +281,17 @@ int process_spawn(const char* name, long arg, int parent) {
     Process* p = nullptr;
     {
         IrqSpinGuard g(table_lock);
-        uint32_t skipped = 0;
         if (user_threads >= USER_THREADS_MAX) {
-            if (refusals.allow(now_ns(), REFUSALS_BURST, REFUSALS_WINDOW_NS, &skipped))
+            if (const char* note = refusal_note())
                 log_warn("proc: %u user threads, the limit (USER_THREADS_MAX): spawn of %s refused%s", user_threads,
-                         name, refused_note(skipped));
+                         name, note);
             return -EAGAIN;
         }
         for (Process& q : table)
             if (q.state == ProcState::Free) { p = &q; break; }
         if (!p) {
-            if (refusals.allow(now_ns(), REFUSALS_BURST, REFUSALS_WINDOW_NS, &skipped))
-                log_warn("proc: %u processes, the limit (PROC_MAX): spawn of %s refused%s", PROC_MAX, name,
-                         refused_note(skipped));
+            if (const char* note = refusal_note())
+                log_warn("proc: %u processes, the limit (PROC_MAX): spawn of %s refused%s", PROC_MAX, name, note);
             return -EAGAIN;
         }
         *p = Process{};
@@ -430,12 +431,11 @@ long process_thread(uintptr_t entry, uintptr_t a0, uintptr_t a1) {
     {
         IrqSpinGuard g(table_lock);
         if (p->nthreads >= PROC_THREADS_MAX || user_threads >= USER_THREADS_MAX) {
-            uint32_t skipped = 0;
-            if (refusals.allow(now_ns(), REFUSALS_BURST, REFUSALS_WINDOW_NS, &skipped))
+            if (const char* note = refusal_note())
                 log_warn("proc: pid %d: %s: thread refused%s", p->pid,
                          p->nthreads >= PROC_THREADS_MAX ? "PROC_THREADS_MAX threads in this process"
                                                           : "USER_THREADS_MAX user threads in all",
-                         refused_note(skipped));
+                         note);
             return -EAGAIN;
         }
         tid = p->nthreads++;  // its slot stays taken even if the start fails: tids are never reused
