@@ -115,13 +115,18 @@ void send_sipi(Cpu& c) {
 }
 /// [send helpers]
 
+/// Name AP @p kid (APIC id @p apic) in its block: all an INIT needs.
+void identify(Cpu& c, uint32_t kid, uint32_t apic) {
+    c.self = &c;
+    c.id = kid;
+    c.apic_id = apic;
+}
+
 /// Make AP @p kid (APIC id @p apic) ready to start: its block, its stacks on
 /// its own node (kept from an earlier start, when it was taken offline), its
 /// GDT and TSS, and its entry in the trampoline's table.
 bool prepare(Cpu& c, uint32_t kid, uint32_t apic) {
-    c.self = &c;
-    c.id = kid;
-    c.apic_id = apic;
+    identify(c, kid, apic);
     c.boot_stage = StageNotStarted;
     c.claim = ClaimOpen;
     c.stop_in_trampoline = options->ap_noanswer == kid && options->ap_stop_stage == StageTrampoline;
@@ -260,6 +265,55 @@ void smp_boot_begin(const BootOptions& opts) {
     if (wanted && !layout_matches(trampoline_start)) panic("smp: trampoline and kernel disagree on the start block");
     /// [reserve trampoline]
 
+    // The targets first: an INIT needs no more than an APIC id.
+    if (wanted) {
+        // INIT level de-assert is for the Pentium and P6 APICs only (SDM 10.6.1).
+        init_deassert = lapic_machine_mode() == ApicMode::XApic &&
+                        lapic_version(lapic_read(LapicReg::Version)) < 0x14;
+
+        // In xAPIC mode a destination is 8 bits and 0xFF is the broadcast id
+        // (SDM Vol. 3A 10.6.2.1): an INIT meant for apic 255 would reset every
+        // CPU, this one too. Such CPUs are not started, and said so once.
+        uint32_t unreachable = 0, lo = 0xFFFFFFFF, hi = 0;
+        for (uint32_t k = 1; k < cpu_table.usable; ++k) {
+            CpuEntry& e = cpu_table.cpus[k];
+            if (!e.will_start) continue;
+            if (!lapic_id_reachable(e.apic_id)) {
+                e.will_start = false;  // not a CPU that failed to start: one no IPI can name
+                ++unreachable;
+                lo = e.apic_id < lo ? e.apic_id : lo;
+                hi = e.apic_id > hi ? e.apic_id : hi;
+                continue;
+            }
+            identify(cpus[k], k, e.apic_id);
+            targets[started++] = &cpus[k];
+        }
+        if (unreachable)
+            log_warn("smp: %u CPU(s) with APIC ids %u-%u cannot be addressed in xAPIC mode (0xFF is the broadcast "
+                     "id); not started (boot without nox2apic, on a CPU with x2APIC, to use them)",
+                     unreachable, lo, hi);
+        lapic_read_esr();
+    }
+
+    /// [send inits]
+    // Parallel: every INIT goes out now, before anything else is made
+    // ready. An AP that took its INIT only waits for a SIPI, so its
+    // trampoline, stacks and GDT (below), then the LAPIC timer calibration,
+    // the IOAPIC, IPIs and scheduler (kmain()) are made during the 10 ms of
+    // idle time; smp_boot() waits only for what is left of it.
+    if (started && opts.smpboot == SmpBoot::Parallel) {
+        t0 = rdtsc();  // the bring-up starts with the first INIT
+        // LAB 05 BEGIN: INIT to every target (smp_boot() counts their wait from the last one)
+        for (uint32_t i = 0; i < started; ++i) send_init(*targets[i]);
+        // LAB 05 STUB: lab_todo(5, "INIT to every target in smp_boot_begin() (smpboot=parallel)");
+        // LAB 05 STUB: (void)send_init;
+        // LAB 05 LATER: started = 0; (void)send_init;
+        // LAB 05 END
+    }
+    /// [send inits]
+
+    // Then what the SIPIs need: the trampoline and its start block, and each
+    // target's stacks, GDT and entry in the trampoline's table.
     if (wanted) {
         // LAB 05 BEGIN: copy the trampoline to its low page; fill the start block (CR0/CR3/CR4, EFER, APIC id leaf, table, entry, IDT)
         memcpy((void*)(uintptr_t)tramp, trampoline_start, tsize);
@@ -282,52 +336,18 @@ void smp_boot_begin(const BootOptions& opts) {
         // LAB 05 LATER: lab_later(5, "no trampoline is copied and no AP is started: the boot CPU runs alone");
         // LAB 05 LATER: (void)tsize;
         // LAB 05 END
-        // INIT level de-assert is for the Pentium and P6 APICs only (SDM 10.6.1).
-        init_deassert = lapic_machine_mode() == ApicMode::XApic &&
-                        lapic_version(lapic_read(LapicReg::Version)) < 0x14;
         log_info("smp: trampoline at 0x%llx (SIPI vector 0x%02x), %s bring-up of %u AP(s); "
                  "INIT wait %u us, SIPI wait %u us, timeout %u ms",
                  (unsigned long long)tramp, vector_page,
                  opts.smpboot == SmpBoot::Parallel ? "parallel" : "sequential", wanted,
                  opts.init_delay_us, opts.sipi_delay_us, opts.ap_timeout_ms);
-
-        // In xAPIC mode a destination is 8 bits and 0xFF is the broadcast id
-        // (SDM Vol. 3A 10.6.2.1): an INIT meant for apic 255 would reset every
-        // CPU, this one too. Such CPUs are not started, and said so once.
-        uint32_t unreachable = 0, lo = 0xFFFFFFFF, hi = 0;
-        for (uint32_t k = 1; k < cpu_table.usable; ++k) {
-            CpuEntry& e = cpu_table.cpus[k];
-            if (!e.will_start) continue;
-            if (!lapic_id_reachable(e.apic_id)) {
-                e.will_start = false;  // not a CPU that failed to start: one no IPI can name
-                ++unreachable;
-                lo = e.apic_id < lo ? e.apic_id : lo;
-                hi = e.apic_id > hi ? e.apic_id : hi;
-                continue;
-            }
-            if (prepare(cpus[k], k, e.apic_id)) targets[started++] = &cpus[k];
-        }
-        if (unreachable)
-            log_warn("smp: %u CPU(s) with APIC ids %u-%u cannot be addressed in xAPIC mode (0xFF is the broadcast "
-                     "id); not started (boot without nox2apic, on a CPU with x2APIC, to use them)",
-                     unreachable, lo, hi);
-        lapic_read_esr();
+        // Without a trampoline (no SIPI could start anything) or without
+        // stacks, a target stays where its INIT left it: waiting for a SIPI.
+        uint32_t ready = 0;
+        for (uint32_t i = 0; i < started; ++i)
+            if (sb && prepare(*targets[i], targets[i]->id, targets[i]->apic_id)) targets[ready++] = targets[i];
+        started = ready;
     }
-
-    /// [send inits]
-    // Parallel: every INIT goes out now. Their wait is idle time, so kmain()
-    // calibrates the LAPIC timer and sets up the IOAPIC, IPIs and scheduler
-    // during it; smp_boot() waits only for what is left of it.
-    if (started && opts.smpboot == SmpBoot::Parallel) {
-        t0 = rdtsc();  // the bring-up starts with the first INIT
-        // LAB 05 BEGIN: INIT to every target (smp_boot() counts their wait from the last one)
-        for (uint32_t i = 0; i < started; ++i) send_init(*targets[i]);
-        // LAB 05 STUB: lab_todo(5, "INIT to every target in smp_boot_begin() (smpboot=parallel)");
-        // LAB 05 STUB: (void)send_init;
-        // LAB 05 LATER: started = 0; (void)send_init;
-        // LAB 05 END
-    }
-    /// [send inits]
 }
 
 void smp_boot(const BootOptions& opts) {
