@@ -336,11 +336,12 @@ void smp_boot_begin(const BootOptions& opts) {
         // LAB 05 LATER: lab_later(5, "no trampoline is copied and no AP is started: the boot CPU runs alone");
         // LAB 05 LATER: (void)tsize;
         // LAB 05 END
-        log_info("smp: trampoline at 0x%llx (SIPI vector 0x%02x), %s bring-up of %u AP(s); "
-                 "INIT wait %u us, SIPI wait %u us, timeout %u ms",
-                 (unsigned long long)tramp, vector_page,
-                 opts.smpboot == SmpBoot::Parallel ? "parallel" : "sequential", wanted,
-                 opts.init_delay_us, opts.sipi_delay_us, opts.ap_timeout_ms);
+        if (sb)  // else no trampoline was copied (lab 05's stand-in says so)
+            log_info("smp: trampoline at 0x%llx (SIPI vector 0x%02x), %s bring-up of %u AP(s); "
+                     "INIT wait %u us, SIPI wait %u us, timeout %u ms",
+                     (unsigned long long)tramp, vector_page,
+                     opts.smpboot == SmpBoot::Parallel ? "parallel" : "sequential", wanted,
+                     opts.init_delay_us, opts.sipi_delay_us, opts.ap_timeout_ms);
         // Without a trampoline (no SIPI could start anything) or without
         // stacks, a target stays where its INIT left it: waiting for a SIPI.
         uint32_t ready = 0;
