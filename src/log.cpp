@@ -70,6 +70,13 @@ void sinks_write(const char* s, size_t n, bool panic_mode) {
 /// first wait until the lock looks free). With the slots nobody spins on the
 /// logger at bring-up.
 ///
+/// While the boot CPU starts APs (logsink_hold()), every other CPU leaves its
+/// line in its slot even when the lock is free, and the boot CPU writes them
+/// all when the bring-up is over. Under TCG each serial byte is written with
+/// QEMU's global lock held, which every xAPIC access of an AP still on its way
+/// in needs too: at 8 vCPUs on two host cores the APs' own `online` lines
+/// made the bring-up 7 ms slower (median of 20 boots, docs/bench.md).
+///
 /// The rules that keep every line whole, in each CPU's order, and printed:
 /// - a CPU has at most one waiting line; its next line goes through the lock,
 ///   whose holder writes the waiting one first;
@@ -86,6 +93,7 @@ struct Deferred {
 };
 Deferred deferred[COHORT_MAX_CPUS];
 uint32_t deferred_count = 0;  ///< slots with len != 0
+uint32_t hold_by = 0xFFFFFFFF;  ///< the CPU holding other CPUs' lines (logsink_hold()), or none
 
 bool lock_free() {
     return __atomic_load_n(&lock.serving, __ATOMIC_RELAXED) == __atomic_load_n(&lock.next, __ATOMIC_RELAXED);
@@ -107,18 +115,26 @@ void drain_deferred() {
 /// What defer_line() did with a line.
 enum class Deferral { Written, Left, LeftLockFree };
 
-/// Leave @p line in this CPU's slot if the lock is busy and the slot empty.
-/// `Left`: someone else will write it. `LeftLockFree`: the lock was free once
-/// the slot was published, and the holder may have looked at the slots
-/// already, so the caller takes the lock to write it. `Written`: the caller
-/// writes the line through the lock itself.
+/// True while another CPU holds this CPU's lines (logsink_hold()).
+bool held_here() {
+    uint32_t by = __atomic_load_n(&hold_by, __ATOMIC_SEQ_CST);
+    return by != 0xFFFFFFFF && by != cpu_number();
+}
+
+/// Leave @p line in this CPU's slot if the lock is busy (or lines are held)
+/// and the slot empty. `Left`: someone else will write it. `LeftLockFree`:
+/// the lock was free once the slot was published, and the holder may have
+/// looked at the slots already, so the caller takes the lock to write it.
+/// `Written`: the caller writes the line through the lock itself.
 Deferral defer_line(const char* line, size_t len) {
     Deferred& d = deferred[cpu_number() % COHORT_MAX_CPUS];
-    if (__atomic_load_n(&d.len, __ATOMIC_ACQUIRE) || lock_free()) return Deferral::Written;
+    if (__atomic_load_n(&d.len, __ATOMIC_ACQUIRE) || (!held_here() && lock_free())) return Deferral::Written;
     memcpy(d.text, line, len);
     __atomic_store_n(&d.len, (uint32_t)len, __ATOMIC_RELEASE);
     __atomic_fetch_add(&deferred_count, 1u, __ATOMIC_SEQ_CST);
-    __atomic_thread_fence(__ATOMIC_SEQ_CST);  // publish, then look at the lock
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);  // publish, then look at the hold and the lock
+    // Still held: logsink_release() clears the hold, then writes the slots.
+    if (held_here()) return Deferral::Left;
     return lock_free() ? Deferral::LeftLockFree : Deferral::Left;
 }
 //@}
@@ -179,7 +195,7 @@ void logsink_line(const char* line, size_t len) {
         write_flags(flags);
         return;
     }
-    bool defer = spinlock_uses_tas();
+    bool defer = spinlock_uses_tas() || held_here();
     Deferral d = defer ? defer_line(line, len) : Deferral::Written;
     if (d == Deferral::Left) {
         write_flags(flags);
@@ -211,6 +227,19 @@ void log_vwrite(LogLevel lv, const char* fmt, va_list ap) {
 }
 
 void log_vreport(const char* fmt, va_list ap) { emit("", fmt, ap); }
+
+void logsink_hold() { __atomic_store_n(&hold_by, cpu_number(), __ATOMIC_SEQ_CST); }
+
+void logsink_release() {
+    __atomic_store_n(&hold_by, 0xFFFFFFFFu, __ATOMIC_SEQ_CST);
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);  // clear the hold, then look at the slots
+    if (!__atomic_load_n(&deferred_count, __ATOMIC_ACQUIRE)) return;
+    uintptr_t flags = read_flags();
+    cli();
+    char none[1] = {0};
+    logline_put(lock, none, 0, LogOut{wait_turn, write_locked, nullptr});  // the held lines, in CPU order
+    write_flags(flags);
+}
 
 void logsink_hold_and_stop(volatile uint32_t* held) {
     cli();

@@ -21,6 +21,15 @@ uint64_t logsink_lines();
 /// yet written. 0 once every CPU that logged has returned from it: the
 /// holder writes them after its release, or the CPU that left one does.
 uint32_t logsink_deferred();
+/// Hold every other CPU's lines: from now until logsink_release(), a line
+/// from another CPU waits in its slot (one per CPU; a second line goes out
+/// through the lock, the held ones first). The boot CPU holds them while it
+/// starts APs (smpboot.cpp): under TCG a serial byte is written with QEMU's
+/// global lock held, and the APs still on their way in need that lock for
+/// every xAPIC access.
+void logsink_hold();
+/// End logsink_hold() and write the held lines, in CPU order.
+void logsink_release();
 /// A CPU about to halt with nothing to run, interrupts off: copy log lines
 /// the screen mirror is still holding back (console.cpp paces its copies).
 void logsink_idle();

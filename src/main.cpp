@@ -180,7 +180,6 @@ extern "C" [[noreturn]] void kmain(uint32_t magic, uintptr_t info) {
     // Requires: heap, IPIs, the LAPIC timer. From here kmain is the thread "main";
     // each AP becomes its own idle thread the moment it is online.
     sched_init();
-    process_init();  // the reaper of orphaned processes: a thread
 
     // Requires: smp_boot_begin(). The APs: what is left of the INIT wait,
     // the SIPIs, the wait for each check-in. Everything above is what the
@@ -188,6 +187,10 @@ extern "C" [[noreturn]] void kmain(uint32_t magic, uintptr_t info) {
     // an emulator each log line costs a fraction of a millisecond: what is
     // only told, and what only the BSP uses, comes after.
     smp_boot(opts);
+
+    // Requires: the scheduler. The reaper of orphaned processes, a thread: no
+    // AP needs it, and made before smp_boot() it took time from the INIT wait.
+    process_init();
 
     // Requires: nothing more. What the steps above found, said now.
     log_options();

@@ -18,6 +18,7 @@
 #include "numa.h"
 #include "panic.h"
 #include "runlevel.h"
+#include "smpboot.h"
 #include "sync.h"
 #include "timer.h"
 #include "trap.h"
@@ -551,6 +552,10 @@ void sched_init() {
              runq_levels, boot_options().timeslice_ms);
 }
 
+namespace {
+bool has_work(uint32_t k) { return runq_count(percpu[k].rq) != 0; }
+}  // namespace
+
 [[noreturn]] void sched_run_ap() {
     Cpu* c = this_cpu();
     Thread* idle = &idle_threads[c->id];
@@ -567,6 +572,7 @@ void sched_init() {
     p.slice_end = 0;
     p.timer_lent = false;
     c->current = idle;
+    smp_ap_wait_bringup(has_work);  // during the boot's bring-up: until every AP is online
     idle_loop();
 }
 

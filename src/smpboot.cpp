@@ -3,6 +3,7 @@
 /// block, INIT-SIPI-SIPI (SDM Vol. 3A 8.4.4.1), and wait for each AP to come
 /// online, with a timeout that names the AP and the stage it reached.
 #include "smpboot.h"
+#include "logsink.h"
 #include "uentry.h"
 #include "arch.h"
 #include "config.h"
@@ -28,6 +29,7 @@ void cpu_probe_features(Cpu& c);
 CpuMask cpu_online_mask;
 CpuCheckin cpu_checkins[COHORT_MAX_CPUS];
 BringupRecord bringup_records[COHORT_MAX_CPUS];
+BringupHold bringup_hold;
 uint64_t bringup_start_tsc, bringup_end_tsc;
 bool bringup_parallel;
 
@@ -43,6 +45,7 @@ uint64_t t0 = 0;                ///< TSC at the first INIT: the bring-up's start
 /// More than ONLINE_LINES_MAX APs are starting: each AP's online line is a
 /// Debug line, and the boot CPU prints them folded (log_online_runs()).
 bool fold_online = false;
+volatile uint32_t bringup_running = 0;  // 1 while smp_boot() starts APs: online APs wait in smp_ap_wait_bringup()
 volatile uint32_t bringup_waiter = 0;  // the CPU waiting in wait_online(), woken by the AP's check-in
 
 constexpr uint32_t TRAMP_MAGIC = 0x52544843;  // "CHTR", as in smpboot.inc
@@ -362,8 +365,13 @@ void smp_boot(const BootOptions& opts) {
     uintptr_t flags = read_flags();
     sti();
 
-    // Hundreds of APs print their online lines folded (smpboot.h).
+    // Hundreds of APs print their online lines folded (smpboot.h); the
+    // others' lines wait in their slots until the bring-up is over: an AP
+    // writing to the UART would hold QEMU's global lock, which every other
+    // AP's xAPIC access needs (logsink.h).
     fold_online = started > ONLINE_LINES_MAX;
+    logsink_hold();
+    __atomic_store_n(&bringup_running, 1u, __ATOMIC_SEQ_CST);
     // A sequential bring-up starts here, with its first INIT; with no AP
     // to start, the line below says how long it took to find that out.
     if (!started || opts.smpboot == SmpBoot::Sequential) t0 = rdtsc();
@@ -407,6 +415,11 @@ void smp_boot(const BootOptions& opts) {
             if (!wait_online(*targets[i], deadline)) (void)give_up(*targets[i]);
     }
     /// [start aps]
+    // The online APs wait for this (smp_ap_wait_bringup()): now they may
+    // look for work. Then their held lines.
+    __atomic_store_n(&bringup_running, 0u, __ATOMIC_SEQ_CST);
+    for_each_cpu(k, cpu_online_mask) wait_wake(k);
+    logsink_release();
     if (fold_online) {
         log_online_runs(targets, started);
         fold_online = false;
@@ -492,6 +505,34 @@ void wait_for_cancel(Cpu& c) {
     while (__atomic_load_n(&c.claim, __ATOMIC_ACQUIRE) == ClaimOpen && rdtsc() < end) cpu_relax();
 }
 }  // namespace
+
+void smp_ap_wait_bringup(bool (*has_work)(uint32_t cpu)) {
+    uint32_t me = cpu_number();
+    auto over = [&] { return __atomic_load_n(&bringup_running, __ATOMIC_ACQUIRE) == 0 || has_work(me); };
+    if (over()) return;
+    __atomic_fetch_add(&bringup_hold.waited, 1u, __ATOMIC_RELAXED);
+    uintptr_t f = read_flags();
+    sti();
+    uint32_t bound_ms = options->ap_timeout_ms + 1000;
+    uint64_t deadline = rdtsc() + ms_to_tsc(bound_ms);
+    // No spin first (a Waiter's), and one timer for the whole bound: the
+    // boot CPU's wait_wake() ends the wait. Under TCG each `pause` and each
+    // timer interrupt goes through QEMU's global lock, which the APs still
+    // starting need for every xAPIC access.
+    while (!over() && rdtsc() < deadline) {
+        if (wait_may_halt()) wait_halt(deadline, over, bound_ms * 1000);
+        else cpu_relax();
+    }
+    if (!over()) {
+        __atomic_fetch_add(&bringup_hold.timed_out, 1u, __ATOMIC_RELAXED);
+        log_warn("cpu %u: the boot CPU has not ended the bring-up within %u ms; looking for work anyway", me,
+                 bound_ms);
+    } else if (has_work(me)) {
+        __atomic_fetch_add(&bringup_hold.for_work, 1u, __ATOMIC_RELAXED);
+    }
+    __atomic_fetch_add(&bringup_hold.left, 1u, __ATOMIC_RELEASE);
+    write_flags(f);
+}
 
 /// [mpmain]
 extern "C" [[noreturn]] void mpmain(Cpu* c) {

@@ -59,16 +59,19 @@ struct StartEntry {
 static_assert(sizeof(StartEntry) == 0x10 && __builtin_offsetof(StartEntry, cpu) == 8, "TE_* in smpboot.inc");
 
 /// The bring-up's first half, as soon as this CPU's LAPIC is set up: reserve
-/// the trampoline's page and fill its start block, prepare every AP that
-/// cpu_table marks "will start" (stacks, GDT, start-table entry), and in a
-/// parallel bring-up send each of them INIT. The INIT wait (10 ms by default)
-/// is then spent on the boot CPU's own set-up (main.cpp) instead of idling.
+/// the trampoline's page, in a parallel bring-up send INIT to every AP that
+/// cpu_table marks "will start", then fill the trampoline's start block and
+/// prepare each of those APs (stacks, GDT, start-table entry). The INIT wait
+/// (10 ms by default) is spent on that and on the boot CPU's own set-up
+/// (main.cpp) instead of idling.
 void smp_boot_begin(const BootOptions& opts);
 
 /// The second half: start the APs smp_boot_begin() prepared, sequentially
 /// or in parallel as @p opts says, and wait for each with a timeout. Prints one
 /// `cpu <kid>: online (apic <id>, <mode>) after <us> us` line per AP (from
-/// the AP) and `smp: <online>/<usable> cpus online in <ms> ms` at the end.
+/// the AP, held in its slot until the bring-up is over: logsink_hold()) and
+/// `smp: <online>/<usable> cpus online in <ms> ms` at the end. An AP that is
+/// online waits in smp_ap_wait_bringup() until this returns.
 /// When more than ONLINE_LINES_MAX APs start, their lines go to the Debug
 /// level (`loglevel=3` shows them) and the boot CPU folds them instead:
 /// `cpus <a>-<b>: online (apic <x>-<y>, <mode>) after <min>-<max> us`, one
@@ -88,6 +91,17 @@ bool smp_start_cpu(uint32_t k);
 /// Send INIT to AP @p k, which halted itself on its way offline: it waits
 /// for a SIPI from now on, off its stacks, blind to interrupts and NMIs.
 void smp_park_cpu(uint32_t k);
+
+/// Called by an AP that is online and is its idle thread (sched_run_ap()),
+/// before it first looks for work: during smp_boot() it halts until the boot
+/// CPU has ended the bring-up (as Linux's APs wait in cpuhp_ap_sync_alive()),
+/// so that its first steal and the first run of the scheduler's code take no
+/// host time from the APs still on their way in under an emulator. It halts
+/// with interrupts on and returns as soon as @p has_work says this CPU's own
+/// queue holds a thread (a reschedule IPI ends the halt). It gives up after
+/// `ap_timeout_ms` + 1 s and says so. Outside smp_boot() (an AP brought back
+/// by hotplug) it returns at once.
+void smp_ap_wait_bringup(bool (*has_work)(uint32_t cpu));
 
 /// The AP's C++ entry, called by the trampoline on the AP's own stack.
 extern "C" [[noreturn]] void mpmain(Cpu* c);
@@ -119,3 +133,14 @@ extern uint64_t bringup_start_tsc, bringup_end_tsc;
 ///@}
 /// True when the last bring-up was parallel.
 extern bool bringup_parallel;
+
+/// How the online APs waited for the boot's bring-up to end
+/// (smp_ap_wait_bringup()): the `bringup_release` self-test reads them.
+struct BringupHold {
+    uint32_t waited;     ///< APs that found the bring-up running and waited
+    uint32_t left;       ///< of those, how many have left the wait
+    uint32_t for_work;   ///< left because a thread was queued on them
+    uint32_t timed_out;  ///< left because the boot CPU did not end it in time
+};
+/// The record of the boot's bring-up.
+extern BringupHold bringup_hold;

@@ -29,12 +29,12 @@ void wait_announce() {
 
 void wait_retire() { __atomic_store_n(&asleep[cpu_number()], 0u, __ATOMIC_RELAXED); }
 
-void wait_arm(uint64_t deadline) {
+void wait_arm(uint64_t deadline, uint32_t bound_us) {
     uint64_t per_us = tsc_khz() / 1000 ? tsc_khz() / 1000 : 1;
     uint64_t now = rdtsc(), left_us = deadline > now ? (deadline - now) / per_us : 0;
     // The scheduler's own one-shot is overwritten; on_timer() arms it again
     // when this one fires, so a slice end or a sleeper is at most this late.
-    lapic_timer_oneshot(left_us < wait_bound_us ? left_us + 1 : wait_bound_us, vec::timer);
+    lapic_timer_oneshot(left_us < bound_us ? left_us + 1 : bound_us, vec::timer);
 }
 
 void wait_wake(uint32_t cpu) {

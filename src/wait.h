@@ -26,11 +26,13 @@ constexpr uint32_t wait_bound_us = 1000;
 /// wake-up IPI not held back by the runlevel, the timer not lent to a test).
 bool wait_may_halt();
 
-/// Halt once, for at most wait_bound_us and not past @p deadline, unless
+/// Halt once, for at most @p bound_us and not past @p deadline, unless
 /// `news()` (looked at with interrupts off, after this CPU said it sleeps)
-/// is already true. The caller checked wait_may_halt().
+/// is already true. The caller checked wait_may_halt(). A waiter sure to be
+/// woken by wait_wake() may pass a longer bound: every bound is a timer
+/// interrupt, which under TCG takes QEMU's global lock.
 template <typename News>
-void wait_halt(uint64_t deadline, News&& news);
+void wait_halt(uint64_t deadline, News&& news, uint32_t bound_us = wait_bound_us);
 
 /// Wake CPU @p cpu if it is halted in a Waiter: call it after making the news
 /// it waits for visible. Cheap when @p cpu is not asleep (no IPI is sent).
@@ -70,15 +72,15 @@ private:
 /// @cond internal
 void wait_announce();
 void wait_retire();
-void wait_arm(uint64_t deadline);
+void wait_arm(uint64_t deadline, uint32_t bound_us);
 
 template <typename News>
-void wait_halt(uint64_t deadline, News&& news) {
+void wait_halt(uint64_t deadline, News&& news, uint32_t bound_us) {
     uintptr_t f = read_flags();
     cli();
     wait_announce();  // from here a wait_wake() sends the IPI
     if (!news()) {
-        wait_arm(deadline);
+        wait_arm(deadline, bound_us);
         sti_hlt();  // sti's shadow: an IPI pending since the look still ends this hlt
         cli();
     }

@@ -8,7 +8,7 @@ from bootcase import case
 # and leave out the periodic-rate test.
 ICOUNT = ["-icount", "shift=auto"]
 
-APIC_TESTS = "test=lapic_timer,oneshot,runlevel,esr,cpu_number,smp"
+APIC_TESTS = "test=lapic_timer,oneshot,runlevel,esr,cpu_number,smp,bringup_release"
 PASSED = [rf"ktest: {t} \.\.\. PASS" for t in ("lapic_timer", "oneshot", "runlevel", "esr", "cpu_number", "smp")]
 
 for arch in ("i686", "amd64"):
@@ -27,7 +27,7 @@ for arch in ("i686", "amd64"):
                  r"runlevel \.\.\. PASS .*tpr path: x2apic", r"#GP caught"] + PASSED[1:],
          needs_x2apic=True)
     case(f"{arch}.apic.nox2apic", arch=arch, smp="2", cpu="qemu64,+x2apic",
-         cmdline="nox2apic test=cpu_number,smp",
+         cmdline="nox2apic test=cpu_number,smp,bringup_release",
          expect=[r"lapic: mode xapic \(cpuid x2apic yes, nox2apic given\)", r"online \(apic 1, xapic\)",
                  r"ktest: smp \.\.\. PASS"], needs_x2apic=True)
     # Typing on the serial console reaches the kernel through IRQ 4 and the IOAPIC.

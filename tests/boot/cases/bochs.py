@@ -5,7 +5,7 @@ every CPU must come online in the APIC mode of the boot CPU. Label `bochs`:
 from bootcase import BANNER, case
 
 COUNTS = (1, 2, 4, 8, 14)
-PASSED = r"ktest: 2 passed, 0 failed"
+PASSED = r"ktest: 3 passed, 0 failed"
 
 
 # Bochs's clock runs on instructions, 2 million a second: the kernel's first
@@ -21,7 +21,7 @@ def bochs_case(arch, apic, n):
     if n > 1:  # the last AP started, in the same mode (APIC ids are 0..n-1 in Bochs)
         expect.append(rf"cpu {n - 1}: online \(apic {n - 1}, {apic}\)")
     case(f"{arch}.bochs.{apic}.smp{n}", arch=arch, emulator="bochs", smp=str(n),
-         needs_x2apic=apic == "x2apic", cmdline="test=cpu_number,smp", expect=expect,
+         needs_x2apic=apic == "x2apic", cmdline="test=cpu_number,smp,bringup_release", expect=expect,
          labels=["smp"])
 
 

@@ -4,7 +4,7 @@ path with and without its SeaBIOS blind spot, maxcpus=."""
 import madt
 from bootcase import case
 
-SMP_TESTS = "test=cpu_number,smp"
+SMP_TESTS = "test=cpu_number,smp,bringup_release"
 PASSED = [r"ktest: cpu_number \.\.\. PASS", r"ktest: smp \.\.\. PASS"]
 
 

@@ -2,7 +2,7 @@
 modes, sequential and parallel, x2APIC ids above 255, an AP that never answers."""
 from bootcase import case
 
-SMP_TESTS = "test=cpu_number,smp,bringup"
+SMP_TESTS = "test=cpu_number,smp,bringup_release,bringup"
 PASSED = [r"ktest: cpu_number \.\.\. PASS", r"ktest: smp \.\.\. PASS"]
 
 
@@ -33,7 +33,7 @@ for arch in ("i686", "amd64"):
          expect=[online(4), r"ktest: bringup_init_wait \.\.\. PASS", r"ktest: cpu_number \.\.\. PASS"])
     # AP 3 stalls 200 ms right after raising its online flag (checkin_gap):
     # the flag must be the check-in's last step, or the count misses it.
-    case(f"{arch}.smp.checkin-gap", arch=arch, smp="4", cmdline="checkin_gap=3 test=cpu_number,smp",
+    case(f"{arch}.smp.checkin-gap", arch=arch, smp="4", cmdline="checkin_gap=3 test=cpu_number,smp,bringup_release",
          expect=[online(4), r"cpu 3: online \(apic 3, xapic\)"] + PASSED)
     # AP 2 raises #UD on purpose after its set-up (ap_fault): it runs on the
     # IDT the trampoline's start block gave it, so the exception is reported
@@ -46,7 +46,7 @@ for arch in ("i686", "amd64"):
     # AP 2's block says apic id 1002 as it begins its set-up (apic_id_mismatch):
     # its check against its LAPIC warns once, lapic_init() takes the LAPIC's
     # id, and every CPU comes online and knows who it is.
-    case(f"{arch}.smp.apic-id-mismatch", arch=arch, smp="4", cmdline="apic_id_mismatch=2 test=cpu_number,smp",
+    case(f"{arch}.smp.apic-id-mismatch", arch=arch, smp="4", cmdline="apic_id_mismatch=2 test=cpu_number,smp,bringup_release",
          expect=[r"cpu2: WARN: cpu 2: its LAPIC says apic id 2, the table says 1002", online(4),
                  r"cpu 2: online \(apic 2, xapic\)"] + PASSED,
          count={r"its LAPIC says apic id": 1}, allow=[r"its LAPIC says apic id"])
@@ -80,7 +80,7 @@ for arch in ("i686", "amd64"):
 # APs the boot CPU folds the online lines (smpboot.h): one line for the run.
 for arch in ("amd64", "i686"):
     case(f"{arch}.smp.x2apic288", arch=arch, machine="q35", smp="288", cpu="max" if arch == "amd64" else "qemu64,+x2apic",
-         memory="512M", cmdline="ap_timeout_ms=120000 test=cpu_number,smp",
+         memory="512M", cmdline="ap_timeout_ms=120000 test=cpu_number,smp,bringup_release",
          expect=[r"cpus: found 288 \(source=acpi\)", online(288),
                  r"cpu0: cpus 1-287: online \(apic 1-287, x2apic\) after \d+-\d+ us"] + PASSED,
          forbid=[r"cpu \d+: online \(apic"],
@@ -91,7 +91,7 @@ for arch in ("amd64", "i686"):
 # every CPU, the BSP included. 255 CPUs come online; the rest are reported once.
 for arch in ("amd64", "i686"):
     case(f"{arch}.smp.xapic288", arch=arch, machine="q35", smp="288", cpu="max" if arch == "amd64" else "qemu64,+x2apic",
-         memory="512M", cmdline="nox2apic ap_timeout_ms=120000 test=cpu_number,smp",
+         memory="512M", cmdline="nox2apic ap_timeout_ms=120000 test=cpu_number,smp,bringup_release",
          expect=[r"cpus: found 288 \(source=acpi\)", r"lapic: mode xapic",
                  r"WARN: smp: 33 CPU\(s\) with APIC ids 255-287 cannot be addressed in xAPIC mode",
                  r"cpu0: cpus 1-254: online \(apic 1-254, xapic\) after \d+-\d+ us"] + PASSED,
