@@ -371,7 +371,12 @@ void smp_boot(const BootOptions& opts) {
     // AP's xAPIC access needs (logsink.h).
     fold_online = started > ONLINE_LINES_MAX;
     logsink_hold();
-    __atomic_store_n(&bringup_running, 1u, __ATOMIC_SEQ_CST);
+    // The online APs wait for the end (smp_ap_wait_bringup()) only in a
+    // bring-up whose lines are printed one by one: each waiting AP arms a
+    // LAPIC timer, three register writes through QEMU's global lock under
+    // TCG, and at 512 CPUs those writes held up the SIPIs more than the wait
+    // saved (docs/bench.md).
+    if (!fold_online) __atomic_store_n(&bringup_running, 1u, __ATOMIC_SEQ_CST);
     // A sequential bring-up starts here, with its first INIT; with no AP
     // to start, the line below says how long it took to find that out.
     if (!started || opts.smpboot == SmpBoot::Sequential) t0 = rdtsc();

@@ -100,7 +100,9 @@ void smp_park_cpu(uint32_t k);
 /// with interrupts on and returns as soon as @p has_work says this CPU's own
 /// queue holds a thread (a reschedule IPI ends the halt). It gives up after
 /// `ap_timeout_ms` + 1 s and says so. Outside smp_boot() (an AP brought back
-/// by hotplug) it returns at once.
+/// by hotplug), and in a bring-up of more than ONLINE_LINES_MAX APs (each
+/// waiting AP arms a LAPIC timer, which at hundreds of APs costs more than
+/// the wait saves), it returns at once.
 void smp_ap_wait_bringup(bool (*has_work)(uint32_t cpu));
 
 /// The AP's C++ entry, called by the trampoline on the AP's own stack.
