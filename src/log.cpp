@@ -75,7 +75,7 @@ void sinks_write(const char* s, size_t n, bool panic_mode) {
 /// all when the bring-up is over. Under TCG each serial byte is written with
 /// QEMU's global lock held, which every xAPIC access of an AP still on its way
 /// in needs too: at 8 vCPUs on two host cores the APs' own `online` lines
-/// made the bring-up 7 ms slower (median of 20 boots, docs/bench.md).
+/// made the bring-up about 2.5 ms slower (medians of 40 boots, docs/bench.md).
 ///
 /// The rules that keep every line whole, in each CPU's order, and printed:
 /// - a CPU has at most one waiting line; its next line goes through the lock,
