@@ -528,12 +528,16 @@ void smp_ap_wait_bringup(bool (*has_work)(uint32_t cpu)) {
         if (wait_may_halt()) wait_halt(deadline, over, bound_ms * 1000);
         else cpu_relax();
     }
-    if (!over()) {
+    // Ended, or else left early: for a thread queued here, or by the bound.
+    // (Once ended, work may already be queued too: thread_create() places
+    // threads on online APs as soon as smp_boot() returns.)
+    bool ended = __atomic_load_n(&bringup_running, __ATOMIC_ACQUIRE) == 0;
+    if (!ended && has_work(me)) {
+        __atomic_fetch_add(&bringup_hold.for_work, 1u, __ATOMIC_RELAXED);
+    } else if (!ended) {
         __atomic_fetch_add(&bringup_hold.timed_out, 1u, __ATOMIC_RELAXED);
         log_warn("cpu %u: the boot CPU has not ended the bring-up within %u ms; looking for work anyway", me,
                  bound_ms);
-    } else if (has_work(me)) {
-        __atomic_fetch_add(&bringup_hold.for_work, 1u, __ATOMIC_RELAXED);
     }
     __atomic_fetch_add(&bringup_hold.left, 1u, __ATOMIC_RELEASE);
     write_flags(f);
