@@ -48,6 +48,8 @@ const Row kRows[] = {
      "wait after INIT, in microseconds"},
     {"sipi_delay_us", Kind::Number, FIELD(sipi_delay_us), 0, 1000000, nullptr, false,
      "wait after each SIPI, in microseconds"},
+    {"pilot_above", Kind::Number, FIELD(pilot_above), 0, kMax - 1, "none", false,
+     "in a parallel bring-up of more than this many APs, start one first, the rest once it is online"},
     {"ap_timeout_ms", Kind::Number, FIELD(ap_timeout_ms), 1, 600000, nullptr, false,
      "how long to wait for an AP to check in, in milliseconds"},
     {"ipi_timeout_ms", Kind::Number, FIELD(ipi_timeout_ms), 1, 600000, nullptr, false,

@@ -53,6 +53,10 @@ struct BootOptions {
     uint32_t init_delay_us = 10000;
     /// `sipi_delay_us=`: wait after each SIPI (SDM Vol. 3A 8.4.4.1: 200 us).
     uint32_t sipi_delay_us = 200;
+    /// `pilot_above=N|none`: a parallel bring-up of more than N APs starts one
+    /// AP first, and the others once it is online (smpboot.cpp, "The first AP
+    /// alone"); `none`: never.
+    uint32_t pilot_above = 16;
     /// `ap_timeout_ms=`: how long the BSP waits for an AP to check in.
     uint32_t ap_timeout_ms = 10000;
     /// `ipi_timeout_ms=`: how long a CPU waits for others to answer a call-function or shootdown.

@@ -32,6 +32,7 @@ BringupRecord bringup_records[COHORT_MAX_CPUS];
 BringupHold bringup_hold;
 uint64_t bringup_start_tsc, bringup_end_tsc;
 bool bringup_parallel;
+uint32_t bringup_first;
 
 namespace {
 StartEntry table[COHORT_MAX_CPUS];
@@ -39,8 +40,11 @@ StartBlock* sb = nullptr;
 uint8_t vector_page = 0;
 bool init_deassert = false;
 const BootOptions* options = nullptr;
-Cpu* targets[COHORT_MAX_CPUS];  ///< the APs smp_boot_begin() prepared, in kernel-id order
-uint32_t started = 0;           ///< how many of them
+Cpu* target_list[COHORT_MAX_CPUS];  ///< the APs smp_boot_begin() prepared, in kernel-id order
+/// The APs being started, and how many: target_list, except while the
+/// parallel SIPIs go out after a first AP (start_first()), which they skip.
+Cpu** targets = target_list;
+uint32_t started = 0;
 uint64_t t0 = 0;                ///< TSC at the first INIT: the bring-up's start
 /// More than ONLINE_LINES_MAX APs are starting: each AP's online line is a
 /// Debug line, and the boot CPU prints them folded (log_online_runs()).
@@ -245,12 +249,46 @@ void log_online_runs(Cpu* const* t, uint32_t n) {
     }
 }
 
+/// [start first]
+/// The first AP alone: its SIPI, and a wait for it to come online before the
+/// others get theirs. Under QEMU's TCG every AP runs code no CPU has run
+/// before (the trampoline, mpmain()), and each vCPU thread that meets such
+/// code translates it, holding a lock on that code's page, on which the
+/// others spin. With hundreds of vCPU threads on a few host cores, a holder
+/// loses its core for a host time slice while the rest spin. One AP that
+/// went first leaves the translations behind: the rest only look them up
+/// (docs/bench.md). It costs one AP's start-up, so only bring-ups of more
+/// than `pilot_above` APs do it. Returns the AP, or nullptr if none went
+/// first (an AP without its INIT, as in lab 05's tree before its INIT
+/// hole is done, is never started here).
+Cpu* start_first(const BootOptions& opts) {
+    Cpu& c = *targets[0];
+    if (started < 2 || started <= opts.pilot_above || !bringup_records[c.id].inits) return nullptr;
+    udelay_since(c.init_tsc, opts.init_delay_us);
+    send_sipi(c);
+    udelay(opts.sipi_delay_us);
+    if (c.boot_stage == StageNotStarted) {
+        send_sipi(c);
+        udelay(opts.sipi_delay_us);
+    }
+    // A tenth of the timeout: the others are not held up long by a first AP
+    // that does not answer. It is then waited for with them, and given up on
+    // (and named) as any AP would be.
+    uint32_t bound_ms = opts.ap_timeout_ms / 10 ? opts.ap_timeout_ms / 10 : 1;
+    if (!wait_online(c, rdtsc() + ms_to_tsc(bound_ms)))
+        log_warn("smp: cpu %u, started first, was not online within %u ms; starting the other %u AP(s) anyway",
+                 c.id, bound_ms, started - 1);
+    return &c;
+}
+/// [start first]
+
 }  // namespace
 
 void smp_boot_begin(const BootOptions& opts) {
     options = &opts;
     sb = nullptr;
     started = 0;
+    bringup_first = 0;
     uint32_t wanted = 0;
     for (uint32_t k = 1; k < cpu_table.usable; ++k) wanted += cpu_table.cpus[k].will_start;
 
@@ -402,7 +440,13 @@ void smp_boot(const BootOptions& opts) {
         }
     } else if (started) {
         // Parallel (as Zircon and Linux 6.5): INIT to all (smp_boot_begin()),
-        // one wait, SIPI to all.
+        // one wait, SIPI to all. With more than pilot_above APs, one went
+        // first (start_first()): targets and started name the others.
+        if (Cpu* first = start_first(opts)) {
+            bringup_first = first->id;
+            ++targets;
+            --started;
+        }
         // LAB 05 BEGIN: what is left of the INIT wait, SIPI to every target, one wait, a second SIPI to those not started
         udelay_since(targets[started - 1]->init_tsc, opts.init_delay_us);
         for (uint32_t i = 0; i < started; ++i) send_sipi(*targets[i]);
@@ -415,20 +459,27 @@ void smp_boot(const BootOptions& opts) {
         // LAB 05 STUB: (void)send_sipi;
         // LAB 05 LATER: (void)send_sipi;
         // LAB 05 END
+        if (bringup_first) {  // back to all of them, the first AP included
+            targets = target_list;
+            ++started;
+        }
         uint64_t deadline = rdtsc() + ms_to_tsc(opts.ap_timeout_ms);
         for (uint32_t i = 0; i < started; ++i)
             if (!wait_online(*targets[i], deadline)) (void)give_up(*targets[i]);
     }
     /// [start aps]
-    // The online APs wait for this (smp_ap_wait_bringup()): now they may
-    // look for work. Then their held lines.
-    __atomic_store_n(&bringup_running, 0u, __ATOMIC_SEQ_CST);
-    for_each_cpu(k, cpu_online_mask) wait_wake(k);
+    // The held lines first, while the online APs still halt: woken, each
+    // would run its first pass of the scheduler, code no AP has run yet,
+    // and under TCG take the host cores from the boot CPU's UART writes.
     logsink_release();
     if (fold_online) {
         log_online_runs(targets, started);
         fold_online = false;
     }
+    // The online APs wait for this (smp_ap_wait_bringup()): now they may
+    // look for work.
+    __atomic_store_n(&bringup_running, 0u, __ATOMIC_SEQ_CST);
+    for_each_cpu(k, cpu_online_mask) wait_wake(k);
 
     if (sb) {
         uint32_t esr = lapic_read_esr();
@@ -440,9 +491,18 @@ void smp_boot(const BootOptions& opts) {
     bringup_start_tsc = t0;
     bringup_end_tsc = now;
     bringup_parallel = opts.smpboot == SmpBoot::Parallel;
-    log_info("smp: bring-up of %u AP(s) took %llu us (%s)", started,
-             (unsigned long long)(tsc_to_ns(now - t0) / 1000),
-             opts.smpboot == SmpBoot::Parallel ? "parallel" : "sequential");
+    const Cpu& first = cpus[bringup_first];
+    if (bringup_first && first.online)
+        log_info("smp: bring-up of %u AP(s) took %llu us (parallel; cpu %u first, online after %llu us)", started,
+                 (unsigned long long)(tsc_to_ns(now - t0) / 1000), first.id,
+                 (unsigned long long)(tsc_to_ns(first.online_tsc - first.sipi_tsc) / 1000));
+    else if (bringup_first)
+        log_info("smp: bring-up of %u AP(s) took %llu us (parallel; cpu %u first, never online)", started,
+                 (unsigned long long)(tsc_to_ns(now - t0) / 1000), first.id);
+    else
+        log_info("smp: bring-up of %u AP(s) took %llu us (%s)", started,
+                 (unsigned long long)(tsc_to_ns(now - t0) / 1000),
+                 opts.smpboot == SmpBoot::Parallel ? "parallel" : "sequential");
     log_info("smp: %u/%u cpus online in %llu ms", cpu_online_mask.count(), cpu_table.usable,
              (unsigned long long)(tsc_to_ns(now - boot_tsc) / 1000000));
     write_flags(flags);

@@ -135,6 +135,9 @@ extern uint64_t bringup_start_tsc, bringup_end_tsc;
 ///@}
 /// True when the last bring-up was parallel.
 extern bool bringup_parallel;
+/// The kernel id of the AP the last parallel bring-up started first, alone
+/// (`pilot_above=`, smp_boot()), or 0 when none was.
+extern uint32_t bringup_first;
 
 /// How the online APs waited for the boot's bring-up to end
 /// (smp_ap_wait_bringup()): the `bringup_release` self-test reads them.

@@ -22,7 +22,7 @@ std::string formatted(const BootOptions& o) {
 }
 const char* kDefaultLine =
     "maxcpus=all acpi=on nox2apic=off loglevel=info test=none token=none smpboot=parallel "
-    "init_delay_us=10000 sipi_delay_us=200 ap_timeout_ms=10000 ipi_timeout_ms=5000 spin_timeout_ms=1000 spinlock=auto e9=off "
+    "init_delay_us=10000 sipi_delay_us=200 pilot_above=16 ap_timeout_ms=10000 ipi_timeout_ms=5000 spin_timeout_ms=1000 spinlock=auto e9=off "
     "vga=on timeslice_ms=10 ap_noanswer=none ap_stop_stage=3 sipi_drop=none ap_late=none checkin_gap=none ap_fault=none apic_id_mismatch=none bsp_id_rewrite=none late_bound_us=none help=off";
 struct Case {
     const char* in;    // a command line of one bad word
@@ -57,6 +57,7 @@ BOOST_AUTO_TEST_CASE(null_and_empty_give_defaults) {
         BOOST_TEST(int(o.smpboot) == int(SmpBoot::Parallel));
         BOOST_TEST(o.init_delay_us == 10000u);
         BOOST_TEST(o.sipi_delay_us == 200u);
+        BOOST_TEST(o.pilot_above == 16u);
         BOOST_TEST(o.ap_timeout_ms == 10000u);
         BOOST_TEST(o.ipi_timeout_ms == 5000u);
         BOOST_TEST(o.spin_timeout_ms == 1000u);
@@ -73,7 +74,7 @@ BOOST_AUTO_TEST_CASE(null_and_empty_give_defaults) {
 BOOST_AUTO_TEST_CASE(every_option_set) {
     BootOptions o = parse(
         "maxcpus=4 acpi=off nox2apic loglevel=debug test=smp,ipi.all,tlb-1 token=run_42-a "
-        "smpboot=sequential init_delay_us=0 sipi_delay_us=300 ap_timeout_ms=50 ipi_timeout_ms=70 "
+        "smpboot=sequential init_delay_us=0 sipi_delay_us=300 pilot_above=0 ap_timeout_ms=50 ipi_timeout_ms=70 "
         "spin_timeout_ms=2000 spinlock=tas e9 vga=off timeslice_ms=5 ap_noanswer=3 sipi_drop=2 help");
     BOOST_TEST(warnings() == 0u);
     BOOST_TEST(o.maxcpus == 4u);
@@ -89,6 +90,7 @@ BOOST_AUTO_TEST_CASE(every_option_set) {
     BOOST_TEST(int(o.smpboot) == int(SmpBoot::Sequential));
     BOOST_TEST(o.init_delay_us == 0u);
     BOOST_TEST(o.sipi_delay_us == 300u);
+    BOOST_TEST(o.pilot_above == 0u);
     BOOST_TEST(o.ap_timeout_ms == 50u);
     BOOST_TEST(o.ipi_timeout_ms == 70u);
     BOOST_TEST(o.spin_timeout_ms == 2000u);
@@ -101,13 +103,13 @@ BOOST_AUTO_TEST_CASE(every_option_set) {
     BOOST_TEST(o.help);
     BOOST_TEST(formatted(o) ==
                "maxcpus=4 acpi=off nox2apic=on loglevel=debug test=smp,ipi.all,tlb-1 "
-               "token=run_42-a smpboot=sequential init_delay_us=0 sipi_delay_us=300 "
+               "token=run_42-a smpboot=sequential init_delay_us=0 sipi_delay_us=300 pilot_above=0 "
                "ap_timeout_ms=50 ipi_timeout_ms=70 spin_timeout_ms=2000 spinlock=tas e9=on vga=off timeslice_ms=5 "
                "ap_noanswer=3 ap_stop_stage=3 sipi_drop=2 ap_late=none checkin_gap=none ap_fault=none apic_id_mismatch=none bsp_id_rewrite=none late_bound_us=none help=on");
 }
 
 BOOST_AUTO_TEST_CASE(alternative_spellings) {
-    BootOptions o = parse("acpi=on e9=on vga=on loglevel=0 smpboot=parallel maxcpus=all ap_noanswer=none");
+    BootOptions o = parse("acpi=on e9=on vga=on loglevel=0 smpboot=parallel maxcpus=all ap_noanswer=none pilot_above=none");
     BOOST_TEST(warnings() == 0u);
     BOOST_TEST(!o.acpi_off);
     BOOST_TEST(o.e9);
@@ -115,6 +117,7 @@ BOOST_AUTO_TEST_CASE(alternative_spellings) {
     BOOST_TEST(int(o.loglevel) == int(LogLevel::Error));
     BOOST_TEST(o.maxcpus == BootOptions::kAllCpus);
     BOOST_TEST(o.ap_noanswer == BootOptions::kNoCpu);
+    BOOST_TEST(o.pilot_above == BootOptions::kNoCpu);
     BOOST_TEST(int(parse("loglevel=warn").loglevel) == int(LogLevel::Warn));
     BOOST_TEST(int(parse("loglevel=3").loglevel) == int(LogLevel::Debug));
     BOOST_TEST(!parse("e9=off").e9);
@@ -292,11 +295,12 @@ BOOST_AUTO_TEST_CASE(format_is_bounded) {
 BOOST_AUTO_TEST_CASE(help_lists_every_option) {
     clear_log();
     log_cmdline_help();
-    BOOST_TEST(captured_log().size() == 26u);  // one per option
+    BOOST_TEST(captured_log().size() == 27u);  // one per option
     BOOST_TEST(log_count("WARN: ") == 0u);
     BOOST_TEST(log_contains("cmdline: maxcpus          0..4294967295|all"));
     BOOST_TEST(log_contains("cmdline: loglevel         error|warn|info|debug"));
     BOOST_TEST(log_contains("cmdline: spinlock         auto|ticket|tas"));
+    BOOST_TEST(log_contains("cmdline: pilot_above      0..4294967294|none"));
     BOOST_TEST(log_contains("default on"));
 }
 

@@ -2,19 +2,49 @@
 modes, sequential and parallel, x2APIC ids above 255, an AP that never answers."""
 from bootcase import case
 
-SMP_TESTS = "test=cpu_number,smp,bringup_release,bringup"
+SMP_TESTS = "test=cpu_number,smp,bringup_release,bringup_first,bringup"
 PASSED = [r"ktest: cpu_number \.\.\. PASS", r"ktest: smp \.\.\. PASS"]
+FIRST_OK = r"ktest: bringup_first \.\.\. PASS"
 
 
 def online(n):
     return rf"smp: {n}/{n} cpus online in \d+ ms"
 
 
+# More than 16 APs (pilot_above=16): CPU 1 is started first, alone.
+FIRST = r"smp: bring-up of \d+ AP\(s\) took \d+ us \(parallel; cpu 1 first, online after \d+ us\)"
+ICOUNT = ["-icount", "shift=auto"]
+ORDER_TESTS = "test=cpu_number,smp,bringup_order,bringup_sipis,bringup_init_wait,bringup_release,bringup_first"
+
 for arch in ("i686", "amd64"):
     for n in (1, 2, 4, 8, 16, 64):
         case(f"{arch}.smp.pc{n}", arch=arch, smp=str(n), cmdline=SMP_TESTS,
              expect=[online(n)] + ([rf"cpu {n - 1}: online \(apic {n - 1}, xapic\) after \d+ us"] if n > 1 else [])
-             + PASSED, timeout=120 if n >= 16 else 60)
+             + ([FIRST] if n > 17 else []) + ([FIRST_OK] if n > 1 else []) + PASSED, forbid=[] if n > 17 else [r"first, online after"],
+             timeout=120 if n >= 16 else 60)
+    # pilot_above=0: CPU 1 goes first even at 8 CPUs. Under -icount the vCPUs
+    # take turns, so the order is judged too: CPU 1 online before any other
+    # AP's SIPI, then the others' SIPIs all before the first of them is online.
+    case(f"{arch}.smp.first-ap", arch=arch, smp="8", cmdline="pilot_above=0 " + ORDER_TESTS, qemu_args=ICOUNT,
+         expect=[online(8), FIRST, r"ktest: bringup_order \.\.\. PASS parallel: cpu 1 first, then 6 AP\(s\)",
+                 r"ktest: 7 passed, 0 failed"], forbid=[r"\.\.\. FAIL"])
+    # The same order with nobody first (pilot_above=none), as at 16 CPUs and below.
+    case(f"{arch}.smp.order8", arch=arch, smp="8", cmdline="pilot_above=none " + ORDER_TESTS, qemu_args=ICOUNT,
+         expect=[online(8), r"ktest: bringup_order \.\.\. PASS parallel: 7 AP\(s\): INITs all before",
+                 r"ktest: 7 passed, 0 failed"], forbid=[r"\.\.\. FAIL", r"first, online after"])
+    # Without -icount and with no SIPI delay, the others' SIPIs would follow
+    # the first AP's within microseconds if nothing waited for its check-in:
+    # bringup_first then fails (so it did with the wait left out).
+    case(f"{arch}.smp.first-nodelay", arch=arch, smp="8", cmdline="pilot_above=0 sipi_delay_us=0 test=cpu_number,smp,bringup_first",
+         expect=[online(8), FIRST, r"ktest: bringup_first \.\.\. PASS cpu 1 first, of 7 AP", r"ktest: 3 passed, 0 failed"])
+    # The AP meant to go first never answers: the others do not wait for it
+    # longer than a tenth of ap_timeout_ms, and it is named and parked as any AP.
+    case(f"{arch}.smp.first-noanswer", arch=arch, smp="4",
+         cmdline="pilot_above=0 ap_noanswer=1 ap_timeout_ms=500 test=cpu_number,ipi",
+         expect=[r"WARN: smp: cpu 1, started first, was not online within 50 ms; starting the other 2 AP\(s\) anyway",
+                 r"ERROR: cpu 1: apic 1 did not come online within 500 ms \(last stage 3: .*\); parked with INIT",
+                 r"smp: 3/4 cpus online", r"ktest: 2 passed, 0 failed"], online="3/4",
+         allow=[r"ERROR: cpu 1: apic 1 did not come online"])
     case(f"{arch}.smp.x2apic8", arch=arch, smp="8", cpu="qemu64,+x2apic", cmdline=SMP_TESTS,
          expect=[online(8), r"cpu 7: online \(apic 7, x2apic\)"] + PASSED, needs_x2apic=True)
     case(f"{arch}.smp.sequential8", arch=arch, smp="8", cmdline="smpboot=sequential " + SMP_TESTS,
@@ -80,9 +110,9 @@ for arch in ("i686", "amd64"):
 # APs the boot CPU folds the online lines (smpboot.h): one line for the run.
 for arch in ("amd64", "i686"):
     case(f"{arch}.smp.x2apic288", arch=arch, machine="q35", smp="288", cpu="max" if arch == "amd64" else "qemu64,+x2apic",
-         memory="512M", cmdline="ap_timeout_ms=120000 test=cpu_number,smp,bringup_release",
+         memory="512M", cmdline="ap_timeout_ms=120000 test=cpu_number,smp,bringup_release,bringup_first",
          expect=[r"cpus: found 288 \(source=acpi\)", online(288),
-                 r"cpu0: cpus 1-287: online \(apic 1-287, x2apic\) after \d+-\d+ us"] + PASSED,
+                 r"cpu0: cpus 1-287: online \(apic 1-287, x2apic\) after \d+-\d+ us", FIRST, FIRST_OK] + PASSED,
          forbid=[r"cpu \d+: online \(apic"],
          timeout=400, needs_x2apic=True, labels=["slow"])
 
