@@ -50,6 +50,7 @@ uint64_t t0 = 0;                ///< TSC at the first INIT: the bring-up's start
 /// Debug line, and the boot CPU prints them folded (log_online_runs()).
 bool fold_online = false;
 volatile uint32_t bringup_running = 0;  // 1 while smp_boot() starts APs: online APs wait in smp_ap_wait_bringup()
+volatile uint32_t lines_released = 0;   // 1 once smp_boot() has printed the held lines (before the end)
 volatile uint32_t bringup_waiter = 0;  // the CPU waiting in wait_online(), woken by the AP's check-in
 
 constexpr uint32_t TRAMP_MAGIC = 0x52544843;  // "CHTR", as in smpboot.inc
@@ -476,6 +477,7 @@ void smp_boot(const BootOptions& opts) {
         log_online_runs(targets, started);
         fold_online = false;
     }
+    __atomic_store_n(&lines_released, 1u, __ATOMIC_SEQ_CST);
     // The online APs wait for this (smp_ap_wait_bringup()): now they may
     // look for work.
     __atomic_store_n(&bringup_running, 0u, __ATOMIC_SEQ_CST);
@@ -592,6 +594,8 @@ void smp_ap_wait_bringup(bool (*has_work)(uint32_t cpu)) {
     // (Once ended, work may already be queued too: thread_create() places
     // threads on online APs as soon as smp_boot() returns.)
     bool ended = __atomic_load_n(&bringup_running, __ATOMIC_ACQUIRE) == 0;
+    if (ended && !__atomic_load_n(&lines_released, __ATOMIC_ACQUIRE))
+        __atomic_fetch_add(&bringup_hold.early, 1u, __ATOMIC_RELAXED);  // woken before the lines were out
     if (!ended && has_work(me)) {
         __atomic_fetch_add(&bringup_hold.for_work, 1u, __ATOMIC_RELAXED);
     } else if (!ended) {

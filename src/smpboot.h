@@ -146,6 +146,7 @@ struct BringupHold {
     uint32_t left;       ///< of those, how many have left the wait
     uint32_t for_work;   ///< left because a thread was queued on them
     uint32_t timed_out;  ///< left because the boot CPU did not end it in time
+    uint32_t early;      ///< left at the end, but before the boot CPU had printed the held lines
 };
 /// The record of the boot's bring-up.
 extern BringupHold bringup_hold;
