@@ -250,6 +250,18 @@ void log_online_runs(Cpu* const* t, uint32_t n) {
     }
 }
 
+/// SIPI, its wait, and a second SIPI with its wait only if the first was not
+/// taken (SDM Vol. 3A 8.4.4.1): for one AP outside lab 05's holes (the first
+/// AP of a parallel bring-up, a CPU started at run time).
+void sipi_sipi(Cpu& c) {
+    send_sipi(c);
+    udelay(options->sipi_delay_us);
+    if (c.boot_stage == StageNotStarted) {
+        send_sipi(c);
+        udelay(options->sipi_delay_us);
+    }
+}
+
 /// [start first]
 /// The first AP alone: its SIPI, and a wait for it to come online before the
 /// others get theirs. Under QEMU's TCG every AP runs code no CPU has run
@@ -266,12 +278,7 @@ Cpu* start_first(const BootOptions& opts) {
     Cpu& c = *targets[0];
     if (started < 2 || started <= opts.pilot_above || !bringup_records[c.id].inits) return nullptr;
     udelay_since(c.init_tsc, opts.init_delay_us);
-    send_sipi(c);
-    udelay(opts.sipi_delay_us);
-    if (c.boot_stage == StageNotStarted) {
-        send_sipi(c);
-        udelay(opts.sipi_delay_us);
-    }
+    sipi_sipi(c);
     // A tenth of the timeout: the others are not held up long by a first AP
     // that does not answer. It is then waited for with them, and given up on
     // (and named) as any AP would be.
@@ -528,12 +535,7 @@ bool smp_start_cpu(uint32_t k) {
     // The sequential bring-up of one AP, as at boot (SDM Vol. 3A 8.4.4.1).
     send_init(c);
     udelay(options->init_delay_us);
-    send_sipi(c);
-    udelay(options->sipi_delay_us);
-    if (c.boot_stage == StageNotStarted) {
-        send_sipi(c);
-        udelay(options->sipi_delay_us);
-    }
+    sipi_sipi(c);
     if (wait_online(c, rdtsc() + ms_to_tsc(options->ap_timeout_ms))) return true;
     return give_up(c);
 }

@@ -184,6 +184,8 @@ BOOST_AUTO_TEST_CASE(malformed_values_of_every_kind) {
         {"ap_timeout_ms=0", "WARN: cmdline: ap_timeout_ms=0 is out of range (1..600000); using the default (10000)"},
         {"timeslice_ms=", "WARN: cmdline: timeslice_ms= has no value; using the default (10)"},
         {"ap_noanswer=0", "WARN: cmdline: ap_noanswer=0 is out of range (1..4294967294); using the default (none)"},
+        {"pilot_above=some", "WARN: cmdline: pilot_above=some is not a number; using the default (16)"},
+        {"pilot_above=4294967295", "WARN: cmdline: pilot_above=4294967295 is out of range (0..4294967294); using the default (16)"},
         {"token=a/b", "WARN: cmdline: token=a/b has characters outside [A-Za-z0-9_-]; using the default (none)"},
         {"test=a,,b", "WARN: cmdline: test=a,,b has an empty test name; using the default (none)"},
         {"test=a,", "WARN: cmdline: test=a, has an empty test name; using the default (none)"},
