@@ -211,7 +211,10 @@ bool call(const CpuMask& targets, CallFn fn, void* arg, bool wait, uint8_t vecto
     write_flags(flags);
     if (posted < n) callwait_forget(w, n - posted);  // requests that stayed unposted (said by post_all)
     if (targets.test(me)) fn(arg);
-    bool answered = !wait || wait_for(w, to, deadline, what);
+    // The wait's own bound starts now: a share of ours that ran longer than
+    // ipi_timeout_ms= (the `logger` self-test's, at 64 CPUs on two host
+    // cores) must not make the others look silent before we waited at all.
+    bool answered = !wait || wait_for(w, to, deadline_after_ms(boot_options().ipi_timeout_ms), what);
     return answered && posted == n;
 }
 /// [call]
