@@ -8,13 +8,15 @@
 /// not use the general SpinLock class on purpose: SpinLock reports problems
 /// through the log, and a logger whose lock can log would recurse. Under a
 /// hypervisor a CPU that finds the lock busy leaves its line to the holder
-/// instead of waiting (see "Deferred lines" below).
+/// instead of queueing for it (see "Deferred lines" below).
 #include "cpu.h"
+#include "cpumask.h"
 #include "console.h"
 #include "kstring.h"
 #include "log.h"
 #include "logline.h"
 #include "logsink.h"
+#include "runlevel.h"
 #include "spinlock.h"
 #include "timer.h"
 #include "uart.h"
@@ -79,8 +81,10 @@ void sinks_write(const char* s, size_t n, bool panic_mode) {
 /// made the bring-up about 2.5 ms slower (medians of 40 boots, docs/bench.md).
 ///
 /// The rules that keep every line whole, in each CPU's order, and printed:
-/// - a CPU has at most one waiting line; its next line goes through the lock,
-///   whose holder writes the waiting one first;
+/// - a CPU has at most one waiting line; while the lock is busy its next line
+///   waits until a holder has written the waiting one (wait_slot()), and with
+///   the lock free it goes through the lock, whose holder writes the waiting
+///   one first;
 /// - a slot is filled with interrupts off, so a handler on the same CPU
 ///   cannot fill it at the same time;
 /// - the depositor publishes its slot and then looks at the lock, the holder
@@ -95,6 +99,11 @@ struct Deferred {
 Deferred deferred[COHORT_MAX_CPUS];
 uint32_t deferred_count = 0;  ///< slots with len != 0
 uint8_t slot_waiter[COHORT_MAX_CPUS];  ///< 1 while CPU n waits for its slot to empty (wait_slot())
+/// CPUs whose slot a holder emptied while they waited, by holder: woken
+/// once it has released the lock (wake_slot_waiters()). An IPI sent inside
+/// the lock could log an error (lapic_send()), and a holder whose own slot
+/// is full would then wait for itself.
+CpuMask wake_later[COHORT_MAX_CPUS];
 constexpr uint32_t kLooksPerPause = 4000;  ///< wait_slot() with interrupts off: plain looks between two `pause`s
 uint32_t hold_by = 0xFFFFFFFF;  ///< the CPU holding other CPUs' lines (logsink_hold()), or none
 
@@ -113,7 +122,16 @@ void drain_deferred() {
         __atomic_store_n(&deferred[c].len, 0u, __ATOMIC_RELEASE);
         __atomic_fetch_sub(&deferred_count, 1u, __ATOMIC_RELEASE);
         __atomic_thread_fence(__ATOMIC_SEQ_CST);  // the slot empty, then look for its waiter
-        if (__atomic_load_n(&slot_waiter[c], __ATOMIC_RELAXED)) wait_wake(c);
+        if (__atomic_load_n(&slot_waiter[c], __ATOMIC_RELAXED)) wake_later[cpu_number()].set(c);
+    }
+}
+
+/// After a release: wake the CPUs this CPU's drains emptied a slot for.
+void wake_slot_waiters() {
+    CpuMask& m = wake_later[cpu_number()];
+    for_each_cpu(c, m) {
+        m.clear(c);
+        wait_wake(c);
     }
 }
 
@@ -148,23 +166,30 @@ Deferral defer_line(const char* line, size_t len) {
 }
 //@}
 
-/// Wait until this CPU's slot is empty, the lock free, or a panic started,
-/// with interrupts as the caller of logsink_line() had them (@p flags): with
-/// them on, the wait halts (wait.h) and gives the host core to the holder,
-/// which wakes us once it has written our slot. Nothing is in the slot for us
-/// yet, so an interrupt handler that logs meanwhile takes its turn like any
-/// other line: it may come out before the line this CPU is waiting with.
+/// Wait until this CPU's slot is empty, the lock free, or a panic started.
+/// A caller that had interrupts on at a runlevel that holds back preemption
+/// (@p flags, Dispatch or above: its thread cannot move to another CPU
+/// meanwhile) waits with them on, halting (wait.h) and giving the host core
+/// to the holder, which wakes it once it has written its slot. Nothing is in
+/// the slot for it yet, so an interrupt handler that logs meanwhile takes its
+/// turn like any other line: it may come out before the line this CPU is
+/// waiting with. Every other caller spins with interrupts off.
 void wait_slot(uintptr_t flags, Waiter& w) {
     uint32_t me = cpu_number() % COHORT_MAX_CPUS;
-    __atomic_store_n(&slot_waiter[me], 1u, __ATOMIC_RELAXED);
-    write_flags(flags);
     auto news = [me] {
         return !__atomic_load_n(&deferred[me].len, __ATOMIC_ACQUIRE) || lock_free() ||
                __atomic_load_n(&panic_owner, __ATOMIC_ACQUIRE) != 0xFFFFFFFF;
     };
-    if (wait_may_halt()) {
-        w.pause(news);
-    } else {
+    bool halt = (flags & FLAGS_IF) && current_runlevel() >= Runlevel::Dispatch;
+    if (halt) {
+        __atomic_store_n(&slot_waiter[me], 1u, __ATOMIC_RELAXED);
+        write_flags(flags);
+        halt = wait_may_halt();
+        if (halt) w.pause(news);
+        cli();
+        __atomic_store_n(&slot_waiter[me], 0u, __ATOMIC_RELAXED);
+    }
+    if (!halt) {
         // Interrupts off (a handler's line, a call-function request): no hlt
         // can end. Look many times per `pause`: under TCG each `pause` takes
         // QEMU's global lock, which the holder's every UART byte needs too.
@@ -173,8 +198,6 @@ void wait_slot(uintptr_t flags, Waiter& w) {
         for (uint32_t i = 0; i < kLooksPerPause && !news(); ++i) asm volatile("" ::: "memory");
         cpu_relax();
     }
-    cli();
-    __atomic_store_n(&slot_waiter[me], 0u, __ATOMIC_RELAXED);
     uint32_t owner = __atomic_load_n(&panic_owner, __ATOMIC_ACQUIRE);
     if (owner != 0xFFFFFFFF && owner != cpu_number()) stop_for_panic();
 }
@@ -239,9 +262,9 @@ void logsink_line(const char* line, size_t len) {
     Deferral d = defer ? defer_line(line, len) : Deferral::Written;
     // The previous line still waits in the slot: no ticket while the lock is
     // busy (a FIFO queue of 63 vCPUs on two host cores served one line in
-    // about 40 ms: the `logger` self-test at 64 CPUs took 110 s), and no spin
-    // that keeps a host core from the holder. The holder writes the slot
-    // first and wakes us, then this line takes its place.
+    // about 40 ms: the `logger` self-test at 64 CPUs took 110 s). The holder
+    // writes the slot first (and wakes us if we halted), then this line
+    // takes its place.
     Waiter w(~0ull);
     while (d == Deferral::SlotFull) {
         wait_slot(flags, w);
@@ -253,11 +276,15 @@ void logsink_line(const char* line, size_t len) {
     }
     // A line left in the slot is written by write_locked() with the others.
     logline_put(lock, line, d == Deferral::Written ? len : 0, LogOut{wait_turn, write_locked, nullptr});
+    wake_slot_waiters();
     // Release, then look at the slots (defer_line() publishes, then looks at
     // the lock): lines left while we held the lock are written now.
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
     while (defer && __atomic_load_n(&deferred_count, __ATOMIC_ACQUIRE) && lock_free())
+    {
         logline_put(lock, line, 0, LogOut{wait_turn, write_locked, nullptr});
+        wake_slot_waiters();
+    }
     if (use_vga) console_flush(ConsoleFlush::Paced);  // outside the logger's lock: other CPUs log meanwhile
     write_flags(flags);
 }
@@ -288,6 +315,7 @@ void logsink_release() {
     cli();
     char none[1] = {0};
     logline_put(lock, none, 0, LogOut{wait_turn, write_locked, nullptr});  // the held lines, in CPU order
+    wake_slot_waiters();
     write_flags(flags);
 }
 
