@@ -10,17 +10,14 @@
 /// hypervisor a CPU that finds the lock busy leaves its line to the holder
 /// instead of queueing for it (see "Deferred lines" below).
 #include "cpu.h"
-#include "cpumask.h"
 #include "console.h"
 #include "kstring.h"
 #include "log.h"
 #include "logline.h"
 #include "logsink.h"
-#include "runlevel.h"
 #include "spinlock.h"
 #include "timer.h"
 #include "uart.h"
-#include "wait.h"
 #include "x86.h"
 
 namespace {
@@ -82,7 +79,7 @@ void sinks_write(const char* s, size_t n, bool panic_mode) {
 ///
 /// The rules that keep every line whole, in each CPU's order, and printed:
 /// - a CPU has at most one waiting line; while the lock is busy its next line
-///   waits until a holder has written the waiting one (wait_slot()), and with
+///   waits until a holder has written the waiting one (wait_slot()); with
 ///   the lock free it goes through the lock, whose holder writes the waiting
 ///   one first;
 /// - a slot is filled with interrupts off, so a handler on the same CPU
@@ -98,12 +95,6 @@ struct Deferred {
 };
 Deferred deferred[COHORT_MAX_CPUS];
 uint32_t deferred_count = 0;  ///< slots with len != 0
-uint8_t slot_waiter[COHORT_MAX_CPUS];  ///< 1 while CPU n waits for its slot to empty (wait_slot())
-/// CPUs whose slot a holder emptied while they waited, by holder: woken
-/// once it has released the lock (wake_slot_waiters()). An IPI sent inside
-/// the lock could log an error (lapic_send()), and a holder whose own slot
-/// is full would then wait for itself.
-CpuMask wake_later[COHORT_MAX_CPUS];
 constexpr uint32_t kLooksPerPause = 4000;  ///< wait_slot() with interrupts off: plain looks between two `pause`s
 uint32_t hold_by = 0xFFFFFFFF;  ///< the CPU holding other CPUs' lines (logsink_hold()), or none
 
@@ -121,17 +112,6 @@ void drain_deferred() {
         ++lines;
         __atomic_store_n(&deferred[c].len, 0u, __ATOMIC_RELEASE);
         __atomic_fetch_sub(&deferred_count, 1u, __ATOMIC_RELEASE);
-        __atomic_thread_fence(__ATOMIC_SEQ_CST);  // the slot empty, then look for its waiter
-        if (__atomic_load_n(&slot_waiter[c], __ATOMIC_RELAXED)) wake_later[cpu_number()].set(c);
-    }
-}
-
-/// After a release: wake the CPUs this CPU's drains emptied a slot for.
-void wake_slot_waiters() {
-    CpuMask& m = wake_later[cpu_number()];
-    for_each_cpu(c, m) {
-        m.clear(c);
-        wait_wake(c);
     }
 }
 
@@ -166,40 +146,25 @@ Deferral defer_line(const char* line, size_t len) {
 }
 //@}
 
-/// Wait until this CPU's slot is empty, the lock free, or a panic started.
-/// A caller that had interrupts on at a runlevel that holds back preemption
-/// (@p flags, Dispatch or above: its thread cannot move to another CPU
-/// meanwhile) waits with them on, halting (wait.h) and giving the host core
-/// to the holder, which wakes it once it has written its slot. Nothing is in
-/// the slot for it yet, so an interrupt handler that logs meanwhile takes its
-/// turn like any other line: it may come out before the line this CPU is
-/// waiting with. Every other caller spins with interrupts off.
-void wait_slot(uintptr_t flags, Waiter& w) {
+/// Wait, interrupts off, until this CPU's slot is empty, the lock free, or
+/// a panic started; the holder writes the slot before its own line. Look many
+/// times per `pause`: under TCG each `pause` takes QEMU's global lock, which
+/// the holder's every UART byte needs too. The `logger` self-test at 32 CPUs
+/// on two host cores, 3 boots each: 8.0 [6.7-8.0] s with a `pause` per look,
+/// 4.1 [3.9-5.4] s like this. (A wait that halted, for callers with interrupts
+/// on, was tried: a thread preempted in it could move to another CPU and its
+/// lines leave out of order, and the waker's IPI, sent inside the lock, could
+/// itself log. The logger's own self-test, which logs from call-function
+/// requests, never halts anyway.)
+void wait_slot() {
     uint32_t me = cpu_number() % COHORT_MAX_CPUS;
-    auto news = [me] {
-        return !__atomic_load_n(&deferred[me].len, __ATOMIC_ACQUIRE) || lock_free() ||
-               __atomic_load_n(&panic_owner, __ATOMIC_ACQUIRE) != 0xFFFFFFFF;
-    };
-    bool halt = (flags & FLAGS_IF) && current_runlevel() >= Runlevel::Dispatch;
-    if (halt) {
-        __atomic_store_n(&slot_waiter[me], 1u, __ATOMIC_RELAXED);
-        write_flags(flags);
-        halt = wait_may_halt();
-        if (halt) w.pause(news);
-        cli();
-        __atomic_store_n(&slot_waiter[me], 0u, __ATOMIC_RELAXED);
+    for (uint32_t i = 0; i < kLooksPerPause; ++i) {
+        if (!__atomic_load_n(&deferred[me].len, __ATOMIC_ACQUIRE) || lock_free() ||
+            __atomic_load_n(&panic_owner, __ATOMIC_ACQUIRE) != 0xFFFFFFFF)
+            break;
+        asm volatile("" ::: "memory");
     }
-    if (!halt) {
-        // Interrupts off (a handler's line, a call-function request): no hlt
-        // can end. Look many times per `pause`: under TCG each `pause` takes
-        // QEMU's global lock, which the holder's every UART byte needs too.
-        // The `logger` self-test at 32 CPUs on two host cores, 3 boots each:
-        // 8.0 [6.7-8.0] s with a `pause` per look, 4.1 [3.9-5.4] s like this.
-        for (uint32_t i = 0; i < kLooksPerPause && !news(); ++i) asm volatile("" ::: "memory");
-        cpu_relax();
-    }
-    uint32_t owner = __atomic_load_n(&panic_owner, __ATOMIC_ACQUIRE);
-    if (owner != 0xFFFFFFFF && owner != cpu_number()) stop_for_panic();
+    wait_turn(nullptr);  // a `pause`, and step aside if another CPU panics
 }
 
 /// The write hook of logline_put(), run by the lock's holder only.
@@ -263,11 +228,9 @@ void logsink_line(const char* line, size_t len) {
     // The previous line still waits in the slot: no ticket while the lock is
     // busy (a FIFO queue of 63 vCPUs on two host cores served one line in
     // about 40 ms: the `logger` self-test at 64 CPUs took 110 s). The holder
-    // writes the slot first (and wakes us if we halted), then this line
-    // takes its place.
-    Waiter w(~0ull);
+    // writes the slot first, then this line takes its place.
     while (d == Deferral::SlotFull) {
-        wait_slot(flags, w);
+        wait_slot();
         d = defer_line(line, len);
     }
     if (d == Deferral::Left) {
@@ -276,15 +239,11 @@ void logsink_line(const char* line, size_t len) {
     }
     // A line left in the slot is written by write_locked() with the others.
     logline_put(lock, line, d == Deferral::Written ? len : 0, LogOut{wait_turn, write_locked, nullptr});
-    wake_slot_waiters();
     // Release, then look at the slots (defer_line() publishes, then looks at
     // the lock): lines left while we held the lock are written now.
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
     while (defer && __atomic_load_n(&deferred_count, __ATOMIC_ACQUIRE) && lock_free())
-    {
         logline_put(lock, line, 0, LogOut{wait_turn, write_locked, nullptr});
-        wake_slot_waiters();
-    }
     if (use_vga) console_flush(ConsoleFlush::Paced);  // outside the logger's lock: other CPUs log meanwhile
     write_flags(flags);
 }
@@ -315,7 +274,6 @@ void logsink_release() {
     cli();
     char none[1] = {0};
     logline_put(lock, none, 0, LogOut{wait_turn, write_locked, nullptr});  // the held lines, in CPU order
-    wake_slot_waiters();
     write_flags(flags);
 }
 
