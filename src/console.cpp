@@ -125,7 +125,10 @@ bool console_init() {
         outb(0x3D4, probe);
         if (inb(0x3D4) != probe) return false;
     }
-    for (int r = 0; r < ROWS; ++r) { blank(r); mark(r); }
+    // Only the first screen needs copying: the rows below it are shown only
+    // once newline() has blanked them and marked them dirty.
+    for (int r = 0; r < ROWS; ++r) blank(r);
+    for (int r = 0; r < H; ++r) mark(r);
     row = col = 0;
     __atomic_store_n(&top, 0, __ATOMIC_RELEASE);
     crtc(0x0A, 0x20);  // cursor off (CRTC cursor start register, bit 5)
