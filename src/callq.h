@@ -4,8 +4,8 @@
 ///
 /// Each CPU owns one CallQueue. Any CPU may post to it (many producers); only
 /// its owner runs what is in it (one consumer). Posting is lock-free, with
-/// Dmitry Vyukov's bounded queue: a producer claims a slot by advancing `head`
-/// with compare-and-swap, fills it, then publishes it through the slot's
+/// the bounded MPMC queue of 1024cores.net: a producer claims a slot by
+/// advancing `head` with compare-and-swap, fills it, then publishes it through the slot's
 /// sequence number. So posting never waits for the owner, and an interrupt
 /// handler may post while the interrupted code was posting too.
 ///
@@ -59,7 +59,7 @@ struct CallQueue {
     /// A slot and its sequence number: seq == position means free for the
     /// producer at that position; position + 1 means filled and published.
     struct Slot {
-        uint32_t seq; ///< Vyukov sequence number.
+        uint32_t seq; ///< The slot's sequence number.
         CallReq req;  ///< The request, valid while published.
     };
     Slot slots[callq_capacity]; ///< The ring.
