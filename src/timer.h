@@ -36,9 +36,12 @@ uint64_t now_ns();
 uint64_t tsc_to_ns(uint64_t ticks);
 /// Shortest udelay() that halts instead of spinning when it may (wait.h).
 constexpr uint64_t halt_delay_min_us = 50;
+/// The last part of a halting udelay(), spun: a halt may end that late.
+constexpr uint64_t halt_tail_us = 500;
 /// Wait for at least @p us microseconds (TSC; PIT before calibration). From
 /// halt_delay_min_us on, and where wait_may_halt() allows, it halts between
-/// looks and so gives the host core away; otherwise it spins.
+/// looks and so gives the host core away, up to its last halt_tail_us, which
+/// it spins; otherwise it spins.
 void udelay(uint64_t us);
 /// Wait until @p us microseconds have passed since TSC value @p since (a
 /// udelay() of what is left of them; none if they have passed). For a wait
