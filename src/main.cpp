@@ -137,10 +137,6 @@ extern "C" [[noreturn]] void kmain(uint32_t magic, uintptr_t info) {
     discover_cpus(opts, mb2, this_cpu()->apic_id, f.logical_per_package());
     timer_calibrate_pm();  // only when neither the PIT nor CPUID gave the TSC rate
 
-    // Requires: the CPU table (the layout must hold the CPUs it lists). The
-    // BSP's CPUID gives the machine's package/die/core/SMT layout.
-    topology_init_bsp();
-
     // Requires: nothing. The 8259s would deliver onto exception vectors: silence them.
     pic_disable();
     if (cpu_table.source == CpuSource::Mp && discovered_mp().imcr) pic_imcr_to_apic();
@@ -159,6 +155,11 @@ extern "C" [[noreturn]] void kmain(uint32_t magic, uintptr_t info) {
     // every AP gets its INIT here, and the steps below, up to smp_boot(), run
     // during the 10 ms the APs need to take it (SDM Vol. 3A 8.4.4.1).
     smp_boot_begin(opts);
+
+    // Requires: the CPU table (the layout must hold the CPUs it lists). The
+    // BSP's CPUID gives the machine's package/die/core/SMT layout. Only the
+    // APs (mpmain()) and the scheduler use it: it is made in the INIT wait.
+    topology_init_bsp();
 
     // Requires: this CPU's LAPIC. Every CPU's timer counts the same clock: measure it once.
     lapic_timer_calibrate();
