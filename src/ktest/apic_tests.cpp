@@ -215,6 +215,32 @@ KTEST(oneshot, 11, "a one-shot LAPIC timer fires exactly once, after the time as
     return ticks == 1 && !early && !late;
 }
 
+/// udelay() is a lower bound, whichever way it waits: spinning (short, or
+/// interrupts off), or halting with its last halt_tail_us spun (timer.cpp).
+/// By the TSC, udelay()'s own clock (`tsc_rate` checks that clock).
+KTEST(udelay, 11, "udelay() never ends early: spinning, halting, and halting with its tail spun, interrupts on and off") {
+    static constexpr uint64_t kUs[] = {20, halt_delay_min_us, 200, 2000, 10000};
+    uint32_t failed = 0;
+    for (int pass = 0; pass < 2; ++pass) {
+        bool irqs = pass == 0;
+        for (uint64_t us : kUs) {
+            uintptr_t f = read_flags();
+            if (irqs) sti(); else cli();
+            uint64_t t0 = rdtsc();
+            udelay(us);
+            uint64_t ns = tsc_to_ns(rdtsc() - t0);
+            write_flags(f);
+            char what[64];
+            ksnprintf(what, sizeof what, "udelay(%llu) with interrupts %s, ns", (unsigned long long)us,
+                      irqs ? "on" : "off");
+            // 1 us of rounding between udelay()'s TSC count and tsc_to_ns().
+            ktest_check("udelay", ns + 1000 >= us * 1000, what, (long)ns, (long)(us * 1000), failed);
+        }
+    }
+    ktest_detail("%u of %u delays ended early", failed, (unsigned)(2 * array_size(kUs)));
+    return failed == 0;
+}
+
 /// Raising the runlevel to Clock holds the timer vector back; lowering it
 /// delivers the interrupt that was waiting.
 KTEST(runlevel, 12, "raising the runlevel holds the timer interrupt until it is lowered") {
