@@ -25,6 +25,7 @@
 /// last 25 lines; only when the window is full are the visible lines copied
 /// back to the top.
 #include "console.h"
+#include "format.h"
 #include "kstring.h"
 #include "legacy.h"
 #include "timer.h"
@@ -134,6 +135,36 @@ bool console_init() {
     crtc(0x0A, 0x20);  // cursor off (CRTC cursor start register, bit 5)
     flush_rows();
     return true;
+}
+
+bool console_check(char* why, size_t n) {
+    // Everything waiting goes out first, then the device must show what the
+    // shadow holds: the CRTC's start address at the top row, and each of the
+    // 25 rows from there. Reads of text memory are device calls too.
+    uintptr_t flags = read_flags();
+    cli();
+    legacy_lock.lock();
+    flush_rows();
+    outb(0x3D4, 0x0C);
+    uint16_t start = (uint16_t)(inb(0x3D5) << 8);
+    outb(0x3D4, 0x0D);
+    start |= inb(0x3D5);
+    bool ok = start == (uint16_t)(shown_top * W);
+    if (!ok) ksnprintf(why, n, "CRTC start address %u, want %u (row %d)", start, shown_top * W, shown_top);
+    for (int r = shown_top; ok && r < shown_top + H && r < ROWS; ++r) {
+        for (int i = 0; i < W; ++i) {
+            uint16_t cell = ((volatile uint16_t*)vga)[r * W + i];
+            if (cell == shadow[r * W + i]) continue;
+            ksnprintf(why, n, "screen row %d (window row %d) column %d shows 0x%04x, the log has 0x%04x",
+                      r - shown_top, r, i, cell, shadow[r * W + i]);
+            ok = false;
+            break;
+        }
+    }
+    if (ok) ksnprintf(why, n, "25 rows from window row %d match the log", shown_top);
+    legacy_lock.unlock();
+    write_flags(flags);
+    return ok;
 }
 
 void console_write(const char* s, size_t n) {

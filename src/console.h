@@ -7,6 +7,11 @@
 /// Clear the screen and start mirroring; false when there is no VGA card
 /// (its CRTC index does not read back: QEMU `-vga none`, as `make run` uses).
 bool console_init();
+/// Copy what is waiting, then compare the screen with the RAM shadow: the
+/// CRTC start address and the 25 rows it shows. False on the first
+/// difference, which @p why names (or what matched). Call without the
+/// logger's lock, with no other CPU logging (the `console` self-test).
+bool console_check(char* why, size_t n);
 /// Put @p n characters into the screen's RAM shadow, scrolling at the bottom.
 /// Callers serialise (the logger's lock); nothing reaches the device yet.
 void console_write(const char* s, size_t n);

@@ -70,6 +70,17 @@ for arch in ("i686", "amd64"):
          forbid=[r"cpu(\d+): ktest: logger: cpu (?!\1 )", r"ktest: logger: cpu \d+ seq \d+ of \d+ end.+",
                  r"ktest: logger.*ktest: logger"])
 
+# The VGA mirror (console.cpp) against the log, from inside: the `console`
+# self-test restarts the mirror and compares the screen with what the log wrote
+# after 3 lines (the rows below them must be blank, nothing left from before),
+# after a scroll and after a wrap of the text window. QEMU's default VGA card;
+# one CPU, so that no other CPU's line lands in the middle of a comparison.
+for arch in ("i686", "amd64"):
+    case(f"{arch}.services.vga-mirror", arch=arch, smp="1", cmdline="test=console",
+         expect=[r"ktest: console: after 3 line\(s\): 25 rows from window row 0 match the log",
+                 r"ktest: console: after 40 line\(s\): 25 rows from window row \d+ match the log",
+                 r"ktest: console: after 230 line\(s\): 25 rows from window row \d+ match the log"])
+
 for arch in ("i686", "amd64"):
     # CPU 1 panics, CPU 2 spins with interrupts off (only an NMI stops it), the
     # BSP waits with interrupts on (the halt-all IPI stops it).
