@@ -185,6 +185,8 @@ void logsink_configure(bool e9, bool vga, int lvl) {
 
 int logsink_level() { return level; }
 
+bool logsink_vga() { return use_vga; }
+
 void logsink_idle() {
     if (use_vga) console_flush(ConsoleFlush::Now);
 }

@@ -8,6 +8,8 @@
 void logsink_configure(bool e9, bool vga, int loglevel);
 /// The current `loglevel=` (0 error .. 3 debug).
 int logsink_level();
+/// Whether lines are mirrored to the VGA screen (a VGA card, a BIOS boot, no `vga=off`).
+bool logsink_vga();
 /// Write one finished line (with its newline) to every sink, under the lock.
 void logsink_line(const char* line, size_t len);
 /// From now on only CPU @p owner may print; the lock is taken over if its
