@@ -136,13 +136,16 @@ def clean(raw):
 
 
 class Serial:
-    """Cuts the serial byte stream into lines, each stamped with the time its first byte came."""
+    """Cuts the serial byte stream into lines, each stamped with the time its first byte came.
+
+    A bare carriage return does not count: GRUB ends its last line with
+    "\\n\\r", and the kernel's first line may come a tenth of a second later."""
     def __init__(self):
         self.partial, self.t = b"", 0.0
 
     def add(self, data, now):
         """Take @p data, return the lines it finished as (time, text)."""
-        if not self.partial:
+        if not self.partial.strip(b"\r"):
             self.t = now
         *whole, self.partial = (self.partial + data).split(b"\n")
         done = []
