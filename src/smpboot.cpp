@@ -36,6 +36,7 @@ uint32_t bringup_first;
 
 namespace {
 StartEntry table[COHORT_MAX_CPUS];
+StartCounters counters;  // the trampoline's, outside its page (smpboot.h)
 StartBlock* sb = nullptr;
 uint8_t vector_page = 0;
 bool init_deassert = false;
@@ -66,9 +67,22 @@ const char* stage_name(uint32_t s) {
     }
 }
 
+/// The trampoline's relocation list (header word 10): a count, then the
+/// offsets of the dwords that hold an address relative to the page. Null if
+/// the list or an offset does not fit in the @p size bytes of the binary.
+const uint32_t* relocations(const uint8_t* t, size_t size) {
+    uint32_t at = ((const uint32_t*)(t + 4))[10];
+    if (size < 8 || at > size - 4 || at % 4) return nullptr;
+    const uint32_t* r = (const uint32_t*)(t + at);
+    if (r[0] > (size - at) / 4 - 1) return nullptr;
+    for (uint32_t i = 1; i <= r[0]; ++i)
+        if (r[i] > size - 4) return nullptr;
+    return r;
+}
+
 /// [layout check]
 /// The numbers the trampoline was assembled with must be the C++ layout.
-bool layout_matches(const uint8_t* t) {
+bool layout_matches(const uint8_t* t, size_t size) {
     const uint32_t expect[] = {TRAMP_MAGIC,
                                SB_OFFSET,
                                sizeof(StartBlock),
@@ -86,9 +100,24 @@ bool layout_matches(const uint8_t* t) {
             return false;
         }
     }
+    if (!relocations(t, size)) {
+        log_error("smp: the trampoline's relocation list does not fit in its %zu bytes", size);
+        return false;
+    }
     return true;
 }
 /// [layout check]
+
+/// [relocate]
+/// Make the copy at @p page runnable there: each dword the relocation list
+/// names holds an offset in the page, and gets the page's address added. The
+/// APs then never store into the page they execute (trampoline.inc).
+void relocate(uint32_t page, size_t size) {
+    uint8_t* t = (uint8_t*)(uintptr_t)page;
+    const uint32_t* r = relocations(t, size);
+    for (uint32_t i = 1; i <= r[0]; ++i) *(uint32_t*)(t + r[i]) += page;
+}
+/// [relocate]
 
 void init_apic(uint32_t apic) {
     lapic_send(Icr::init_assert(apic));
@@ -311,7 +340,7 @@ void smp_boot_begin(const BootOptions& opts) {
         log_error("smp: no page below 1 MiB for the AP trampoline; running on the BSP alone");
         wanted = 0;
     }
-    if (wanted && !layout_matches(trampoline_start)) panic("smp: trampoline and kernel disagree on the start block");
+    if (wanted && !layout_matches(trampoline_start, tsize)) panic("smp: trampoline and kernel disagree on the start block");
     /// [reserve trampoline]
 
     // The targets first: an INIT needs no more than an APIC id.
@@ -385,6 +414,11 @@ void smp_boot_begin(const BootOptions& opts) {
         // LAB 05 LATER: lab_later(5, "no trampoline is copied and no AP is started: the boot CPU runs alone");
         // LAB 05 LATER: (void)tsize;
         // LAB 05 END
+        if (sb) {  // the copy's absolute addresses, and where its APs count themselves in
+            relocate((uint32_t)tramp, tsize);
+            counters = StartCounters{};
+            sb->counters = (uint32_t)(uintptr_t)&counters;
+        }
         if (sb)  // else no trampoline was copied (lab 05's stand-in says so)
             log_info("smp: trampoline at 0x%llx (SIPI vector 0x%02x), %s bring-up of %u AP(s); "
                      "INIT wait %u us, SIPI wait %u us, timeout %u ms",
@@ -493,8 +527,8 @@ void smp_boot(const BootOptions& opts) {
     if (sb) {
         uint32_t esr = lapic_read_esr();
         if (esr) log_warn("smp: APIC errors during bring-up: esr 0x%x", esr);
-        if (sb->unknown)
-            log_warn("smp: %u AP(s) woke with an APIC id missing from the table and were parked", sb->unknown);
+        if (counters.unknown)
+            log_warn("smp: %u AP(s) woke with an APIC id missing from the table and were parked", counters.unknown);
     }
     uint64_t now = rdtsc();
     bringup_start_tsc = t0;

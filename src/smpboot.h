@@ -31,8 +31,8 @@ enum BringupClaim : uint32_t {
 
 /// The start block the BSP fills in the trampoline page (see smpboot.inc).
 struct COHORT_PACKED StartBlock {
-    volatile uint32_t arrived;   ///< APs that executed the first instructions
-    volatile uint32_t unknown;   ///< APs whose APIC id was not in the table
+    uint32_t counters;           ///< physical address of the StartCounters (not in this page)
+    uint32_t reserved0;          ///< unused
     ///@{
     /// Control registers to load, as on the BSP.
     uint32_t cr0, cr3, cr4;
@@ -49,6 +49,14 @@ struct COHORT_PACKED StartBlock {
 static_assert(sizeof(StartBlock) == 0x40, "SB_SIZE in smpboot.inc");
 static_assert(__builtin_offsetof(StartBlock, table) == 0x20, "SB_TABLE in smpboot.inc");
 static_assert(__builtin_offsetof(StartBlock, idt_limit) == 0x30, "SB_IDTR in smpboot.inc");
+
+/// What APs count while in the trampoline. It lives in kernel memory, not in
+/// the trampoline's page: no AP stores into the page others execute.
+struct StartCounters {
+    volatile uint32_t arrived;  ///< APs that reached protected mode in the trampoline
+    volatile uint32_t unknown;  ///< APs whose APIC id was not in the table
+};
+static_assert(sizeof(StartCounters) == 8, "SC_* in smpboot.inc");
 
 /// One AP the trampoline may find itself in, by APIC id.
 struct StartEntry {

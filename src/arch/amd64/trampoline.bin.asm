@@ -3,9 +3,9 @@
 ; kernel (trampoline.asm) and copied by the BSP to a reserved page below 1 MiB;
 ; a SIPI with vector = page >> 12 starts an AP here at CS = vector << 8, IP = 0.
 ;
-; The code is position independent: it learns its own address from CS, and
-; never patches itself with anything but that address, so every AP may run it
-; at the same time. (A second SIPI does not restart an AP already running it:
+; The code learns its own address from CS; its three absolute addresses are
+; relocated by the BSP (relocs, at the end), and it never stores into its
+; own page, so every AP may run it at the same time. (A second SIPI does not restart an AP already running it:
 ; only a CPU in wait-for-SIPI acts on a SIPI, SDM 8.4.4.1.)
 %include "trampoline.inc"
 
@@ -26,8 +26,6 @@ ap_found:
     wrmsr                           ; LME (and NXE)
     mov eax, [ebp + SB_OFFSET + SB_CR0]
     mov cr0, eax                    ; PG: long mode is active now
-    lea eax, [ebp + long_mode]
-    mov [ebp + farptr64], eax
     jmp far [ebp + farptr64]
 
 bits 64
@@ -65,5 +63,10 @@ long_mode:
     jmp .hang
 
 farptr64:                           ; the far jump into the 64-bit code segment
-    dd 0
+    dd long_mode                    ; relocated (+ this page) by the BSP
     dw 0x18
+
+; [relocs]
+relocs:                             ; dwords the BSP adds this page's address to
+    dd 3, tgdtr + 2, farptr32, farptr64
+; [relocs]

@@ -3,9 +3,9 @@
 ; kernel (trampoline.asm) and copied by the BSP to a reserved page below 1 MiB;
 ; a SIPI with vector = page >> 12 starts an AP here at CS = vector << 8, IP = 0.
 ;
-; The code is position independent: it learns its own address from CS, and
-; never patches itself with anything but that address, so every AP may run it
-; at the same time. (A second SIPI does not restart an AP already running it:
+; The code learns its own address from CS; its two absolute addresses are
+; relocated by the BSP (relocs, at the end), and it never stores into its
+; own page, so every AP may run it at the same time. (A second SIPI does not restart an AP already running it:
 ; only a CPU in wait-for-SIPI acts on a SIPI, SDM 8.4.4.1.)
 %include "trampoline.inc"
 
@@ -47,3 +47,8 @@ ap_found:
     cli
     hlt
     jmp .hang
+
+; [relocs]
+relocs:                             ; dwords the BSP adds this page's address to
+    dd 2, tgdtr + 2, farptr32
+; [relocs]
