@@ -1,5 +1,6 @@
 """Running one boot in QEMU: the tools it needs, the ISO, the command line,
 and the serial conversation (timestamped lines in, scripted text out)."""
+import ctypes
 import os
 import re
 import selectors
@@ -13,6 +14,25 @@ OVMF_CODE = "/usr/share/OVMF/OVMF_CODE_4M.fd"
 OVMF_VARS = "/usr/share/OVMF/OVMF_VARS_4M.fd"
 QEMU_MIN_X2APIC = 9  # Debian 12's QEMU 7.2 drops x2APIC under TCG (PITFALLS)
 INSTALL = "install it with: sudo tools/install-deps (Debian 12; QEMU comes from bookworm-backports)"
+
+PR_SET_THP_DISABLE = 41  # prctl(2)
+
+
+def set_thp(enabled):
+    """Transparent huge pages on or off for this process and what it starts
+    from now on (PR_SET_THP_DISABLE is kept across fork and exec). QEMU asks
+    for huge pages for guest RAM and for its translated code. The thread that
+    first touches a 2 MiB page zeroes it, and on a virtual host that took up
+    to 8 ms, while that vCPU thread held the lock of the guest page it was
+    translating and other vCPU threads spun on it (docs/bench.md). The boot
+    tests, the bench and `make run` (tools/no-thp) start QEMU with them off.
+    False if the host refused."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.prctl(PR_SET_THP_DISABLE, 0 if enabled else 1, 0, 0, 0) == 0
+    except (OSError, AttributeError):
+        return False
+
 
 # GRUB paints its menu with terminal escapes; they are noise in a log.
 ESCAPES = re.compile(r"\x1b(\[[0-9;?=>]*[A-Za-z]|[()][A-Z0-9]|[=>78])")
@@ -184,8 +204,10 @@ class Script:
             self.fired_on_partial = self._try(text)
 
 
-def run(cmd, timeout, tmp, script=(), stop_when=None, echo=None):
+def run(cmd, timeout, tmp, script=(), stop_when=None, echo=None, host_thp=False):
     """Start QEMU, collect serial lines until it exits or @p timeout seconds pass.
+
+    @p host_thp: keep the host's transparent huge pages (set_thp()); off by default.
 
     @p script: (regex, text) pairs for Script.
     @p stop_when(lines): if given and true, QEMU is stopped (exit=None cases).
@@ -194,6 +216,7 @@ def run(cmd, timeout, tmp, script=(), stop_when=None, echo=None):
     r = Run()
     errpath = os.path.join(tmp, "qemu-stderr.txt")
     start = time.monotonic()
+    set_thp(host_thp)
     with open(errpath, "wb") as err:
         try:
             proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err)
