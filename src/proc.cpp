@@ -20,6 +20,7 @@
 #include "runlevel.h"
 #include "smpboot.h"
 #include "sync.h"
+#include "wait.h"
 #include "timer.h"
 #include "trap.h"
 #include "uentry.h"
@@ -42,6 +43,7 @@ struct PerCpu {
     bool timer_lent = false;  // a self-test owns the LAPIC timer
     volatile uint64_t idle_since = 0;  // now_ns() when the current hlt began; 0 when not halted
     volatile uint32_t leaving = LeaveNo;  // LeaveState: set under rq's lock (hotplug.h)
+    volatile uint32_t idle_waker = 0;     // 1 + the CPU to wake at the next idle halt (sched_wake_at_idle())
     SchedStats stats{};
 };
 
@@ -353,6 +355,8 @@ void sched_cpu_dying() {
         rearm(p);
         logsink_idle();  // lines the screen mirror held back go out before we sleep
         nmi_report_pending();
+        // Asked to (sched_wake_at_idle()): tell the CPU waiting for this one.
+        if (uint32_t w = __atomic_exchange_n(&p.idle_waker, 0u, __ATOMIC_ACQ_REL)) wait_wake(w - 1);
         uint64_t t0 = now_ns();
         p.idle_since = t0;
         sti_hlt();  // sti's shadow: an interrupt pending now still wakes this hlt
@@ -803,6 +807,11 @@ uint64_t sched_idle_ns(uint32_t cpu) {
     return percpu[cpu].stats.idle_ns + (since && now > since ? now - since : 0);
 }
 uint32_t sched_queue_length(uint32_t cpu) { return runq_count(percpu[cpu].rq); }
+
+void sched_wake_at_idle(uint32_t cpu, uint32_t waker) {
+    __atomic_store_n(&percpu[cpu].idle_waker, waker + 1, __ATOMIC_RELEASE);
+}
+bool sched_idle_reached(uint32_t cpu) { return __atomic_load_n(&percpu[cpu].idle_waker, __ATOMIC_ACQUIRE) == 0; }
 
 const void* sched_cpu_state(uint32_t cpu) { return cpu < COHORT_MAX_CPUS ? percpu.at[cpu] : nullptr; }
 bool sched_ready() { return ready; }

@@ -144,6 +144,11 @@ const SchedStats& sched_stats(uint32_t cpu);
 uint64_t sched_idle_ns(uint32_t cpu);
 /// Threads queued on CPU @p cpu now.
 uint32_t sched_queue_length(uint32_t cpu);
+/// Make CPU @p cpu wake CPU @p waker (wait_wake()) just before its next halt
+/// in its idle loop; sched_idle_reached() is false until then.
+void sched_wake_at_idle(uint32_t cpu, uint32_t waker);
+/// True once CPU @p cpu has done what sched_wake_at_idle() asked (or was never asked).
+bool sched_idle_reached(uint32_t cpu);
 /// Where CPU @p cpu's scheduler state (its run queue) lives, or null when the
 /// CPU is not usable: on that CPU's NUMA node (numa.h).
 const void* sched_cpu_state(uint32_t cpu);

@@ -191,6 +191,9 @@ bool prepare(Cpu& c, uint32_t kid, uint32_t apic) {
 
 bool wait_online(Cpu& c, uint64_t deadline);
 uint64_t ms_to_tsc(uint64_t ms);
+void wake_online_aps(bool held);
+/// How long the AP woken first may take to reach its idle loop (wake_online_aps()).
+constexpr uint32_t FIRST_IDLE_BOUND_MS = 200;
 
 /// [give up]
 /// An AP that did not answer: cancel its bring-up (Cpu::claim), say who and
@@ -521,8 +524,9 @@ void smp_boot(const BootOptions& opts) {
     __atomic_store_n(&lines_released, 1u, __ATOMIC_SEQ_CST);
     // The online APs wait for this (smp_ap_wait_bringup()): now they may
     // look for work.
+    bool held = __atomic_load_n(&bringup_running, __ATOMIC_ACQUIRE) != 0;
     __atomic_store_n(&bringup_running, 0u, __ATOMIC_SEQ_CST);
-    for_each_cpu(k, cpu_online_mask) wait_wake(k);
+    wake_online_aps(held);
 
     if (sb) {
         uint32_t esr = lapic_read_esr();
@@ -598,6 +602,34 @@ namespace {
     wait_wake(bringup_waiter);
     if (options->checkin_gap == c.id) udelay(200000);
 }
+
+/// [wake aps]
+/// End the online APs' wait (smp_ap_wait_bringup()), one AP first when they
+/// were @p held there. Woken together, every AP would run its first pass of
+/// the scheduler and idle loop at once, code no CPU has run yet. Under TCG
+/// the vCPU thread that translates code holds that page's lock, a host
+/// spinlock, and with more vCPUs than host cores one holder that lost its
+/// core kept all the others spinning: at 64 CPUs on two cores about one
+/// boot in ten took 100 to 300 ms here instead of under 1 ms
+/// (docs/bench.md). The first AP goes alone, until it is about to halt in
+/// its idle loop (or FIRST_IDLE_BOUND_MS), and leaves that code translated.
+void wake_online_aps(bool held) {
+    uint32_t me = cpu_number(), first = COHORT_MAX_CPUS;
+    if (held)
+        for_each_cpu(k, cpu_online_mask) if (k != me) { first = k; break; }
+    if (first < COHORT_MAX_CPUS) {
+        sched_wake_at_idle(first, me);
+        wait_wake(first);
+        Waiter w(rdtsc() + ms_to_tsc(FIRST_IDLE_BOUND_MS));
+        auto there = [&] { return sched_idle_reached(first); };
+        while (!there() && w.pause(there)) {}
+        if (!there())  // its request stands: a late wake of this CPU, no harm
+            log_warn("smp: cpu %u, woken first, did not reach its idle loop within %u ms; waking the rest",
+                     first, FIRST_IDLE_BOUND_MS);
+    }
+    for_each_cpu(k, cpu_online_mask) wait_wake(k);
+}
+/// [wake aps]
 
 /// ap_late=N: CPU N waits until the BSP has given up on it, then checks in
 /// (a self-test of the claim). Bounded: an AP told to be late but never
