@@ -115,7 +115,12 @@ bool layout_matches(const uint8_t* t, size_t size) {
 void relocate(uint32_t page, size_t size) {
     uint8_t* t = (uint8_t*)(uintptr_t)page;
     const uint32_t* r = relocations(t, size);
-    for (uint32_t i = 1; i <= r[0]; ++i) *(uint32_t*)(t + r[i]) += page;
+    for (uint32_t i = 1; i <= r[0]; ++i) {
+        uint32_t v;  // memcpy: a site need not be 4-byte aligned (tgdtr + 2 is not)
+        memcpy(&v, t + r[i], 4);
+        v += page;
+        memcpy(t + r[i], &v, 4);
+    }
 }
 /// [relocate]
 
