@@ -11,6 +11,7 @@
 #include "cputopo.h"
 #include "cpumask.h"
 #include "cputable.h"
+#include "ipi.h"
 #include "kstring.h"
 #include "labs.h"
 #include "lapic.h"
@@ -529,9 +530,7 @@ void smp_boot(const BootOptions& opts) {
     __atomic_store_n(&lines_released, 1u, __ATOMIC_SEQ_CST);
     // The online APs wait for this (smp_ap_wait_bringup()): now they may
     // look for work.
-    bool held = __atomic_load_n(&bringup_running, __ATOMIC_ACQUIRE) != 0;
-    __atomic_store_n(&bringup_running, 0u, __ATOMIC_SEQ_CST);
-    wake_online_aps(held);
+    wake_online_aps(__atomic_load_n(&bringup_running, __ATOMIC_ACQUIRE) != 0);
 
     if (sb) {
         uint32_t esr = lapic_read_esr();
@@ -609,8 +608,8 @@ namespace {
 }
 
 /// [wake aps]
-/// End the online APs' wait (smp_ap_wait_bringup()), one AP first when they
-/// were @p held there. Woken together, every AP would run its first pass of
+/// End the online APs' wait (smp_ap_wait_bringup(): bringup_running), one AP
+/// first when they were @p held there. Woken together, every AP would run its first pass of
 /// the scheduler and idle loop at once, code no CPU has run yet. Under TCG
 /// the vCPU thread that translates code holds that page's lock, a host
 /// spinlock, and with more vCPUs than host cores one holder that lost its
@@ -622,9 +621,14 @@ void wake_online_aps(bool held) {
     uint32_t me = cpu_number(), first = COHORT_MAX_CPUS;
     if (held)
         for_each_cpu(k, cpu_online_mask) if (k != me) { first = k; break; }
+    // The request before the word: an AP that sees the bring-up over (it may
+    // wake on its own) must find the request at its first idle halt.
+    if (first < COHORT_MAX_CPUS) sched_wake_at_idle(first, me);
+    __atomic_store_n(&bringup_running, 0u, __ATOMIC_SEQ_CST);
     if (first < COHORT_MAX_CPUS) {
-        sched_wake_at_idle(first, me);
-        wait_wake(first);
+        // An interrupt whatever it does now: halted in its wait, or in its
+        // idle loop already, it then goes round that loop and answers.
+        ipi_send(first, vec::call_function);
         Waiter w(rdtsc() + ms_to_tsc(FIRST_IDLE_BOUND_MS));
         auto there = [&] { return sched_idle_reached(first); };
         while (!there() && w.pause(there)) {}
